@@ -1,0 +1,51 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from .. import __version__
+from ..clock import Clock, SystemClock
+from ..config import Settings, get_settings
+from ..store.db import UnitOfWork, make_engine
+from . import errors
+from .routers import inventory, master_data, orders
+
+MAX_BODY_BYTES = 1_000_000
+
+
+def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = None,
+               clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # No /docs: Swagger UI would load its assets from a CDN, and the product must work offline.
+    app = FastAPI(title="Ordercare", version=__version__, docs_url=None, redoc_url=None,
+                  description="Order-to-cash and customer service: honest available-to-promise, atomic reservation.")
+    app.state.settings = settings
+    app.state.uow = uow or UnitOfWork(make_engine(settings.database_url))
+    app.state.clock = clock or SystemClock()
+    errors.install(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        # Refuse oversized bodies before parsing them.
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse(errors.error_body("payload_too_large",
+                                                  f"body: larger than {MAX_BODY_BYTES} bytes"), status_code=413)
+        return await call_next(request)
+
+    for r in (orders.router, master_data.router, inventory.router):
+        app.include_router(r, prefix="/api/v1")
+
+    @app.get("/api/v1/health", tags=["system"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        return ("<!doctype html><title>Ordercare</title><h1>Ordercare</h1>"
+                "<p>The API is under /api/v1; its OpenAPI document is <a href='/openapi.json'>/openapi.json</a>."
+                " Pages for the order desk, warehouse, billing and service come next.</p>")
+
+    return app

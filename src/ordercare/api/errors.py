@@ -1,0 +1,60 @@
+"""The one place that maps errors to HTTP: {"error": {"code", "message", "field", "data"}}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..domain.errors import DomainError
+
+log = logging.getLogger("ordercare.api")
+
+STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403, "unauthorized": 401}
+
+
+def error_body(code: str, message: str, *, field: str | None = None, **extra) -> dict:
+    err = {"code": code, "message": message}
+    if field:
+        err["field"] = field
+    err.update(extra)
+    return {"error": err}
+
+
+def _field_path(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.kind == "unauthorized" else None
+        return JSONResponse({"error": exc.as_dict()}, status_code=STATUS[exc.kind], headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError):
+        problems = [{"field": _field_path(e.get("loc", ())), "code": e.get("type", "invalid"),
+                     "message": e.get("msg", "invalid")} for e in exc.errors()]
+        first = problems[0] if problems else {"field": "body", "message": "invalid request"}
+        return JSONResponse(error_body("invalid_request", f"{first['field']}: {first['message']}",
+                                       field=first["field"], problems=problems), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        # Logged with its trace for operators; the caller gets no internals.
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "something went wrong on our side; it was logged"),
+                            status_code=500)

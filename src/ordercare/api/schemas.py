@@ -1,0 +1,261 @@
+"""Request and response bodies. Inputs forbid unknown fields and bound every size."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.customers import CustomerKind, SourcingPolicy
+from ..domain.orders import MAX_LINE_QTY, Channel
+
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
+Sku = Annotated[str, Field(min_length=1, max_length=64)]
+Qty = Annotated[int, Field(strict=True, gt=0, le=MAX_LINE_QTY)]
+Text = Annotated[str, Field(max_length=500)]
+Amount = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LineIn(In):
+    sku: Sku
+    qty: Qty
+    requested_date: date | None = None
+
+
+class OrderIn(In):
+    customer: Code
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    channel: Channel = Channel.API
+    ship_to: Code | None = None
+    requested_date: date | None = None
+    customer_po: Annotated[str, Field(max_length=60)] | None = None
+
+
+class ReasonIn(In):
+    reason: Text = ""
+
+
+class ConvertIn(In):
+    customer_po: Annotated[str, Field(max_length=60)] | None = None
+
+
+class Allocation(BaseModel):
+    warehouse: str
+    qty: int
+    source: str
+    receipt_id: int | None
+    available_date: date
+    ship_date: date
+    delivery_date: date
+
+
+class OrderLine(BaseModel):
+    line_no: int
+    sku: str
+    product_name: str
+    qty: int
+    unit_price: Decimal
+    amount: Decimal
+    requested_date: date | None
+    qty_promised: int
+    qty_backordered: int
+    promised_ship_date: date | None
+    promised_date: date | None
+    merged_from: list[int] | None
+    allocations: list[Allocation]
+
+
+class Event(BaseModel):
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+    data: dict[str, Any] | None
+
+
+class Order(BaseModel):
+    id: int
+    number: str
+    customer: str
+    customer_name: str
+    ship_to: str
+    channel: str
+    status: str
+    credit_hold: bool
+    ship_complete: bool
+    requested_date: date | None
+    promised_date: date | None
+    customer_po: str | None
+    currency: str
+    total_amount: Decimal
+    quote_id: int | None
+    created_at: datetime
+    created_by: str
+    lines: list[OrderLine]
+    timeline: list[Event]
+
+
+class OrderSummary(BaseModel):
+    id: int
+    number: str
+    customer: str
+    status: str
+    channel: str
+    created_at: datetime
+    promised_date: date | None
+    total_amount: Decimal
+
+
+class OrderPage(BaseModel):
+    total: int
+    items: list[OrderSummary]
+
+
+class QuoteLine(BaseModel):
+    line_no: int
+    sku: str
+    qty: int
+    unit_price: Decimal
+    amount: Decimal
+    requested_date: date | None
+    atp_date: date | None
+    ship_date: date | None
+    delivery_date: date | None
+    sources: list[dict[str, Any]] | None
+
+
+class Quote(BaseModel):
+    id: int
+    number: str
+    customer: str
+    ship_to: str
+    channel: str
+    status: str
+    valid_until: date
+    requested_date: date | None
+    currency: str
+    total_amount: Decimal
+    order_id: int | None
+    created_at: datetime
+    lines: list[QuoteLine]
+
+
+class ShipToIn(In):
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    country: Annotated[str, Field(min_length=2, max_length=2)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    street: Annotated[str, Field(max_length=200)] = ""
+    postal_code: Annotated[str, Field(max_length=20)] = ""
+    is_default: bool = False
+
+
+class CustomerIn(In):
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: CustomerKind = CustomerKind.EXTERNAL
+    active: bool = True
+    credit_limit: Amount | None = None
+    payment_terms: Annotated[str, Field(max_length=40)] | None = None
+    segment: Annotated[str, Field(min_length=1, max_length=20)] = "C"
+    service_package: Annotated[str, Field(min_length=1, max_length=20)] = "C"
+    price_list: Code | None = None
+    sourcing_policy: SourcingPolicy = SourcingPolicy.NEAREST
+    ship_complete: bool = False
+    email: Annotated[str, Field(max_length=200)] | None = None
+    phone: Annotated[str, Field(max_length=50)] | None = None
+    ship_tos: Annotated[list[ShipToIn], Field(max_length=100)] = []
+
+
+class CustomerPatch(In):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    active: bool | None = None
+    credit_limit: Amount | None = None
+    payment_terms: Annotated[str, Field(max_length=40)] | None = None
+    segment: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    service_package: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    price_list: Code | None = None
+    sourcing_policy: SourcingPolicy | None = None
+    ship_complete: bool | None = None
+    email: Annotated[str, Field(max_length=200)] | None = None
+    phone: Annotated[str, Field(max_length=50)] | None = None
+
+
+class ProductIn(In):
+    sku: Sku
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    weight_kg: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)]
+    volume_m3: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=5)]
+    list_price: Amount
+    unit_cost: Amount
+    unit: Annotated[str, Field(min_length=1, max_length=20)] = "ea"
+    category: Annotated[str, Field(max_length=100)] = ""
+    needs_installation: bool = False
+    active: bool = True
+
+
+class PriceIn(In):
+    sku: Sku
+    price: Amount
+    min_qty: Annotated[int, Field(strict=True, ge=1, le=MAX_LINE_QTY)] = 1
+
+
+class WarehouseIn(In):
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    region: Annotated[str, Field(min_length=1, max_length=100)]
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    handling_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 1
+    active: bool = True
+
+
+class StockAdjustmentIn(In):
+    warehouse: Code
+    sku: Sku
+    delta: Annotated[int, Field(strict=True, ge=-MAX_LINE_QTY, le=MAX_LINE_QTY)]
+    reason: Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class ReceiptLineIn(In):
+    sku: Sku
+    qty: Qty
+    expected_date: date
+
+
+class PurchaseOrderIn(In):
+    number: Code
+    supplier: Annotated[str, Field(min_length=1, max_length=200)]
+    warehouse: Code
+    lines: Annotated[list[ReceiptLineIn], Field(min_length=1, max_length=500)]
+
+
+class ReceiveIn(In):
+    qty: Annotated[int, Field(strict=True, ge=0, le=MAX_LINE_QTY)]
+    close: bool = False
+
+
+class RescheduleIn(In):
+    expected_date: date
+    reason: Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class UserIn(In):
+    username: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@\-]+$")]
+    role: Annotated[str, Field(max_length=20)]
+    customer: Code | None = None
+
+
+class Created(BaseModel):
+    id: int

@@ -1,0 +1,374 @@
+"""The command line: demo, serve, database, and the order desk's everyday commands."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .clock import SystemClock
+from .config import Settings, get_settings
+from .domain.access import Actor, Role
+from .domain.errors import DomainError
+from .domain.orders import Channel, RequestedLine, parse_order_number
+from .store.db import UnitOfWork, make_engine
+
+app = typer.Typer(help="Ordercare: order-to-cash and customer service.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+order_app = typer.Typer(help="Orders: place, show, list, cancel, release credit holds.", no_args_is_help=True)
+quote_app = typer.Typer(help="Quotes: price and dates per line; convert into an order.", no_args_is_help=True)
+stock_app = typer.Typer(help="Stock levels and adjustments.", no_args_is_help=True)
+receipt_app = typer.Typer(help="Purchase receipts: list, receive, reschedule.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+for sub, name in [(db_app, "db"), (order_app, "order"), (quote_app, "quote"), (stock_app, "stock"),
+                  (receipt_app, "receipt"), (user_app, "user")]:
+    app.add_typer(sub, name=name)
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _uow(settings: Settings | None = None) -> UnitOfWork:
+    return UnitOfWork(make_engine((settings or _settings()).database_url))
+
+
+def _actor() -> Actor:
+    return Actor(None, f"cli:{getpass.getuser()}", Role.ADMIN)
+
+
+def _fail(exc: DomainError) -> None:
+    err.print(f"[red]error[/red] {escape(f'[{exc.code}]')} {escape(exc.message)}")
+    raise typer.Exit(2)
+
+
+def _json(obj: Any) -> None:
+    console.print_json(json.dumps(obj, default=str))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the database to the latest schema."""
+    from .store.migrate import current_revision, upgrade
+    engine = make_engine(_settings().database_url)
+    upgrade(engine, revision)
+    console.print(f"database at revision [bold]{current_revision(engine)}[/bold]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    from .store.migrate import current_revision
+    console.print(current_revision(make_engine(_settings().database_url)) or "(empty database)")
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Interface to bind")] = "",
+          port: Annotated[int, typer.Option(help="TCP port")] = 0,
+          workers: Annotated[int, typer.Option(help="Server processes")] = 1) -> None:
+    """Serve the HTTP API (and pages) on the configured database."""
+    import uvicorn
+    s = _settings()
+    uvicorn.run("ordercare.api.asgi:app", host=host or s.host, port=port or s.port, workers=workers,
+                log_level="info")
+
+
+@app.command()
+def demo(port: Annotated[int, typer.Option(help="TCP port to serve on")] = 8000,
+         db: Annotated[Path, typer.Option(help="SQLite file to (re)build")] = Path("ordercare-demo.db"),
+         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards")] = True,
+         seed: int = 7) -> None:
+    """Build a realistic distributor in an embedded SQLite database and serve it."""
+    import os
+
+    from .demo.company import build_demo
+    from .store.migrate import upgrade
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{db.resolve()}"
+    settings = Settings(database_url=url, port=port)
+    engine = make_engine(url)
+    upgrade(engine)
+    with Progress(TextColumn("{task.description:<16}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done)
+
+        login = build_demo(UnitOfWork(engine), settings, SystemClock(), seed=seed, progress=progress)
+    console.print(f"\n[bold green]Ordercare demo ready[/bold green] in {db}")
+    console.print(f"url:      http://127.0.0.1:{port}/")
+    console.print(f"token:    {login.admin_token}   (admin; send as 'Authorization: Bearer …')")
+    console.print(f"sign-in:  {login.admin_user} / {login.admin_password}")
+    console.print(f"customer: token {login.customer_token} (sees only customer {login.customer_code})")
+    console.print(f"try:      curl -H 'Authorization: Bearer {login.admin_token}' "
+                  f"http://127.0.0.1:{port}/api/v1/orders?limit=5")
+    if serve_after:
+        os.environ["ORDERCARE_DATABASE_URL"] = url
+        get_settings.cache_clear()
+        import uvicorn
+        uvicorn.run("ordercare.api.asgi:app", host="127.0.0.1", port=port, log_level="info")
+
+
+def _lines(specs: list[str]) -> list[RequestedLine]:
+    out = []
+    for i, spec in enumerate(specs):
+        sku, _, qty = spec.rpartition(":")
+        if not sku or not qty.lstrip("-").isdigit():
+            err.print(f"[red]error[/red] \\[invalid_line] --line {spec!r}: write SKU:QTY, e.g. FST-0001:10")
+            raise typer.Exit(2)
+        out.append(RequestedLine(sku, int(qty), None, i))
+    return out
+
+
+@order_app.command("place")
+def order_place(customer: Annotated[str, typer.Option(help="Customer code")],
+                line: Annotated[list[str], typer.Option(help="SKU:QTY, repeat for more lines")],
+                channel: Channel = Channel.DESK, ship_to: str | None = None,
+                requested_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+                customer_po: str | None = None) -> None:
+    """Place an order and show its promised dates."""
+    from .services import order_views, orders
+    from .services.intake import OrderRequest
+    s, uow = _settings(), _uow()
+    try:
+        req_date = date.fromisoformat(requested_date) if requested_date else None
+    except ValueError:
+        err.print(f"[red]error[/red] \\[invalid_date] --requested-date {requested_date!r}: use YYYY-MM-DD")
+        raise typer.Exit(2) from None
+    try:
+        order_id, _ = orders.place_order(uow, SystemClock(), s, _actor(), OrderRequest(
+            customer=customer, lines=_lines(line), channel=channel, ship_to=ship_to, requested_date=req_date,
+            customer_po=customer_po))
+        _print_order(order_views.get_order(uow, _actor(), order_id))
+    except DomainError as exc:
+        _fail(exc)
+
+
+def _print_order(o: dict) -> None:
+    console.print(f"[bold]{o['number']}[/bold] {o['customer']} — {o['status']}  promised: "
+                  f"{o['promised_date'] or 'not yet (back-ordered)'}  total: {o['total_amount']} {o['currency']}")
+    t = Table("line", "sku", "qty", "price", "promised", "back-ordered", "ship", "delivery", "sources")
+    for ln in o["lines"]:
+        t.add_row(str(ln["line_no"]), ln["sku"], str(ln["qty"]), str(ln["unit_price"]), str(ln["qty_promised"]),
+                  str(ln["qty_backordered"]), str(ln["promised_ship_date"] or "—"), str(ln["promised_date"] or "—"),
+                  ", ".join(f"{a['warehouse']}:{a['qty']}{'@' + str(a['available_date']) if a['receipt_id'] else ''}"
+                            for a in ln["allocations"]))
+    console.print(t)
+    tl = Table("at", "who", "event", "status", "reason")
+    for e in o["timeline"]:
+        tl.add_row(e["at"].strftime("%Y-%m-%d %H:%M"), e["actor"], e["kind"],
+                   f"{e['from_status'] or ''}→{e['to_status']}" if e["to_status"] else "", e["reason"] or "")
+    console.print(tl)
+
+
+def _order_id(ref: str) -> int:
+    order_id = parse_order_number(ref)
+    if order_id is None:
+        err.print(f"[red]error[/red] \\[order_not_found] order {ref}: no such order")
+        raise typer.Exit(2)
+    return order_id
+
+
+@order_app.command("show")
+def order_show(ref: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one order with its lines, promises and timeline."""
+    from .services import order_views
+    try:
+        o = order_views.get_order(_uow(), _actor(), _order_id(ref))
+    except DomainError as exc:
+        _fail(exc)
+    _json(o) if as_json else _print_order(o)
+
+
+@order_app.command("list")
+def order_list(customer: str | None = None, status: str | None = None, sku: str | None = None,
+               limit: int = 30) -> None:
+    """Search orders by customer, status or SKU."""
+    from .services import order_views
+    try:
+        page = order_views.list_orders(_uow(), _actor(), customer=customer, status=status, sku=sku, limit=limit)
+    except DomainError as exc:
+        _fail(exc)
+    t = Table("order", "customer", "status", "channel", "placed", "promised", "total", title=f"{page['total']} orders")
+    for r in page["items"]:
+        t.add_row(r["number"], r["customer"], r["status"], r["channel"], r["created_at"].strftime("%Y-%m-%d"),
+                  str(r["promised_date"] or "—"), str(r["total_amount"]))
+    console.print(t)
+
+
+@order_app.command("cancel")
+def order_cancel(ref: str, reason: Annotated[str, typer.Option(help="Why")] = "cancelled at the desk") -> None:
+    """Cancel an order; its stock goes back and waiting back-orders get it."""
+    from .services import orders
+    try:
+        orders.cancel_order(_uow(), SystemClock(), _settings(), _actor(), _order_id(ref), reason)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"{ref}: cancelled")
+
+
+@order_app.command("release-credit")
+def order_release_credit(ref: str, reason: str = "credit released by finance") -> None:
+    """Release an order from credit hold (finance)."""
+    from .services import orders
+    try:
+        orders.release_credit_hold(_uow(), SystemClock(), _actor(), _order_id(ref), reason)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"{ref}: released")
+
+
+@app.command()
+def atp(sku: str, qty: int = 1, customer: str | None = None, ship_to: str | None = None) -> None:
+    """Available-to-promise by date per warehouse, and the delivery date to a customer."""
+    from .services.availability import availability
+    try:
+        a = availability(_uow(), SystemClock(), _settings(), _actor(), sku, qty=qty, customer=customer,
+                         ship_to=ship_to)
+    except DomainError as exc:
+        _fail(exc)
+    t = Table("warehouse", "on hand", "reserved", "ATP now", f"date for {qty}", "ship", "delivery", "ATP by date",
+              title=f"{sku} — today {a['today']}")
+    for w in a["warehouses"]:
+        t.add_row(w["warehouse"], str(w["on_hand"]), str(w["reserved"]), str(w["atp_now"]),
+                  str(w["earliest_date_for_qty"] or "beyond horizon"), str(w.get("ship_date", "")),
+                  str(w.get("delivery_date", "")), "  ".join(f"{p['date']}:{p['atp']}" for p in w["profile"]))
+    console.print(t)
+
+
+@quote_app.command("create")
+def quote_create(customer: str, line: Annotated[list[str], typer.Option(help="SKU:QTY")],
+                 channel: Channel = Channel.DESK, ship_to: str | None = None) -> None:
+    """Quote prices and dates (nothing is reserved)."""
+    from .services import quotes
+    from .services.intake import OrderRequest
+    uow = _uow()
+    try:
+        qid = quotes.create_quote(uow, SystemClock(), _settings(), _actor(), OrderRequest(
+            customer=customer, lines=_lines(line), channel=channel, ship_to=ship_to))
+        q = quotes.get_quote(uow, SystemClock(), _actor(), qid)
+    except DomainError as exc:
+        _fail(exc)
+    t = Table("sku", "qty", "price", "amount", "ATP date", "ship", "delivery",
+              title=f"{q['number']} for {q['customer']}, valid until {q['valid_until']}")
+    for ln in q["lines"]:
+        t.add_row(ln["sku"], str(ln["qty"]), str(ln["unit_price"]), str(ln["amount"]), str(ln["atp_date"] or "—"),
+                  str(ln["ship_date"] or "—"), str(ln["delivery_date"] or "—"))
+    console.print(t)
+
+
+@quote_app.command("convert")
+def quote_convert(quote_id: int, customer_po: str | None = None) -> None:
+    """Turn a valid quote into an order at the quoted prices."""
+    from .services import order_views, quotes
+    uow = _uow()
+    try:
+        order_id = quotes.convert_quote(uow, SystemClock(), _settings(), _actor(), quote_id, customer_po=customer_po)
+        _print_order(order_views.get_order(uow, _actor(), order_id))
+    except DomainError as exc:
+        _fail(exc)
+
+
+@stock_app.command("list")
+def stock_list(sku: str | None = None, warehouse: str | None = None, limit: int = 50) -> None:
+    """Stock on hand, reserved and available."""
+    from .services.catalog import list_stock
+    page = list_stock(_uow(), _actor(), sku=sku, warehouse=warehouse, limit=limit)
+    t = Table("sku", "warehouse", "on hand", "reserved", "available", title=f"{page['total']} stock rows")
+    for r in page["items"]:
+        t.add_row(r["sku"], r["warehouse"], str(r["on_hand"]), str(r["reserved"]), str(r["available"]))
+    console.print(t)
+
+
+@stock_app.command("adjust")
+def stock_adjust(warehouse: str, sku: str, delta: int, reason: Annotated[str, typer.Option()]) -> None:
+    """Correct stock on hand (count differences, opening stock)."""
+    from .services.master_data import adjust_stock
+    try:
+        r = adjust_stock(_uow(), SystemClock(), _settings(), _actor(), warehouse=warehouse, sku=sku, delta=delta,
+                         reason=reason)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"{sku} in {warehouse}: on hand {r['on_hand']}, reserved {r['reserved']}")
+
+
+@receipt_app.command("list")
+def receipt_list(sku: str | None = None, limit: int = 50) -> None:
+    """Open scheduled receipts."""
+    from .services.catalog import list_receipts
+    page = list_receipts(_uow(), _actor(), sku=sku, limit=limit)
+    t = Table("id", "PO", "warehouse", "sku", "ordered", "received", "promised", "expected",
+              title=f"{page['total']} open receipts")
+    for r in page["items"]:
+        t.add_row(str(r["id"]), r["purchase_order"], r["warehouse"], r["sku"], str(r["qty_ordered"]),
+                  str(r["qty_received"]), str(r["promised"]), str(r["expected_date"]))
+    console.print(t)
+
+
+@receipt_app.command("receive")
+def receipt_receive(receipt_id: int, qty: int, close: bool = False) -> None:
+    """Book goods in; promises become reservations and back-orders are served."""
+    from .services.receipts import receive
+    try:
+        r = receive(_uow(), SystemClock(), _settings(), _actor(), receipt_id, qty, close=close)
+    except DomainError as exc:
+        _fail(exc)
+    _json(r)
+
+
+@receipt_app.command("reschedule")
+def receipt_reschedule(receipt_id: int, expected_date: str, reason: Annotated[str, typer.Option()]) -> None:
+    """Move a receipt's expected date; the orders that rest on it are re-promised."""
+    from .services.receipts import reschedule_receipt
+    try:
+        when = date.fromisoformat(expected_date)
+    except ValueError:
+        err.print(f"[red]error[/red] \\[invalid_date] expected_date {expected_date!r}: use YYYY-MM-DD")
+        raise typer.Exit(2) from None
+    try:
+        _json(reschedule_receipt(_uow(), SystemClock(), _actor(), receipt_id, when, reason))
+    except DomainError as exc:
+        _fail(exc)
+
+
+@user_app.command("add")
+def user_add(username: str, role: Annotated[str, typer.Option(help="admin, manager, cs_agent, warehouse, finance, "
+                                                                   "customer")],
+             customer: Annotated[str | None, typer.Option(help="Customer code (customer users)")] = None) -> None:
+    """Create a user and print its API token (shown once)."""
+    from .services.auth import add_user_with_token
+    try:
+        _, token = add_user_with_token(_uow(), SystemClock(), _actor(), username=username, role=role,
+                                       customer=customer)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"token: {token}")
+
+
+def main() -> None:
+    try:
+        app()
+    except DomainError as exc:  # a last net: no stack trace for a business error
+        err.print(escape(f"error [{exc.code}] {exc.message}"))
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

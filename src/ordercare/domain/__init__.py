@@ -1,0 +1,1 @@
+"""Pure business rules: no SQLAlchemy, no FastAPI, no wall clock."""

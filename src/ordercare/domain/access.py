@@ -1,0 +1,72 @@
+"""Who may do what. A customer user is bound to one customer account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import Forbidden, NotFound
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    CS_AGENT = "cs_agent"
+    WAREHOUSE = "warehouse"
+    FINANCE = "finance"
+    CUSTOMER = "customer"
+
+
+class Permission(StrEnum):
+    READ_MASTER = "read_master"  # products, warehouses, price lists
+    WRITE_MASTER = "write_master"  # customers, products, warehouses, price lists
+    READ_CUSTOMERS = "read_customers"
+    PLACE_ORDER = "place_order"
+    READ_ORDERS = "read_orders"
+    CANCEL_ORDER = "cancel_order"
+    RELEASE_CREDIT = "release_credit"
+    READ_STOCK = "read_stock"
+    ADJUST_STOCK = "adjust_stock"
+    MANAGE_RECEIPTS = "manage_receipts"
+    QUOTE = "quote"
+    MANAGE_USERS = "manage_users"
+
+
+P = Permission
+_STAFF_READ = {P.READ_MASTER, P.READ_CUSTOMERS, P.READ_ORDERS, P.READ_STOCK}
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.MANAGER: frozenset(_STAFF_READ | {P.WRITE_MASTER, P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE,
+                                           P.MANAGE_RECEIPTS, P.ADJUST_STOCK}),
+    Role.CS_AGENT: frozenset(_STAFF_READ | {P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE}),
+    Role.WAREHOUSE: frozenset(_STAFF_READ | {P.MANAGE_RECEIPTS, P.ADJUST_STOCK}),
+    Role.FINANCE: frozenset(_STAFF_READ | {P.RELEASE_CREDIT, P.CANCEL_ORDER}),
+    # A customer reads the catalogue and its own account only (scoped by customer_id).
+    Role.CUSTOMER: frozenset({P.READ_MASTER, P.PLACE_ORDER, P.READ_ORDERS, P.CANCEL_ORDER, P.QUOTE}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+    role: Role
+    customer_id: int | None = None  # set for customer users only
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role is Role.CUSTOMER
+
+    def require(self, permission: Permission) -> None:
+        if permission not in GRANTS[self.role]:
+            raise Forbidden("forbidden", f"role '{self.role}' may not {permission.replace('_', ' ')}",
+                            permission=str(permission))
+
+    def require_account(self, customer_id: int, what: str = "order") -> None:
+        """A customer user touching another account is told it does not exist (no leak)."""
+        if self.is_customer and customer_id != self.customer_id:
+            raise NotFound(f"{what}_not_found", f"no such {what}")
+
+
+SYSTEM = Actor(None, "system", Role.ADMIN)

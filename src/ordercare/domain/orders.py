@@ -1,0 +1,142 @@
+"""Order lifecycle: one status machine, one transitions table, line rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from .errors import InvalidTransition, ValidationFailed
+
+
+class Channel(StrEnum):
+    DESK = "desk"
+    PHONE = "phone"
+    WEB = "web"
+    PORTAL = "portal"
+    API = "api"
+    FILE = "file"
+    EDI = "edi"
+
+
+class OrderStatus(StrEnum):
+    CREDIT_HOLD = "credit_hold"  # placed, stock promised, waiting for finance
+    BACKORDERED = "backordered"  # nothing could be promised yet
+    PARTIALLY_ALLOCATED = "partially_allocated"  # some units promised, the rest back-ordered
+    ALLOCATED = "allocated"  # every unit has stock or a dated receipt behind it
+    RELEASED = "released"  # handed to the warehouse
+    PICKING = "picking"
+    PACKED = "packed"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    INVOICED = "invoiced"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+S = OrderStatus
+_ALLOCATION_STATES = {S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.ALLOCATED}
+
+# from-status -> the statuses it may move to. "new" is the state before placement.
+TRANSITIONS: dict[str, frozenset[OrderStatus]] = {
+    "new": frozenset({S.CREDIT_HOLD, *_ALLOCATION_STATES}),
+    S.CREDIT_HOLD: frozenset({*_ALLOCATION_STATES, S.CANCELLED}),
+    S.BACKORDERED: frozenset({S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.CREDIT_HOLD, S.CANCELLED}),
+    S.PARTIALLY_ALLOCATED: frozenset({S.BACKORDERED, S.ALLOCATED, S.CREDIT_HOLD, S.RELEASED, S.CANCELLED}),
+    S.ALLOCATED: frozenset({S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.CREDIT_HOLD, S.RELEASED, S.CANCELLED}),
+    S.RELEASED: frozenset({S.PICKING, S.CREDIT_HOLD, S.CANCELLED}),
+    S.PICKING: frozenset({S.PACKED, S.PARTIALLY_ALLOCATED, S.BACKORDERED}),
+    S.PACKED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CREDIT_HOLD}),
+    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.PICKING, S.DELIVERED, S.CREDIT_HOLD}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset({S.INVOICED, S.CLOSED}),
+    S.INVOICED: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+# Statuses whose value still counts as an open order in the credit exposure.
+OPEN_FOR_CREDIT = frozenset(
+    {S.CREDIT_HOLD, S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.RELEASED, S.PICKING, S.PACKED,
+     S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED}
+)
+# Statuses in which a customer may still cancel and the reservation is given back.
+CANCELLABLE = frozenset({S.CREDIT_HOLD, S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.RELEASED})
+
+
+def check_transition(current: str, target: OrderStatus) -> None:
+    if target not in TRANSITIONS.get(current, frozenset()):
+        raise InvalidTransition("order", str(current), str(target))
+
+
+def allocation_status(units_ordered: int, units_promised: int) -> OrderStatus:
+    """The status an order's promises put it in (before credit and fulfilment)."""
+    if units_promised <= 0:
+        return S.BACKORDERED
+    if units_promised < units_ordered:
+        return S.PARTIALLY_ALLOCATED
+    return S.ALLOCATED
+
+
+@dataclass(frozen=True)
+class RequestedLine:
+    sku: str
+    qty: int
+    requested_date: date | None = None
+    position: int = 0  # index in the request, to name the field in errors
+
+
+@dataclass(frozen=True)
+class MergedLine:
+    sku: str
+    qty: int
+    requested_date: date | None
+    positions: tuple[int, ...]  # the request lines merged into this one
+
+
+MAX_LINE_QTY = 1_000_000_000
+
+
+def merge_duplicate_skus(lines: list[RequestedLine]) -> list[MergedLine]:
+    """Lines for one SKU become one line, so stock is checked once for the sum.
+
+    The earliest requested date among the merged lines wins: the customer asked
+    for part of the quantity by then.
+    """
+    if not lines:
+        raise ValidationFailed("no_lines", "lines: an order needs at least one line", field="lines")
+    merged: dict[str, MergedLine] = {}
+    for line in lines:
+        if line.qty <= 0:
+            raise ValidationFailed(
+                "invalid_quantity", f"lines[{line.position}].qty: must be a positive whole number, got {line.qty}",
+                field=f"lines[{line.position}].qty", qty=line.qty,
+            )
+        prev = merged.get(line.sku)
+        if prev is None:
+            merged[line.sku] = MergedLine(line.sku, line.qty, line.requested_date, (line.position,))
+            continue
+        dates = [d for d in (prev.requested_date, line.requested_date) if d is not None]
+        merged[line.sku] = MergedLine(
+            line.sku, prev.qty + line.qty, min(dates) if dates else None, prev.positions + (line.position,)
+        )
+    for m in merged.values():
+        if m.qty > MAX_LINE_QTY:
+            raise ValidationFailed(
+                "invalid_quantity", f"lines[{m.positions[0]}].qty: {m.qty} exceeds the maximum of {MAX_LINE_QTY}",
+                field=f"lines[{m.positions[0]}].qty", qty=m.qty,
+            )
+    return list(merged.values())
+
+
+def order_number(order_id: int) -> str:
+    return f"SO-{order_id:07d}"
+
+
+def parse_order_number(ref: str) -> int | None:
+    """Accept 'SO-0000042', 'so-42' or '42'; None if it is neither."""
+    text = ref.strip().upper()
+    if text.startswith("SO-"):
+        text = text[3:]
+    return int(text) if text.isdigit() and len(text) < 12 else None

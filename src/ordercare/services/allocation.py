@@ -1,0 +1,121 @@
+"""Promises after placement: back-order release, re-promising, the order's promised date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection, select, update
+
+from ..domain.customers import SourcingPolicy
+from ..domain.orders import OrderStatus, allocation_status
+from ..domain.sourcing import LineDemand, plan_order
+from ..store import inventory
+from ..store.events import append_event, move_order
+from ..store.tables import allocations, customers, order_lines, orders, ship_tos
+from .intake import lanes_to
+
+S = OrderStatus
+# Orders whose back-ordered lines may receive supply.
+WAITING = (S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.CREDIT_HOLD)
+
+
+def refresh_promises(conn: Connection, order_id: int) -> tuple[date | None, date | None]:
+    """Recompute each line's promised dates and the order's from its allocations.
+
+    A line has a promised delivery only when no unit of it is back-ordered: the
+    later of its latest allocation's delivery and the date the customer asked for.
+    Returns the order's (old, new) promised date.
+    """
+    old = conn.execute(select(orders.c.promised_date).where(orders.c.id == order_id)).scalar_one()
+    lines = conn.execute(select(order_lines).where(order_lines.c.order_id == order_id)).all()
+    latest: dict[int, tuple[date, date]] = {}
+    for a in conn.execute(select(allocations.c.order_line_id, allocations.c.ship_date, allocations.c.delivery_date)
+                          .where(allocations.c.order_id == order_id)):
+        prev = latest.get(a.order_line_id)
+        latest[a.order_line_id] = (max(prev[0], a.ship_date), max(prev[1], a.delivery_date)) if prev else (
+            a.ship_date, a.delivery_date)
+    order_date: date | None = None
+    complete = True
+    for ln in lines:
+        ship = deliver = None
+        if ln.qty_backordered == 0 and ln.id in latest:
+            ship, deliver = latest[ln.id]
+            if ln.requested_date and deliver < ln.requested_date:
+                deliver = ln.requested_date
+        if deliver is None:
+            complete = False
+        else:
+            order_date = max(order_date, deliver) if order_date else deliver
+        if (ship, deliver) != (ln.promised_ship_date, ln.promised_date):
+            conn.execute(update(order_lines).where(order_lines.c.id == ln.id)
+                         .values(promised_ship_date=ship, promised_date=deliver))
+    new = order_date if complete else None
+    if new != old:
+        conn.execute(update(orders).where(orders.c.id == order_id).values(promised_date=new))
+    return old, new
+
+
+def settle_status(conn: Connection, order_id: int, *, at: datetime, actor: str, reason: str) -> None:
+    """Move an order between the allocation statuses after its promises changed (credit hold stays)."""
+    o = conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar_one()
+    if o not in (S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.ALLOCATED):
+        return
+    lines = conn.execute(select(order_lines.c.qty, order_lines.c.qty_backordered)
+                         .where(order_lines.c.order_id == order_id)).all()
+    ordered = sum(r.qty for r in lines)
+    promised = ordered - sum(r.qty_backordered for r in lines)
+    move_order(conn, order_id, o, allocation_status(ordered, promised), at=at, actor=actor, reason=reason)
+
+
+def note_promise_change(conn: Connection, order_id: int, old: date | None, new: date | None, *, at: datetime,
+                        actor: str, reason: str) -> None:
+    if old != new:
+        append_event(conn, order_id, "promise_changed", at=at, actor=actor, reason=reason,
+                     payload={"old": old.isoformat() if old else None, "new": new.isoformat() if new else None})
+
+
+def release_backorders(conn: Connection, product_ids: set[int], *, today: date, at: datetime, actor: str,
+                       horizon_end: date, reason: str) -> int:
+    """Give free supply of these products to waiting lines: by package priority, then first come.
+
+    The caller holds the supply locks (it has just changed the supply). Returns
+    the number of units newly promised.
+    """
+    if not product_ids:
+        return 0
+    waiting = conn.execute(
+        select(order_lines.c.id, order_lines.c.order_id, order_lines.c.product_id, order_lines.c.qty_backordered,
+               order_lines.c.requested_date, orders.c.ship_to_id, customers.c.sourcing_policy)
+        .join(orders, orders.c.id == order_lines.c.order_id)
+        .join(customers, customers.c.id == orders.c.customer_id)
+        .where(order_lines.c.product_id.in_(sorted(product_ids)), order_lines.c.qty_backordered > 0,
+               orders.c.status.in_([str(s) for s in WAITING]))
+        .order_by(orders.c.priority, orders.c.created_at, orders.c.id, order_lines.c.id)).all()
+    total = 0
+    touched: set[int] = set()
+    lane_cache: dict[int, list] = {}
+    for w in waiting:
+        supply = inventory.load_supply(conn, [w.product_id], lock=False)  # already locked by the caller
+        if not supply:
+            continue
+        if w.ship_to_id not in lane_cache:
+            st = conn.execute(select(ship_tos).where(ship_tos.c.id == w.ship_to_id)).one()
+            lane_cache[w.ship_to_id] = lanes_to(conn, st)
+        plan = plan_order([LineDemand(w.product_id, w.qty_backordered, w.requested_date)], supply,
+                          lane_cache[w.ship_to_id], policy=SourcingPolicy.NEAREST, today=today,
+                          horizon_end=horizon_end)[0]
+        if not plan.allocations:
+            continue
+        inventory.take_supply(conn, w.product_id, plan.allocations)
+        inventory.record_allocations(conn, w.order_id, w.id, w.product_id, plan.allocations, at)
+        conn.execute(update(order_lines).where(order_lines.c.id == w.id)
+                     .values(qty_backordered=plan.backordered))
+        append_event(conn, w.order_id, "backorder_allocated", at=at, actor=actor, reason=reason,
+                     payload={"line_id": w.id, "qty": plan.promised_qty, "still_backordered": plan.backordered})
+        total += plan.promised_qty
+        touched.add(w.order_id)
+    for order_id in sorted(touched):
+        old, new = refresh_promises(conn, order_id)
+        note_promise_change(conn, order_id, old, new, at=at, actor=actor, reason=reason)
+        settle_status(conn, order_id, at=at, actor=actor, reason=reason)
+    return total

@@ -1,0 +1,164 @@
+"""Place, cancel and release orders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from ..clock import Clock
+from ..config import Settings
+from ..domain.access import Actor, Permission
+from ..domain.credit import check_credit
+from ..domain.errors import Conflict, NotFound
+from ..domain.orders import CANCELLABLE, OPEN_FOR_CREDIT, OrderStatus, allocation_status
+from ..domain.sourcing import plan_order
+from ..store import inventory
+from ..store.db import UnitOfWork
+from ..store.events import append_event, move_order
+from ..store.tables import allocations, customers, order_lines, orders, receivables
+from .allocation import refresh_promises, release_backorders
+from .intake import Intake, OrderRequest, take_in
+
+S = OrderStatus
+
+
+def credit_exposure(conn: Connection, customer_id: int) -> tuple[Decimal, Decimal]:
+    """(open receivables, value of open orders not yet invoiced)."""
+    ar = conn.execute(select(func.coalesce(func.sum(receivables.c.amount), 0))
+                      .where(receivables.c.customer_id == customer_id)).scalar_one()
+    open_orders = conn.execute(select(func.coalesce(func.sum(orders.c.total_amount), 0))
+                               .where(orders.c.customer_id == customer_id,
+                                      orders.c.status.in_([str(s) for s in OPEN_FOR_CREDIT]))).scalar_one()
+    return Decimal(ar), Decimal(open_orders)
+
+
+def _lock_customer(conn: Connection, customer_id: int) -> None:
+    """Serialise credit checks of one customer (PostgreSQL; SQLite writers are serial already)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(customers.c.id).where(customers.c.id == customer_id).with_for_update()).one()
+
+
+def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Actor, intake: Intake, *,
+                 channel: str, customer_po: str | None, quote_id: int | None = None,
+                 merged_note: bool = True) -> int:
+    """Write a validated order: plan sourcing under lock, reserve, record lines, allocations and events."""
+    now, today = clock.now(), clock.today()
+    customer = intake.customer
+    _lock_customer(conn, customer.id)
+    receivable, open_orders = credit_exposure(conn, customer.id)
+    credit = check_credit(limit=customer.credit_limit, open_receivables=receivable, open_orders=open_orders,
+                          this_order=intake.total, internal=customer.kind == "internal")
+    horizon_end = today + timedelta(days=settings.promise_horizon_days)
+    supply = inventory.load_supply(conn, [ln.product.id for ln in intake.lines], lock=True)
+    plans = plan_order([ln.demand for ln in intake.lines], supply, intake.lanes, policy=intake.policy,
+                       today=today, horizon_end=horizon_end)
+    order_id = conn.execute(insert(orders).values(
+        customer_id=customer.id, ship_to_id=intake.ship_to.id, channel=channel, status="new", credit_hold=False,
+        ship_complete=customer.ship_complete, priority=intake.priority, requested_date=intake.requested_date,
+        promised_date=None, customer_po=customer_po, currency=settings.currency, total_amount=intake.total,
+        quote_id=quote_id, created_at=now, created_by=actor.username).returning(orders.c.id)).scalar_one()
+    line_ids = conn.execute(insert(order_lines).returning(order_lines.c.id, sort_by_parameter_order=True), [
+        {"order_id": order_id, "line_no": i + 1, "product_id": ln.product.id, "qty": ln.merged.qty,
+         "unit_price": ln.unit_price, "amount": ln.amount, "requested_date": ln.merged.requested_date,
+         "qty_backordered": plan.backordered,
+         "merged_from": list(ln.merged.positions) if len(ln.merged.positions) > 1 else None}
+        for i, (ln, plan) in enumerate(zip(intake.lines, plans))
+    ]).scalars().all()
+    for ln, plan, line_id in zip(intake.lines, plans, line_ids):
+        inventory.take_supply(conn, ln.product.id, plan.allocations)
+        inventory.record_allocations(conn, order_id, line_id, ln.product.id, plan.allocations, now)
+    append_event(conn, order_id, "placed", at=now, actor=actor.username, payload={
+        "channel": channel, "total": str(intake.total), "lines": len(intake.lines),
+        "merged_lines": [list(ln.merged.positions) for ln in intake.lines if len(ln.merged.positions) > 1]
+        if merged_note else [],
+    })
+    _, promised = refresh_promises(conn, order_id)
+    ordered = sum(p.demand.qty for p in plans)
+    backordered = sum(p.backordered for p in plans)
+    if backordered:
+        append_event(conn, order_id, "backordered", at=now, actor=actor.username,
+                     payload={"units": backordered, "skus": [ln.merged.sku for ln, p in zip(intake.lines, plans)
+                                                             if p.backordered]})
+    if credit.hold:
+        move_order(conn, order_id, "new", S.CREDIT_HOLD, at=now, actor=actor.username,
+                   reason="credit limit exceeded",
+                   payload={"exposure": str(credit.exposure), "limit": str(credit.limit),
+                            "excess": str(credit.excess)})
+    else:
+        move_order(conn, order_id, "new", allocation_status(ordered, ordered - backordered), at=now,
+                   actor=actor.username, reason="placed",
+                   payload={"promised_date": promised.isoformat() if promised else None})
+    return order_id
+
+
+def write_order(conn: Connection, clock: Clock, settings: Settings, actor: Actor, req: OrderRequest) -> int:
+    """Validate and write one order inside the caller's transaction."""
+    intake = take_in(conn, actor, req, clock.today())
+    return create_order(conn, clock, settings, actor, intake, channel=str(req.channel), customer_po=req.customer_po)
+
+
+def place_order(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, req: OrderRequest,
+                *, idempotency_key: str | None = None, fingerprint: str | None = None) -> tuple[int, bool]:
+    """Returns (order id, replayed): replayed is True when an earlier request with the same key placed it."""
+    actor.require(Permission.PLACE_ORDER)
+    if idempotency_key is None:
+        return uow.run(lambda conn: write_order(conn, clock, settings, actor, req)), False
+    from .idempotency import run_once
+    return run_once(uow, clock, actor, idempotency_key, fingerprint or "", settings.idempotency_stale_seconds,
+                    lambda conn: write_order(conn, clock, settings, actor, req))
+
+
+def load_order_for(conn: Connection, actor: Actor, order_id: int, *, lock: bool = False):
+    q = select(orders).where(orders.c.id == order_id)
+    if lock:
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
+        raise NotFound("order_not_found", f"order {order_id}: no such order", field="order_id")
+    return row
+
+
+def cancel_order(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, order_id: int,
+                 reason: str) -> None:
+    actor.require(Permission.CANCEL_ORDER)
+
+    def work(conn: Connection) -> None:
+        order = load_order_for(conn, actor, order_id)
+        if order.status not in CANCELLABLE:
+            raise Conflict("not_cancellable", f"order {order_id} is {order.status} and can no longer be cancelled",
+                           field="status", status=order.status)
+        held = conn.execute(select(allocations).where(allocations.c.order_id == order_id)).all()
+        product_ids = {a.product_id for a in held}
+        inventory.load_supply(conn, product_ids, lock=True)  # lock order: stock rows, then receipts
+        inventory.give_back(conn, held)
+        conn.execute(delete(allocations).where(allocations.c.order_id == order_id))
+        conn.execute(update(order_lines).where(order_lines.c.order_id == order_id).values(qty_backordered=0))
+        now = clock.now()
+        move_order(conn, order_id, order.status, S.CANCELLED, at=now, actor=actor.username, reason=reason,
+                   payload={"released_units": sum(a.qty for a in held)})
+        release_backorders(conn, product_ids, today=clock.today(), at=now, actor=actor.username,
+                           horizon_end=clock.today() + timedelta(days=settings.promise_horizon_days),
+                           reason=f"supply freed by cancelled order {order_id}")
+
+    uow.run(work)
+
+
+def release_credit_hold(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int, reason: str) -> None:
+    """Finance accepts the exposure: the order goes on with the promises it already holds."""
+    actor.require(Permission.RELEASE_CREDIT)
+
+    def work(conn: Connection) -> None:
+        order = load_order_for(conn, actor, order_id)
+        if order.status != S.CREDIT_HOLD:
+            raise Conflict("not_on_credit_hold", f"order {order_id} is {order.status}, not on credit hold",
+                           field="status", status=order.status)
+        lines = conn.execute(select(order_lines.c.qty, order_lines.c.qty_backordered)
+                             .where(order_lines.c.order_id == order_id)).all()
+        ordered = sum(r.qty for r in lines)
+        target = allocation_status(ordered, ordered - sum(r.qty_backordered for r in lines))
+        move_order(conn, order_id, S.CREDIT_HOLD, target, at=clock.now(), actor=actor.username,
+                   reason=reason or "credit released by finance")
+
+    uow.run(work)

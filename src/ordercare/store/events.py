@@ -1,0 +1,42 @@
+"""The order timeline: every change of an order appends one event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from ..domain.orders import OrderStatus, check_transition
+from .tables import order_events, orders
+
+
+def append_event(conn: Connection, order_id: int, kind: str, *, at: datetime, actor: str,
+                 reason: str | None = None, from_status: str | None = None, to_status: str | None = None,
+                 payload: dict[str, Any] | None = None) -> None:
+    conn.execute(insert(order_events).values(order_id=order_id, at=at, actor=actor, kind=kind,
+                                             from_status=from_status, to_status=to_status, reason=reason,
+                                             payload=payload))
+
+
+def move_order(conn: Connection, order_id: int, current: str, target: OrderStatus, *, at: datetime, actor: str,
+               reason: str | None = None, payload: dict[str, Any] | None = None) -> None:
+    """Change status through the transitions table, conditionally on the status we read."""
+    if current == target:
+        return
+    check_transition(current, target)
+    res = conn.execute(update(orders).where(orders.c.id == order_id, orders.c.status == current)
+                       .values(status=target, credit_hold=target == OrderStatus.CREDIT_HOLD))
+    if res.rowcount != 1:
+        from ..domain.errors import Conflict
+        raise Conflict("order_changed", "the order changed while this was being done; reload and retry",
+                       order_id=order_id)
+    append_event(conn, order_id, "status_changed", at=at, actor=actor, reason=reason, from_status=current,
+                 to_status=target, payload=payload)
+
+
+def timeline(conn: Connection, order_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(select(order_events).where(order_events.c.order_id == order_id)
+                        .order_by(order_events.c.at, order_events.c.id))
+    return [{"at": r.at, "actor": r.actor, "kind": r.kind, "from_status": r.from_status,
+             "to_status": r.to_status, "reason": r.reason, "data": r.payload} for r in rows]
