@@ -64,9 +64,9 @@ def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Acto
          "unit_price": ln.unit_price, "amount": ln.amount, "requested_date": ln.merged.requested_date,
          "qty_backordered": plan.backordered,
          "merged_from": list(ln.merged.positions) if len(ln.merged.positions) > 1 else None}
-        for i, (ln, plan) in enumerate(zip(intake.lines, plans))
+        for i, (ln, plan) in enumerate(zip(intake.lines, plans, strict=True))
     ]).scalars().all()
-    for ln, plan, line_id in zip(intake.lines, plans, line_ids):
+    for ln, plan, line_id in zip(intake.lines, plans, line_ids, strict=True):
         inventory.take_supply(conn, ln.product.id, plan.allocations)
         inventory.record_allocations(conn, order_id, line_id, ln.product.id, plan.allocations, now)
     append_event(conn, order_id, "placed", at=now, actor=actor.username, payload={
@@ -79,7 +79,7 @@ def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Acto
     backordered = sum(p.backordered for p in plans)
     if backordered:
         append_event(conn, order_id, "backordered", at=now, actor=actor.username,
-                     payload={"units": backordered, "skus": [ln.merged.sku for ln, p in zip(intake.lines, plans)
+                     payload={"units": backordered, "skus": [ln.merged.sku for ln, p in zip(intake.lines, plans, strict=True)
                                                              if p.backordered]})
     if credit.hold:
         move_order(conn, order_id, "new", S.CREDIT_HOLD, at=now, actor=actor.username,

@@ -46,7 +46,7 @@ def create_quote(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
              "sources": [{"warehouse": codes[a.warehouse_id], "qty": a.qty, "receipt_id": a.receipt_id,
                           "available_date": a.available_date.isoformat()} for a in p.allocations]
                         + ([{"backordered": p.backordered}] if p.backordered else [])}
-            for i, (ln, p) in enumerate(zip(intake.lines, plans))])
+            for i, (ln, p) in enumerate(zip(intake.lines, plans, strict=True))])
         return quote_id
 
     return uow.run(work)

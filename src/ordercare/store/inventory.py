@@ -107,7 +107,12 @@ def stock_row(conn: Connection, warehouse_id: int, product_id: int):
 
 
 def ensure_stock_row(conn: Connection, warehouse_id: int, product_id: int) -> None:
-    if stock_row(conn, warehouse_id, product_id) is None:
-        conn.execute(insert(stock).values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0, reserved=0))
+    """Create an empty stock row unless one exists; two writers racing to create it both succeed."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    conn.execute(upsert(stock).values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0, reserved=0)
+                 .on_conflict_do_nothing())
 
 
