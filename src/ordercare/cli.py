@@ -298,7 +298,9 @@ def stock_list(sku: str | None = None, warehouse: str | None = None, limit: int 
 
 
 @stock_app.command("adjust")
-def stock_adjust(warehouse: str, sku: str, delta: int, reason: Annotated[str, typer.Option()]) -> None:
+def stock_adjust(warehouse: str, sku: str,
+                 delta: Annotated[int, typer.Option(help="Units to add (negative to remove), e.g. --delta -3")],
+                 reason: Annotated[str, typer.Option()]) -> None:
     """Correct stock on hand (count differences, opening stock)."""
     from .services.master_data import adjust_stock
     try:

@@ -233,14 +233,21 @@ def adjust_stock(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
             raise ValidationFailed("unknown_sku", f"sku: no product with SKU '{sku}'", field="sku")
         inventory.load_supply(conn, [pid], lock=True)
         inventory.ensure_stock_row(conn, wh, pid)
+        row = inventory.stock_row(conn, wh, pid)
+        if row.on_hand + delta < 0:
+            raise ValidationFailed("negative_stock", f"delta: on hand {row.on_hand} {delta:+d} would be negative",
+                                   field="delta", on_hand=row.on_hand)
+        if row.on_hand + delta < row.reserved:
+            raise Conflict("stock_reserved", f"delta: on hand {row.on_hand} {delta:+d} would fall below the "
+                           f"{row.reserved} units reserved for orders", field="delta", on_hand=row.on_hand,
+                           reserved=row.reserved)
+        # Conditional all the same: the CHECK constraint and this condition guard against a missed lock.
         res = conn.execute(update(stock).where(stock.c.warehouse_id == wh, stock.c.product_id == pid,
                                                stock.c.on_hand + delta >= stock.c.reserved)
                            .values(on_hand=stock.c.on_hand + delta))
-        row = inventory.stock_row(conn, wh, pid)
         if res.rowcount != 1:
-            raise Conflict("stock_reserved", f"delta: on hand {row.on_hand} − {-delta} would fall below the "
-                           f"{row.reserved} units reserved for orders", field="delta", on_hand=row.on_hand,
-                           reserved=row.reserved)
+            raise Conflict("stock_changed", "stock changed meanwhile; retry", field="delta")
+        row = inventory.stock_row(conn, wh, pid)
         now = clock.now()
         conn.execute(insert(stock_moves).values(warehouse_id=wh, product_id=pid, qty=delta, kind=kind, reason=reason,
                                                 at=now, actor=actor.username))

@@ -1,0 +1,31 @@
+"""The demo company is what the README promises, built through the real services."""
+
+from sqlalchemy import func, select
+
+from ordercare.clock import FixedClock
+from ordercare.demo.company import build_demo
+from ordercare.services.auth import authenticate
+from ordercare.store.tables import customers, orders, products, purchase_orders, receipts, stock, warehouses
+
+from tests.conftest import START
+
+
+def test_demo_builds_a_realistic_distributor(sqlite_env):
+    login = build_demo(sqlite_env.uow, sqlite_env.settings, FixedClock(START), seed=3)
+    with sqlite_env.uow.read() as c:
+        count = lambda t, *w: c.execute(select(func.count()).select_from(t).where(*w)).scalar_one()  # noqa: E731
+        assert count(warehouses) >= 3
+        assert len({r.region for r in c.execute(select(warehouses.c.region))}) >= 3
+        assert count(products) >= 200
+        assert count(customers, customers.c.kind == "external") >= 100
+        assert count(customers, customers.c.kind == "internal") >= 2
+        assert count(purchase_orders) > 0 and count(receipts) > 0
+        assert count(orders) >= 200
+        # several channels and statuses, not one of each
+        assert len({r[0] for r in c.execute(select(orders.c.channel).distinct())}) >= 4
+        statuses = {r[0] for r in c.execute(select(orders.c.status).distinct())}
+        assert {"allocated", "cancelled"} <= statuses
+        assert c.execute(select(func.sum(stock.c.reserved))).scalar_one() > 0
+        admin = authenticate(c, login.admin_token)
+        customer = authenticate(c, login.customer_token)
+    assert admin.role == "admin" and customer.is_customer
