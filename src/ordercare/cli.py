@@ -235,6 +235,33 @@ def order_release_credit(ref: str, reason: str = "credit released by finance") -
     console.print(f"{ref}: released")
 
 
+@app.command("customers")
+def customers_list(q: Annotated[str | None, typer.Option(help="Code or name contains")] = None,
+                   limit: int = 50) -> None:
+    """List customers with their segment, package, credit limit and policies."""
+    from .services.catalog import list_customers
+    page = list_customers(_uow(), _actor(), q=q, limit=limit)
+    t = Table("code", "name", "kind", "segment", "package", "credit limit", "sourcing", "ship complete", "active",
+              title=f"{page['total']} customers")
+    for c in page["items"]:
+        t.add_row(c["code"], c["name"], c["kind"], c["segment"], c["service_package"], str(c["credit_limit"] or "—"),
+                  c["sourcing_policy"], "yes" if c["ship_complete"] else "no", "yes" if c["active"] else "no")
+    console.print(t)
+
+
+@app.command("products")
+def products_list(q: Annotated[str | None, typer.Option(help="SKU or name contains")] = None,
+                  category: str | None = None, limit: int = 50) -> None:
+    """List products with unit, weight, volume and list price."""
+    from .services.catalog import list_products
+    page = list_products(_uow(), _actor(), q=q, category=category, limit=limit)
+    t = Table("sku", "name", "category", "unit", "kg", "m³", "list price", title=f"{page['total']} products")
+    for p in page["items"]:
+        t.add_row(p["sku"], p["name"], p["category"], p["unit"], str(p["weight_kg"]), str(p["volume_m3"]),
+                  str(p["list_price"]))
+    console.print(t)
+
+
 @app.command()
 def atp(sku: str, qty: int = 1, customer: str | None = None, ship_to: str | None = None) -> None:
     """Available-to-promise by date per warehouse, and the delivery date to a customer."""

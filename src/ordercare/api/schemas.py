@@ -204,6 +204,18 @@ class ProductIn(In):
     active: bool = True
 
 
+class ProductPatch(In):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    weight_kg: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)] | None = None
+    volume_m3: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=5)] | None = None
+    list_price: Amount | None = None
+    unit_cost: Amount | None = None
+    unit: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    category: Annotated[str, Field(max_length=100)] | None = None
+    needs_installation: bool | None = None
+    active: bool | None = None
+
+
 class PriceIn(In):
     sku: Sku
     price: Amount

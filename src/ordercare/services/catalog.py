@@ -10,7 +10,8 @@ from ..domain.access import Actor, Permission
 from ..domain.errors import NotFound
 from ..store.db import UnitOfWork
 from ..store.tables import (
-    customers, price_list_items, price_lists, products, purchase_orders, receipts, ship_tos, stock, warehouses,
+    customers, payment_terms, price_list_items, price_lists, products, purchase_orders, receipts, service_packages,
+    ship_tos, stock, warehouses,
 )
 
 
@@ -82,6 +83,18 @@ def get_product(uow: UnitOfWork, actor: Actor, sku: str) -> dict[str, Any]:
     else:
         d.pop("unit_cost")
     return d
+
+
+def reference_data(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+    """Service packages (DOMAIN §6), payment terms and price lists."""
+    actor.require(Permission.READ_MASTER)
+    with uow.read() as conn:
+        return {
+            "service_packages": [_row(r) for r in conn.execute(select(service_packages)
+                                                               .order_by(service_packages.c.code))],
+            "payment_terms": [_row(r) for r in conn.execute(select(payment_terms).order_by(payment_terms.c.code))],
+            "price_lists": [_row(r) for r in conn.execute(select(price_lists).order_by(price_lists.c.code))],
+        }
 
 
 def list_warehouses(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:

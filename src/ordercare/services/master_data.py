@@ -168,6 +168,29 @@ def create_product(uow: UnitOfWork, actor: Actor, data: ProductData) -> int:
     return uow.run(work)
 
 
+UPDATABLE_PRODUCT_FIELDS = {"name", "unit", "weight_kg", "volume_m3", "list_price", "unit_cost", "category",
+                            "needs_installation", "active"}
+
+
+def update_product(uow: UnitOfWork, actor: Actor, sku: str, changes: dict[str, Any]) -> None:
+    actor.require(Permission.WRITE_MASTER)
+    unknown = set(changes) - UPDATABLE_PRODUCT_FIELDS
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ValidationFailed("unknown_field", f"{name}: cannot be changed", field=name)
+    for name in ("weight_kg", "volume_m3", "list_price", "unit_cost"):
+        if changes.get(name) is not None and changes[name] < 0:
+            raise ValidationFailed("invalid_value", f"{name}: must not be negative", field=name)
+
+    def work(conn: Connection) -> None:
+        if not changes:
+            return
+        if conn.execute(update(products).where(products.c.sku == sku).values(**changes)).rowcount != 1:
+            raise NotFound("product_not_found", f"product '{sku}': no such product", field="sku")
+
+    uow.run(work)
+
+
 def set_price(uow: UnitOfWork, actor: Actor, price_list: str, sku: str, price: Decimal, min_qty: int = 1) -> None:
     actor.require(Permission.WRITE_MASTER)
     if price < 0 or min_qty < 1:

@@ -12,13 +12,13 @@ from ..config import Settings
 from ..domain.access import Actor, Permission
 from ..domain.credit import check_credit
 from ..domain.errors import Conflict, NotFound
-from ..domain.orders import CANCELLABLE, OPEN_FOR_CREDIT, OrderStatus, allocation_status
+from ..domain.orders import CANCELLABLE, OPEN_FOR_CREDIT, OrderStatus, allocation_status, check_transition
 from ..domain.sourcing import plan_order
 from ..store import inventory
 from ..store.db import UnitOfWork
-from ..store.events import append_event, move_order
+from ..store.events import append_events, event_row, move_order
 from ..store.tables import allocations, customers, order_lines, orders, receivables
-from .allocation import refresh_promises, release_backorders
+from .allocation import release_backorders
 from .intake import Intake, OrderRequest, take_in
 
 S = OrderStatus
@@ -54,42 +54,49 @@ def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Acto
     supply = inventory.load_supply(conn, [ln.product.id for ln in intake.lines], lock=True)
     plans = plan_order([ln.demand for ln in intake.lines], supply, intake.lanes, policy=intake.policy,
                        today=today, horizon_end=horizon_end)
+    ordered = sum(p.demand.qty for p in plans)
+    backordered = sum(p.backordered for p in plans)
+    status = S.CREDIT_HOLD if credit.hold else allocation_status(ordered, ordered - backordered)
+    check_transition("new", status)
+    line_dates = [p.delivery_date for p in plans]
+    promised = None if None in line_dates else max(line_dates)
+    # The plan already holds every promised date: write them once, with the final status.
     order_id = conn.execute(insert(orders).values(
-        customer_id=customer.id, ship_to_id=intake.ship_to.id, channel=channel, status="new", credit_hold=False,
-        ship_complete=customer.ship_complete, priority=intake.priority, requested_date=intake.requested_date,
-        promised_date=None, customer_po=customer_po, currency=settings.currency, total_amount=intake.total,
-        quote_id=quote_id, created_at=now, created_by=actor.username).returning(orders.c.id)).scalar_one()
+        customer_id=customer.id, ship_to_id=intake.ship_to.id, channel=channel, status=status,
+        credit_hold=credit.hold, ship_complete=customer.ship_complete, priority=intake.priority,
+        requested_date=intake.requested_date, promised_date=promised, customer_po=customer_po,
+        currency=settings.currency, total_amount=intake.total, quote_id=quote_id, created_at=now,
+        created_by=actor.username).returning(orders.c.id)).scalar_one()
     line_ids = conn.execute(insert(order_lines).returning(order_lines.c.id, sort_by_parameter_order=True), [
         {"order_id": order_id, "line_no": i + 1, "product_id": ln.product.id, "qty": ln.merged.qty,
          "unit_price": ln.unit_price, "amount": ln.amount, "requested_date": ln.merged.requested_date,
-         "qty_backordered": plan.backordered,
+         "qty_backordered": plan.backordered, "promised_ship_date": plan.ship_date,
+         "promised_date": plan.delivery_date,
          "merged_from": list(ln.merged.positions) if len(ln.merged.positions) > 1 else None}
         for i, (ln, plan) in enumerate(zip(intake.lines, plans, strict=True))
     ]).scalars().all()
-    for ln, plan, line_id in zip(intake.lines, plans, line_ids, strict=True):
+    for ln, plan in zip(intake.lines, plans, strict=True):
         inventory.take_supply(conn, ln.product.id, plan.allocations)
-        inventory.record_allocations(conn, order_id, line_id, ln.product.id, plan.allocations, now)
-    append_event(conn, order_id, "placed", at=now, actor=actor.username, payload={
+    inventory.record_allocations(conn, order_id, [
+        (line_id, ln.product.id, a) for ln, plan, line_id in zip(intake.lines, plans, line_ids, strict=True)
+        for a in plan.allocations], now)
+    events = [event_row(order_id, "placed", at=now, actor=actor.username, payload={
         "channel": channel, "total": str(intake.total), "lines": len(intake.lines),
-        "merged_lines": [list(ln.merged.positions) for ln in intake.lines if len(ln.merged.positions) > 1]
-        if merged_note else [],
-    })
-    _, promised = refresh_promises(conn, order_id)
-    ordered = sum(p.demand.qty for p in plans)
-    backordered = sum(p.backordered for p in plans)
+        "merged_lines": [list(ln.merged.positions) for ln in intake.lines if len(ln.merged.positions) > 1]})]
     if backordered:
-        append_event(conn, order_id, "backordered", at=now, actor=actor.username,
-                     payload={"units": backordered, "skus": [ln.merged.sku for ln, p in zip(intake.lines, plans, strict=True)
-                                                             if p.backordered]})
+        events.append(event_row(order_id, "backordered", at=now, actor=actor.username, payload={
+            "units": backordered,
+            "skus": [ln.merged.sku for ln, p in zip(intake.lines, plans, strict=True) if p.backordered]}))
     if credit.hold:
-        move_order(conn, order_id, "new", S.CREDIT_HOLD, at=now, actor=actor.username,
-                   reason="credit limit exceeded",
-                   payload={"exposure": str(credit.exposure), "limit": str(credit.limit),
-                            "excess": str(credit.excess)})
+        events.append(event_row(order_id, "status_changed", at=now, actor=actor.username, from_status="new",
+                                to_status=status, reason="credit limit exceeded", payload={
+                                    "exposure": str(credit.exposure), "limit": str(credit.limit),
+                                    "excess": str(credit.excess)}))
     else:
-        move_order(conn, order_id, "new", allocation_status(ordered, ordered - backordered), at=now,
-                   actor=actor.username, reason="placed",
-                   payload={"promised_date": promised.isoformat() if promised else None})
+        events.append(event_row(order_id, "status_changed", at=now, actor=actor.username, from_status="new",
+                                to_status=status, reason="placed",
+                                payload={"promised_date": promised.isoformat() if promised else None}))
+    append_events(conn, events)
     return order_id
 
 

@@ -11,12 +11,20 @@ from ..domain.orders import OrderStatus, check_transition
 from .tables import order_events, orders
 
 
-def append_event(conn: Connection, order_id: int, kind: str, *, at: datetime, actor: str,
-                 reason: str | None = None, from_status: str | None = None, to_status: str | None = None,
-                 payload: dict[str, Any] | None = None) -> None:
-    conn.execute(insert(order_events).values(order_id=order_id, at=at, actor=actor, kind=kind,
-                                             from_status=from_status, to_status=to_status, reason=reason,
-                                             payload=payload))
+def event_row(order_id: int, kind: str, *, at: datetime, actor: str, reason: str | None = None,
+              from_status: str | None = None, to_status: str | None = None,
+              payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"order_id": order_id, "at": at, "actor": actor, "kind": kind, "from_status": from_status,
+            "to_status": to_status, "reason": reason, "payload": payload}
+
+
+def append_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(order_events), rows)
+
+
+def append_event(conn: Connection, order_id: int, kind: str, **fields: Any) -> None:
+    append_events(conn, [event_row(order_id, kind, **fields)])
 
 
 def move_order(conn: Connection, order_id: int, current: str, target: OrderStatus, *, at: datetime, actor: str,

@@ -77,15 +77,16 @@ def take_supply(conn: Connection, product_id: int, plans: list[PlannedAllocation
             raise SupplyTaken(a.warehouse_id, product_id, a.qty)
 
 
-def record_allocations(conn: Connection, order_id: int, line_id: int, product_id: int,
-                       plans: list[PlannedAllocation], at: datetime) -> None:
-    if not plans:
+def record_allocations(conn: Connection, order_id: int, taken: list[tuple[int, int, PlannedAllocation]],
+                       at: datetime) -> None:
+    """Insert allocation rows; taken holds (order line id, product id, planned allocation)."""
+    if not taken:
         return
     conn.execute(insert(allocations), [
         {"order_line_id": line_id, "order_id": order_id, "warehouse_id": a.warehouse_id, "product_id": product_id,
          "receipt_id": a.receipt_id, "qty": a.qty, "available_date": a.available_date, "ship_date": a.ship_date,
          "delivery_date": a.delivery_date, "created_at": at}
-        for a in plans
+        for line_id, product_id, a in taken
     ])
 
 

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query
 
 from ...services import auth, catalog, master_data as md
 from ..deps import CtxDep
-from ..schemas import Created, CustomerIn, CustomerPatch, PriceIn, ProductIn, ShipToIn, UserIn, WarehouseIn
+from ..schemas import (
+    Created, CustomerIn, CustomerPatch, PriceIn, ProductIn, ProductPatch, ShipToIn, UserIn, WarehouseIn,
+)
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -62,6 +64,18 @@ def get_product(ctx: CtxDep, sku: str) -> dict[str, Any]:
 def create_product(ctx: CtxDep, body: ProductIn) -> dict[str, Any]:
     md.create_product(ctx.uow, ctx.actor, md.ProductData(**body.model_dump()))
     return catalog.get_product(ctx.uow, ctx.actor, body.sku)
+
+
+@router.patch("/products/{sku}", tags=["products"])
+def update_product(ctx: CtxDep, sku: str, body: ProductPatch) -> dict[str, Any]:
+    md.update_product(ctx.uow, ctx.actor, sku, body.model_dump(exclude_unset=True, exclude_none=True))
+    return catalog.get_product(ctx.uow, ctx.actor, sku)
+
+
+@router.get("/reference-data", tags=["products"])
+def reference_data(ctx: CtxDep) -> dict[str, Any]:
+    """Service packages, payment terms and price lists."""
+    return catalog.reference_data(ctx.uow, ctx.actor)
 
 
 @router.post("/price-lists/{code}/prices", status_code=201, tags=["products"])
