@@ -139,4 +139,5 @@ def parse_order_number(ref: str) -> int | None:
     text = ref.strip().upper()
     if text.startswith("SO-"):
         text = text[3:]
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    # isascii: str.isdigit() also accepts "²" or "١", which int() rejects or misreads.
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None

@@ -132,6 +132,10 @@ def plan_order(
     horizon_end: date,
 ) -> list[LinePlan]:
     """Plan every line; each product appears once (merge duplicate SKUs first)."""
+    if len({d.product_id for d in demands}) != len(demands):
+        raise ValueError("plan_order needs one line per product: merge duplicate SKUs first")
+    if not demands:
+        return []
     by_wh = {lane.warehouse_id: lane for lane in lanes}
     if policy is SourcingPolicy.SINGLE_WAREHOUSE:
         best: tuple | None = None

@@ -81,7 +81,7 @@ def create_quote(ctx: CtxDep, body: OrderIn):
 
 def _quote_id(ref: str) -> int:
     text = ref.upper().removeprefix("QT-")
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise NotFound("quote_not_found", f"quote {ref}: no such quote", field="quote_id")
     return int(text)
 
