@@ -38,6 +38,10 @@ class TestMergeDuplicateSkus:
         assert merged == [MergedLine("A-1", 6, None, (0, 1))]
 
     def test_sums_keeps_positions_and_earliest_requested_date(self):
+        lines = [RequestedLine("A-1", 2, d(3, 20), 0), RequestedLine("A-1", 5, d(3, 10), 1)]
+        assert merge_duplicate_skus(lines) == [MergedLine("A-1", 7, d(3, 10), (0, 1))]
+
+    def test_an_undated_line_means_as_soon_as_possible_and_wins_over_dates(self):
         lines = [
             RequestedLine("A-1", 2, d(3, 20), 0),
             RequestedLine("B-1", 1, None, 1),
@@ -46,8 +50,8 @@ class TestMergeDuplicateSkus:
             RequestedLine("B-1", 7, d(4, 1), 4),
         ]
         assert merge_duplicate_skus(lines) == [
-            MergedLine("A-1", 11, d(3, 10), (0, 2, 3)),
-            MergedLine("B-1", 8, d(4, 1), (1, 4)),
+            MergedLine("A-1", 11, None, (0, 2, 3)),
+            MergedLine("B-1", 8, None, (1, 4)),
         ]
 
     def test_no_dates_stay_no_date(self):

@@ -102,7 +102,7 @@ def merge_duplicate_skus(lines: list[RequestedLine]) -> list[MergedLine]:
     """Lines for one SKU become one line, so stock is checked once for the sum.
 
     The earliest requested date among the merged lines wins: the customer asked
-    for part of the quantity by then.
+    for part of the quantity by then; an undated line (as soon as possible) wins over any date.
     """
     if not lines:
         raise ValidationFailed("no_lines", "lines: an order needs at least one line", field="lines")
@@ -117,10 +117,10 @@ def merge_duplicate_skus(lines: list[RequestedLine]) -> list[MergedLine]:
         if prev is None:
             merged[line.sku] = MergedLine(line.sku, line.qty, line.requested_date, (line.position,))
             continue
-        dates = [d for d in (prev.requested_date, line.requested_date) if d is not None]
-        merged[line.sku] = MergedLine(
-            line.sku, prev.qty + line.qty, min(dates) if dates else None, prev.positions + (line.position,)
-        )
+        # No date means "as soon as possible", which also meets any dated line it is merged with.
+        dates = (prev.requested_date, line.requested_date)
+        earliest = None if None in dates else min(dates)
+        merged[line.sku] = MergedLine(line.sku, prev.qty + line.qty, earliest, prev.positions + (line.position,))
     for m in merged.values():
         if m.qty > MAX_LINE_QTY:
             raise ValidationFailed(

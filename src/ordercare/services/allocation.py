@@ -11,7 +11,7 @@ from ..domain.orders import OrderStatus, allocation_status
 from ..domain.sourcing import LineDemand, plan_order
 from ..store import inventory
 from ..store.events import append_event, move_order
-from ..store.tables import allocations, customers, order_lines, orders, ship_tos
+from ..store.tables import allocations, order_lines, orders, ship_tos
 from .intake import lanes_to
 
 S = OrderStatus
@@ -78,6 +78,9 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
                        horizon_end: date, reason: str) -> int:
     """Give free supply of these products to waiting lines: by package priority, then first come.
 
+    Each waiting line is served on its own by the per-line rule (earliest delivery,
+    then nearest), whatever the customer's sourcing policy: the rest of a line is
+    better sent from another warehouse than kept waiting for the first one.
     The caller holds the supply locks (it has just changed the supply). Returns
     the number of units newly promised.
     """
@@ -85,9 +88,8 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
         return 0
     waiting = conn.execute(
         select(order_lines.c.id, order_lines.c.order_id, order_lines.c.product_id, order_lines.c.qty_backordered,
-               order_lines.c.requested_date, orders.c.ship_to_id, customers.c.sourcing_policy)
+               order_lines.c.requested_date, orders.c.ship_to_id)
         .join(orders, orders.c.id == order_lines.c.order_id)
-        .join(customers, customers.c.id == orders.c.customer_id)
         .where(order_lines.c.product_id.in_(sorted(product_ids)), order_lines.c.qty_backordered > 0,
                orders.c.status.in_([str(s) for s in WAITING]))
         .order_by(orders.c.priority, orders.c.created_at, orders.c.id, order_lines.c.id)).all()

@@ -94,7 +94,7 @@ def convert_quote(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Acto
         raise Conflict("quote_not_open", f"quote {quote_id} is {view['status']}", field="quote_id",
                        order_id=view["order_id"])
     req = OrderRequest(customer=view["customer"], ship_to=view["ship_to"], channel=Channel(view["channel"]),
-                       customer_po=customer_po,
+                       customer_po=customer_po, requested_date=view["requested_date"],
                        lines=[RequestedLine(ln["sku"], ln["qty"], ln["requested_date"], i)
                               for i, ln in enumerate(view["lines"])])
     quoted = {ln["sku"]: ln for ln in view["lines"]}

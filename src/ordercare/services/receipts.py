@@ -165,10 +165,8 @@ def receive(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, rec
 
 
 def _drop_promise(conn: Connection, a, units: int, now, actor: str, receipt_id: int) -> None:
-    if units == a.qty:
-        conn.execute(delete(allocations).where(allocations.c.id == a.id))
-    else:
-        conn.execute(update(allocations).where(allocations.c.id == a.id).values(qty=a.qty - units))
+    """The allocation row a now holds exactly `units` on the receipt (any kept part was split off): drop it."""
+    conn.execute(delete(allocations).where(allocations.c.id == a.id, allocations.c.receipt_id == receipt_id))
     conn.execute(update(order_lines).where(order_lines.c.id == a.order_line_id)
                  .values(qty_backordered=order_lines.c.qty_backordered + units))
     append_event(conn, a.order_id, "backordered", at=now, actor=actor,
