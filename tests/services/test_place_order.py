@@ -7,7 +7,6 @@ Today is Monday 2026-03-02, so stock today ships 03-03 and arrives 03-04 (NEAR, 
 
 from decimal import Decimal
 
-import pytest
 
 from ordercare.domain.customers import SourcingPolicy
 from ordercare.domain.orders import Channel, RequestedLine
