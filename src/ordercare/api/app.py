@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from .. import __version__
 from ..clock import Clock, SystemClock
 from ..config import Settings, get_settings
 from ..store.db import UnitOfWork, make_engine
 from . import errors
+from .guards import RequestGuard
 from .routers import inventory, master_data, orders
-
-MAX_BODY_BYTES = 1_000_000
-
 
 def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = None,
                clock: Clock | None = None) -> FastAPI:
@@ -26,14 +24,7 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
     app.state.clock = clock or SystemClock()
     errors.install(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        # Refuse oversized bodies before parsing them.
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse(errors.error_body("payload_too_large",
-                                                  f"body: larger than {MAX_BODY_BYTES} bytes"), status_code=413)
-        return await call_next(request)
+    app.add_middleware(RequestGuard)
 
     for r in (orders.router, master_data.router, inventory.router):
         app.include_router(r, prefix="/api/v1")

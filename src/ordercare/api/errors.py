@@ -40,16 +40,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError):
-        problems = [{"field": _field_path(e.get("loc", ())), "code": e.get("type", "invalid"),
-                     "message": e.get("msg", "invalid")} for e in exc.errors()]
+        problems = [{"field": "body" if e.get("type") == "json_invalid" else _field_path(e.get("loc", ())),
+                     "code": e.get("type", "invalid"), "message": e.get("msg", "invalid")} for e in exc.errors()]
         first = problems[0] if problems else {"field": "body", "message": "invalid request"}
         return JSONResponse(error_body("invalid_request", f"{first['field']}: {first['message']}",
                                        field=first["field"], problems=problems), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException):
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
+        code = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large"}.get(exc.status_code, "http_error")
+        field = "body" if exc.status_code in (400, 413) else None
+        message = f"body: {exc.detail}" if field else str(exc.detail)
+        return JSONResponse(error_body(code, message, field=field), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

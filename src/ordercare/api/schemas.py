@@ -6,11 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ..domain.customers import CustomerKind, SourcingPolicy
 from ..domain.orders import MAX_LINE_QTY, Channel
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
 Qty = Annotated[int, Field(strict=True, gt=0, le=MAX_LINE_QTY)]
@@ -20,6 +23,36 @@ Amount = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), max_digit
 
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        # NUL cannot be stored by PostgreSQL, and no field of ours has a use for control characters.
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    data: dict[str, Any] | None = None
+    problems: list[dict[str, Any]] | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx answer has this shape."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in [
+        (401, "missing, unknown or revoked API token"), (403, "the role may not do this"),
+        (404, "no such object (or not visible to this user)"), (409, "conflicts with the current state"),
+        (413, "body too large"), (422, "invalid request: the field and the problem are named")]
+}
 
 
 class LineIn(In):
@@ -223,7 +256,7 @@ class PriceIn(In):
 
 
 class WarehouseIn(In):
-    code: Code
+    code: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     region: Annotated[str, Field(min_length=1, max_length=100)]
     city: Annotated[str, Field(min_length=1, max_length=100)]

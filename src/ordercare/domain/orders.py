@@ -96,6 +96,8 @@ class MergedLine:
 
 
 MAX_LINE_QTY = 1_000_000_000
+# Stock columns are 32-bit integers: on hand in one warehouse never goes above this.
+MAX_STOCK = 2_000_000_000
 
 
 def merge_duplicate_skus(lines: list[RequestedLine]) -> list[MergedLine]:

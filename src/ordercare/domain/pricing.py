@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+# Money columns are Numeric(14, 2): the largest amount a line or an order may reach.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 @dataclass(frozen=True)

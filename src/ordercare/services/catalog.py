@@ -65,7 +65,11 @@ def list_products(uow: UnitOfWork, actor: Actor, *, q: str | None = None, catego
     with uow.read() as conn:
         total = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
         rows = conn.execute(stmt.order_by(products.c.sku).limit(limit).offset(offset)).all()
-    return {"total": total, "items": [_row(r) for r in rows]}
+    items = [_row(r) for r in rows]
+    if actor.is_customer:  # our costs are not the customer's business
+        for item in items:
+            item.pop("unit_cost")
+    return {"total": total, "items": items}
 
 
 def get_product(uow: UnitOfWork, actor: Actor, sku: str) -> dict[str, Any]:
@@ -93,7 +97,8 @@ def reference_data(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
             "service_packages": [_row(r) for r in conn.execute(select(service_packages)
                                                                .order_by(service_packages.c.code))],
             "payment_terms": [_row(r) for r in conn.execute(select(payment_terms).order_by(payment_terms.c.code))],
-            "price_lists": [_row(r) for r in conn.execute(select(price_lists).order_by(price_lists.c.code))],
+            "price_lists": [] if actor.is_customer else
+            [_row(r) for r in conn.execute(select(price_lists).order_by(price_lists.c.code))],
         }
 
 

@@ -13,7 +13,7 @@ from ..domain.atp import Lane, distance_km, transit_days
 from ..domain.customers import SourcingPolicy
 from ..domain.errors import ValidationFailed
 from ..domain.orders import Channel, MergedLine, RequestedLine, merge_duplicate_skus
-from ..domain.pricing import PriceBreak, line_amount, unit_price
+from ..domain.pricing import MAX_AMOUNT, PriceBreak, line_amount, unit_price
 from ..domain.sourcing import LineDemand
 from ..store.tables import customers, price_list_items, products, service_packages, ship_tos, warehouses
 
@@ -126,7 +126,15 @@ def price_lines(conn: Connection, customer: Row, merged: list[MergedLine]) -> li
     for m in merged:
         p = found[m.sku]
         price = unit_price(p.list_price, breaks.get(p.id, []), m.qty)
-        out.append(PricedLine(m, p, price, line_amount(price, m.qty)))
+        amount = line_amount(price, m.qty)
+        if amount > MAX_AMOUNT:
+            raise ValidationFailed("amount_too_large", f"lines[{m.positions[0]}].qty: the line amount {amount} "
+                                   f"exceeds {MAX_AMOUNT}", field=f"lines[{m.positions[0]}].qty")
+        out.append(PricedLine(m, p, price, amount))
+    total = sum((ln.amount for ln in out), Decimal("0"))
+    if total > MAX_AMOUNT:
+        raise ValidationFailed("amount_too_large", f"lines: the order total {total} exceeds {MAX_AMOUNT}",
+                               field="lines")
     return out
 
 

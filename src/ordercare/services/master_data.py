@@ -14,6 +14,7 @@ from ..config import Settings
 from ..domain.access import Actor, Permission
 from ..domain.customers import CustomerKind, SourcingPolicy
 from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.orders import MAX_STOCK
 from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.tables import (
@@ -260,6 +261,9 @@ def adjust_stock(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
         if row.on_hand + delta < 0:
             raise ValidationFailed("negative_stock", f"delta: on hand {row.on_hand} {delta:+d} would be negative",
                                    field="delta", on_hand=row.on_hand)
+        if row.on_hand + delta > MAX_STOCK:
+            raise ValidationFailed("stock_too_large", f"delta: on hand would exceed {MAX_STOCK}", field="delta",
+                                   on_hand=row.on_hand)
         if row.on_hand + delta < row.reserved:
             raise Conflict("stock_reserved", f"delta: on hand {row.on_hand} {delta:+d} would fall below the "
                            f"{row.reserved} units reserved for orders", field="delta", on_hand=row.on_hand,

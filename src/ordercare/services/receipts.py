@@ -12,6 +12,7 @@ from ..config import Settings
 from ..domain.access import Actor, Permission
 from ..domain.atp import receipt_available_date
 from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.orders import MAX_STOCK
 from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_event
@@ -60,6 +61,10 @@ def create_purchase_order(uow: UnitOfWork, clock: Clock, settings: Settings, act
             if ln.qty <= 0:
                 raise ValidationFailed("invalid_quantity", f"lines[{i}].qty: must be a positive whole number",
                                        field=f"lines[{i}].qty")
+            if ln.expected_date < clock.today():
+                raise ValidationFailed("expected_date_in_past",
+                                       f"lines[{i}].expected_date: {ln.expected_date} is before today",
+                                       field=f"lines[{i}].expected_date")
         now = clock.now()
         po_id = conn.execute(insert(purchase_orders).values(number=number, supplier=supplier, warehouse_id=wh.id,
                                                             created_at=now).returning(purchase_orders.c.id)).scalar_one()
@@ -115,6 +120,8 @@ def receive(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, rec
                                    field="qty", outstanding=outstanding)
         now, today = clock.now(), clock.today()
         inventory.ensure_stock_row(conn, r.warehouse_id, r.product_id)
+        if inventory.stock_row(conn, r.warehouse_id, r.product_id).on_hand + qty > MAX_STOCK:
+            raise ValidationFailed("stock_too_large", f"qty: on hand would exceed {MAX_STOCK}", field="qty")
         conn.execute(update(stock).where(stock.c.warehouse_id == r.warehouse_id, stock.c.product_id == r.product_id)
                      .values(on_hand=stock.c.on_hand + qty))
         conn.execute(insert(stock_moves).values(warehouse_id=r.warehouse_id, product_id=r.product_id, qty=qty,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from ...services import availability, catalog, master_data as md, receipts
 from ..deps import CtxDep
-from ..schemas import Created, PurchaseOrderIn, ReceiveIn, RescheduleIn, StockAdjustmentIn
+from ..schemas import ERROR_RESPONSES, Created, PurchaseOrderIn, ReceiveIn, RescheduleIn, StockAdjustmentIn
 
-router = APIRouter(tags=["inventory"])
+router = APIRouter(tags=["inventory"], responses=ERROR_RESPONSES)
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+ReceiptId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.get("/stock")
@@ -51,10 +52,10 @@ def list_receipts(ctx: CtxDep, sku: str | None = None,
 
 
 @router.post("/receipts/{receipt_id}/receive")
-def receive(ctx: CtxDep, receipt_id: int, body: ReceiveIn) -> dict[str, Any]:
+def receive(ctx: CtxDep, receipt_id: ReceiptId, body: ReceiveIn) -> dict[str, Any]:
     return receipts.receive(ctx.uow, ctx.clock, ctx.settings, ctx.actor, receipt_id, body.qty, close=body.close)
 
 
 @router.post("/receipts/{receipt_id}/reschedule")
-def reschedule(ctx: CtxDep, receipt_id: int, body: RescheduleIn) -> dict[str, Any]:
+def reschedule(ctx: CtxDep, receipt_id: ReceiptId, body: RescheduleIn) -> dict[str, Any]:
     return receipts.reschedule_receipt(ctx.uow, ctx.clock, ctx.actor, receipt_id, body.expected_date, body.reason)

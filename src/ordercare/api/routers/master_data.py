@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query
 from ...services import auth, catalog, master_data as md
 from ..deps import CtxDep
 from ..schemas import (
-    Created, CustomerIn, CustomerPatch, PriceIn, ProductIn, ProductPatch, ShipToIn, UserIn, WarehouseIn,
+    ERROR_RESPONSES, Created, CustomerIn, CustomerPatch, PriceIn, ProductIn, ProductPatch, ShipToIn, UserIn,
+    WarehouseIn,
 )
 
-router = APIRouter()
+router = APIRouter(responses=ERROR_RESPONSES)
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 @router.get("/customers", tags=["customers"])

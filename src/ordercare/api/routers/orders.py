@@ -13,9 +13,9 @@ from ...services import order_views, orders, quotes
 from ...services.idempotency import request_fingerprint
 from ...services.intake import OrderRequest
 from ..deps import CtxDep
-from ..schemas import ConvertIn, Order, OrderIn, OrderPage, Quote, ReasonIn
+from ..schemas import ERROR_RESPONSES, ConvertIn, ErrorBody, Order, OrderIn, OrderPage, Quote, ReasonIn
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
 
 
 def _order_id(ref: str) -> int:
@@ -32,9 +32,12 @@ def _request(body: OrderIn) -> OrderRequest:
 
 
 @router.post("/orders", response_model=Order, status_code=201,
-             responses={200: {"description": "replay of an earlier request with the same Idempotency-Key"},
-                        409: {"description": "a request with this Idempotency-Key is in progress"},
-                        422: {"description": "invalid order, or Idempotency-Key reused with another body"}})
+             responses={200: {"description": "replay of an earlier request with the same Idempotency-Key",
+                              "model": Order},
+                        409: {"description": "a request with this Idempotency-Key is in progress",
+                              "model": ErrorBody},
+                        422: {"description": "invalid order, or Idempotency-Key reused with another body",
+                              "model": ErrorBody}})
 def place_order(ctx: CtxDep, body: OrderIn, response: Response,
                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None):
     order_id, replayed = orders.place_order(
@@ -49,7 +52,7 @@ def place_order(ctx: CtxDep, body: OrderIn, response: Response,
 @router.get("/orders", response_model=OrderPage)
 def list_orders(ctx: CtxDep, customer: str | None = None, status: str | None = None, sku: str | None = None,
                 placed_from: date | None = None, placed_to: date | None = None,
-                limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+                limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
     return order_views.list_orders(ctx.uow, ctx.actor, customer=customer, status=status, sku=sku,
                                    placed_from=placed_from, placed_to=placed_to, limit=limit, offset=offset)
 
