@@ -132,13 +132,17 @@ def cancel_order(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
     actor.require(Permission.CANCEL_ORDER)
 
     def work(conn: Connection) -> None:
+        load_order_for(conn, actor, order_id)  # 404 before any lock
+        product_ids = set(conn.execute(select(order_lines.c.product_id)
+                                       .where(order_lines.c.order_id == order_id)).scalars())
+        # Lock supply first (stock rows, then receipts), and only then read what the order holds: a
+        # back-order release committed in between would otherwise leave units reserved for nobody.
+        inventory.load_supply(conn, product_ids, lock=True)
         order = load_order_for(conn, actor, order_id)
         if order.status not in CANCELLABLE:
             raise Conflict("not_cancellable", f"order {order_id} is {order.status} and can no longer be cancelled",
                            field="status", status=order.status)
         held = conn.execute(select(allocations).where(allocations.c.order_id == order_id)).all()
-        product_ids = {a.product_id for a in held}
-        inventory.load_supply(conn, product_ids, lock=True)  # lock order: stock rows, then receipts
         inventory.give_back(conn, held)
         conn.execute(delete(allocations).where(allocations.c.order_id == order_id))
         conn.execute(update(order_lines).where(order_lines.c.order_id == order_id).values(qty_backordered=0))
