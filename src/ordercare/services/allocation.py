@@ -108,7 +108,7 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
                           horizon_end=horizon_end)[0]
         if not plan.allocations:
             continue
-        inventory.take_supply(conn, w.product_id, plan.allocations)
+        inventory.take_supply(conn, [(w.product_id, a) for a in plan.allocations])
         inventory.record_allocations(conn, w.order_id, [(w.id, w.product_id, a) for a in plan.allocations], at)
         conn.execute(update(order_lines).where(order_lines.c.id == w.id)
                      .values(qty_backordered=plan.backordered))

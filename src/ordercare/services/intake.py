@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from ..domain.access import Actor
 from ..domain.atp import Lane, distance_km, transit_days
@@ -63,8 +63,21 @@ def _unknown_customer(code: str) -> ValidationFailed:
                             customer=code)
 
 
+# Built once: they run on every order and quote.
+_CUSTOMER = (select(customers, service_packages.c.allocation_priority)
+             .join(service_packages, service_packages.c.code == customers.c.service_package)
+             .where(customers.c.code == bindparam("code")))
+_SHIP_TOS = (select(ship_tos).where(ship_tos.c.customer_id == bindparam("cid"))
+             .order_by(ship_tos.c.is_default.desc(), ship_tos.c.id))
+_WAREHOUSES = select(warehouses).where(warehouses.c.active.is_(True)).order_by(warehouses.c.id)
+_PRODUCTS = select(products).where(products.c.sku.in_(bindparam("skus", expanding=True)))
+_PRICE_BREAKS = select(price_list_items).where(price_list_items.c.price_list_id == bindparam("pl"),
+                                               price_list_items.c.product_id.in_(bindparam("ids", expanding=True)))
+
+
 def resolve_customer(conn: Connection, actor: Actor, code: str) -> Row:
-    row = conn.execute(select(customers).where(customers.c.code == code)).first()
+    """The customer row, with its package's allocation priority."""
+    row = conn.execute(_CUSTOMER, {"code": code}).first()
     # A customer user naming another account is told the same as for a missing one.
     if row is None or (actor.is_customer and row.id != actor.customer_id):
         raise _unknown_customer(code)
@@ -72,8 +85,7 @@ def resolve_customer(conn: Connection, actor: Actor, code: str) -> Row:
 
 
 def resolve_ship_to(conn: Connection, customer_id: int, code: str | None) -> Row:
-    q = select(ship_tos).where(ship_tos.c.customer_id == customer_id)
-    rows = conn.execute(q.order_by(ship_tos.c.is_default.desc(), ship_tos.c.id)).all()
+    rows = conn.execute(_SHIP_TOS, {"cid": customer_id}).all()
     if code is None:
         if not rows:
             raise ValidationFailed("no_ship_to", "ship_to: the customer has no ship-to address", field="ship_to")
@@ -87,7 +99,7 @@ def resolve_ship_to(conn: Connection, customer_id: int, code: str | None) -> Row
 
 def lanes_to(conn: Connection, ship_to: Row) -> list[Lane]:
     out = []
-    for w in conn.execute(select(warehouses).where(warehouses.c.active.is_(True)).order_by(warehouses.c.id)):
+    for w in conn.execute(_WAREHOUSES):
         km = distance_km(w.lat, w.lon, ship_to.lat, ship_to.lon)
         out.append(Lane(w.id, round(km, 1), w.handling_days, transit_days(km)))
     return out
@@ -107,7 +119,7 @@ def _check_dates(req: OrderRequest, today: date) -> None:
 
 def price_lines(conn: Connection, customer: Row, merged: list[MergedLine]) -> list[PricedLine]:
     skus = [m.sku for m in merged]
-    found = {r.sku: r for r in conn.execute(select(products).where(products.c.sku.in_(skus)))}
+    found = {r.sku: r for r in conn.execute(_PRODUCTS, {"skus": skus})}
     for m in merged:
         p = found.get(m.sku)
         if p is None:
@@ -118,9 +130,7 @@ def price_lines(conn: Connection, customer: Row, merged: list[MergedLine]) -> li
                                    field=f"lines[{m.positions[0]}].sku", sku=m.sku)
     breaks: dict[int, list[PriceBreak]] = {}
     if customer.price_list_id is not None:
-        for r in conn.execute(select(price_list_items).where(
-                price_list_items.c.price_list_id == customer.price_list_id,
-                price_list_items.c.product_id.in_([p.id for p in found.values()]))):
+        for r in conn.execute(_PRICE_BREAKS, {"pl": customer.price_list_id, "ids": [p.id for p in found.values()]}):
             breaks.setdefault(r.product_id, []).append(PriceBreak(r.min_qty, r.price))
     out = []
     for m in merged:
@@ -150,8 +160,7 @@ def take_in(conn: Connection, actor: Actor, req: OrderRequest, today: date) -> I
                  RequestedLine(ln.sku, ln.qty, req.requested_date, ln.position) for ln in req.lines]
     merged = merge_duplicate_skus(defaulted)
     priced = price_lines(conn, customer, merged)
-    priority = conn.execute(select(service_packages.c.allocation_priority)
-                            .where(service_packages.c.code == customer.service_package)).scalar_one()
+    priority = customer.allocation_priority
     lanes = lanes_to(conn, ship_to)
     if not lanes:
         raise ValidationFailed("no_warehouse", "no active warehouse can serve this order", field="lines")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from ..clock import Clock
 from ..config import Settings
@@ -24,20 +24,31 @@ from .intake import Intake, OrderRequest, take_in
 S = OrderStatus
 
 
+# Built once: they run on every order.
+_EXPOSURE = select(
+    select(func.coalesce(func.sum(receivables.c.amount), 0))
+    .where(receivables.c.customer_id == bindparam("cid")).scalar_subquery(),
+    select(func.coalesce(func.sum(orders.c.total_amount), 0))
+    .where(orders.c.customer_id == bindparam("cid"), orders.c.status.in_([str(s) for s in OPEN_FOR_CREDIT]))
+    .scalar_subquery(),
+)
+_LOCK_CUSTOMER = select(customers.c.id).where(customers.c.id == bindparam("cid")).with_for_update()
+_INSERT_ORDER = insert(orders).returning(orders.c.id)
+_INSERT_LINES = insert(order_lines)
+_LINE_IDS = (select(order_lines.c.id).where(order_lines.c.order_id == bindparam("oid"))
+             .order_by(order_lines.c.line_no))
+
+
 def credit_exposure(conn: Connection, customer_id: int) -> tuple[Decimal, Decimal]:
     """(open receivables, value of open orders not yet invoiced)."""
-    ar = conn.execute(select(func.coalesce(func.sum(receivables.c.amount), 0))
-                      .where(receivables.c.customer_id == customer_id)).scalar_one()
-    open_orders = conn.execute(select(func.coalesce(func.sum(orders.c.total_amount), 0))
-                               .where(orders.c.customer_id == customer_id,
-                                      orders.c.status.in_([str(s) for s in OPEN_FOR_CREDIT]))).scalar_one()
+    ar, open_orders = conn.execute(_EXPOSURE, {"cid": customer_id}).one()
     return Decimal(ar), Decimal(open_orders)
 
 
 def _lock_customer(conn: Connection, customer_id: int) -> None:
     """Serialise credit checks of one customer (PostgreSQL; SQLite writers are serial already)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(select(customers.c.id).where(customers.c.id == customer_id).with_for_update()).one()
+        conn.execute(_LOCK_CUSTOMER, {"cid": customer_id}).one()
 
 
 def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Actor, intake: Intake, *,
@@ -61,22 +72,24 @@ def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Acto
     line_dates = [p.delivery_date for p in plans]
     promised = None if None in line_dates else max(line_dates)
     # The plan already holds every promised date: write them once, with the final status.
-    order_id = conn.execute(insert(orders).values(
+    order_id = conn.execute(_INSERT_ORDER, dict(
         customer_id=customer.id, ship_to_id=intake.ship_to.id, channel=channel, status=status,
         credit_hold=credit.hold, ship_complete=customer.ship_complete, priority=intake.priority,
         requested_date=intake.requested_date, promised_date=promised, customer_po=customer_po,
         currency=settings.currency, total_amount=intake.total, quote_id=quote_id, created_at=now,
-        created_by=actor.username).returning(orders.c.id)).scalar_one()
-    line_ids = conn.execute(insert(order_lines).returning(order_lines.c.id, sort_by_parameter_order=True), [
+        created_by=actor.username)).scalar_one()
+    # One batch without RETURNING (SQLite would return row by row), then the ids in line order.
+    conn.execute(_INSERT_LINES, [
         {"order_id": order_id, "line_no": i + 1, "product_id": ln.product.id, "qty": ln.merged.qty,
          "unit_price": ln.unit_price, "amount": ln.amount, "requested_date": ln.merged.requested_date,
          "qty_backordered": plan.backordered, "promised_ship_date": plan.ship_date,
          "promised_date": plan.delivery_date,
          "merged_from": list(ln.merged.positions) if len(ln.merged.positions) > 1 else None}
         for i, (ln, plan) in enumerate(zip(intake.lines, plans, strict=True))
-    ]).scalars().all()
-    for ln, plan in zip(intake.lines, plans, strict=True):
-        inventory.take_supply(conn, ln.product.id, plan.allocations)
+    ])
+    line_ids = conn.execute(_LINE_IDS, {"oid": order_id}).scalars().all()
+    inventory.take_supply(conn, [(ln.product.id, a) for ln, plan in zip(intake.lines, plans, strict=True)
+                                 for a in plan.allocations])
     inventory.record_allocations(conn, order_id, [
         (line_id, ln.product.id, a) for ln, plan, line_id in zip(intake.lines, plans, line_ids, strict=True)
         for a in plan.allocations], now)

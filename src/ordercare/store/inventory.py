@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ..domain.atp import ScheduledReceipt, SupplyPosition
 from ..domain.errors import Conflict
@@ -20,61 +20,63 @@ from ..domain.sourcing import PlannedAllocation, SupplyMap
 from .tables import allocations, receipts, stock
 
 
+# Built once: these run on every order, and building a statement costs more than running it.
+_STOCK = (select(stock.c.warehouse_id, stock.c.product_id, stock.c.on_hand, stock.c.reserved)
+          .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
+          .order_by(stock.c.warehouse_id, stock.c.product_id))
+_STOCK_LOCKED = _STOCK.with_for_update()
+_RECEIPTS = (select(receipts.c.id, receipts.c.warehouse_id, receipts.c.product_id, receipts.c.expected_date,
+                    receipts.c.qty_ordered, receipts.c.qty_received, receipts.c.promised)
+             .where(receipts.c.product_id.in_(bindparam("ids", expanding=True)), receipts.c.status == "open")
+             .order_by(receipts.c.id))
+_RECEIPTS_LOCKED = _RECEIPTS.with_for_update()
+_RESERVE_STOCK = (update(stock)
+                  .where(stock.c.warehouse_id == bindparam("wh"), stock.c.product_id == bindparam("pid"),
+                         stock.c.on_hand - stock.c.reserved >= bindparam("qty"))
+                  .values(reserved=stock.c.reserved + bindparam("qty")))
+_PROMISE_RECEIPT = (update(receipts)
+                    .where(receipts.c.id == bindparam("rid"), receipts.c.status == "open",
+                           receipts.c.qty_ordered - receipts.c.qty_received - receipts.c.promised
+                           >= bindparam("qty"))
+                    .values(promised=receipts.c.promised + bindparam("qty")))
+_INSERT_ALLOCATIONS = insert(allocations)
+
+
 def load_supply(conn: Connection, product_ids: Iterable[int], *, lock: bool) -> SupplyMap:
     ids = sorted(set(product_ids))
     if not ids:
         return {}
-    q = (select(stock.c.warehouse_id, stock.c.product_id, stock.c.on_hand, stock.c.reserved)
-         .where(stock.c.product_id.in_(ids))
-         .order_by(stock.c.warehouse_id, stock.c.product_id))
-    if lock:
-        q = q.with_for_update()
     on_hand: dict[tuple[int, int], tuple[int, int]] = {
-        (r.warehouse_id, r.product_id): (r.on_hand, r.reserved) for r in conn.execute(q)
+        (r[0], r[1]): (r[2], r[3]) for r in conn.execute(_STOCK_LOCKED if lock else _STOCK, {"ids": ids})
     }
-    rq = (select(receipts.c.id, receipts.c.warehouse_id, receipts.c.product_id, receipts.c.expected_date,
-                 receipts.c.qty_ordered, receipts.c.qty_received, receipts.c.promised)
-          .where(receipts.c.product_id.in_(ids), receipts.c.status == "open")
-          .order_by(receipts.c.id))
-    if lock:
-        rq = rq.with_for_update()
     scheduled: dict[tuple[int, int], list[ScheduledReceipt]] = {}
-    for r in conn.execute(rq):
-        free = r.qty_ordered - r.qty_received - r.promised
+    for r in conn.execute(_RECEIPTS_LOCKED if lock else _RECEIPTS, {"ids": ids}):
         scheduled.setdefault((r.warehouse_id, r.product_id), []).append(
-            ScheduledReceipt(r.id, r.expected_date, free))
-    keys = set(on_hand) | set(scheduled)
+            ScheduledReceipt(r.id, r.expected_date, r.qty_ordered - r.qty_received - r.promised))
+    empty = (0, 0)
     return {
-        k: SupplyPosition(on_hand.get(k, (0, 0))[0], on_hand.get(k, (0, 0))[1], tuple(scheduled.get(k, ())))
-        for k in keys
+        k: SupplyPosition(*on_hand.get(k, empty), tuple(scheduled.get(k, ())))
+        for k in on_hand.keys() | scheduled.keys()
     }
 
 
 class SupplyTaken(Conflict):
-    """Raised when a conditional update finds less supply than planned (another order got there first)."""
+    """A conditional update found less supply than planned: the lock order was not kept somewhere."""
 
-    def __init__(self, warehouse_id: int, product_id: int, qty: int):
-        super().__init__("supply_taken", "stock changed while the order was being placed; retry",
-                         warehouse_id=warehouse_id, product_id=product_id, qty=qty)
+    def __init__(self, wanted: list[dict]):
+        super().__init__("supply_taken", "stock changed while the order was being placed; retry", wanted=wanted)
 
 
-def take_supply(conn: Connection, product_id: int, plans: list[PlannedAllocation]) -> None:
-    """Reserve planned units: stock (reserved += q) or a receipt (promised += q), each conditionally."""
-    for a in sorted(plans, key=lambda a: (a.receipt_id is not None, a.warehouse_id, a.receipt_id or 0)):
-        if a.receipt_id is None:
-            res = conn.execute(
-                update(stock)
-                .where(stock.c.warehouse_id == a.warehouse_id, stock.c.product_id == product_id,
-                       stock.c.on_hand - stock.c.reserved >= a.qty)
-                .values(reserved=stock.c.reserved + a.qty))
-        else:
-            res = conn.execute(
-                update(receipts)
-                .where(receipts.c.id == a.receipt_id, receipts.c.status == "open",
-                       receipts.c.qty_ordered - receipts.c.qty_received - receipts.c.promised >= a.qty)
-                .values(promised=receipts.c.promised + a.qty))
-        if res.rowcount != 1:
-            raise SupplyTaken(a.warehouse_id, product_id, a.qty)
+def take_supply(conn: Connection, taken: list[tuple[int, PlannedAllocation]]) -> None:
+    """Reserve planned units, (product id, allocation) each: stock (reserved += q) or a receipt (promised += q).
+
+    Each update is conditional on the supply still being free; one batch per kind.
+    """
+    from_stock = [{"wh": a.warehouse_id, "pid": pid, "qty": a.qty} for pid, a in taken if a.receipt_id is None]
+    on_receipts = [{"rid": a.receipt_id, "qty": a.qty} for _, a in taken if a.receipt_id is not None]
+    for stmt, rows in ((_RESERVE_STOCK, from_stock), (_PROMISE_RECEIPT, on_receipts)):
+        if rows and conn.execute(stmt, rows).rowcount != len(rows):
+            raise SupplyTaken(rows)
 
 
 def record_allocations(conn: Connection, order_id: int, taken: list[tuple[int, int, PlannedAllocation]],
@@ -82,7 +84,7 @@ def record_allocations(conn: Connection, order_id: int, taken: list[tuple[int, i
     """Insert allocation rows; taken holds (order line id, product id, planned allocation)."""
     if not taken:
         return
-    conn.execute(insert(allocations), [
+    conn.execute(_INSERT_ALLOCATIONS, [
         {"order_line_id": line_id, "order_id": order_id, "warehouse_id": a.warehouse_id, "product_id": product_id,
          "receipt_id": a.receipt_id, "qty": a.qty, "available_date": a.available_date, "ship_date": a.ship_date,
          "delivery_date": a.delivery_date, "created_at": at}
