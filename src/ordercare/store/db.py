@@ -10,9 +10,10 @@ oversell nor deadlock.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -70,14 +71,20 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 class UnitOfWork:
-    """Hands out transactions; commits when the block ends without an error, rolls back otherwise."""
+    """Hands out transactions; commits when the block ends without an error, rolls back otherwise.
+
+    On SQLite the writers of one process queue on a lock before BEGIN IMMEDIATE: SQLite's own busy
+    handler sleeps and retries, so under load a writer can keep losing to newer ones (seconds of
+    tail latency); the queue serves them in turn. Other processes still wait on the busy timeout.
+    """
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._writers = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with self._writers, self.engine.begin() as conn:
             yield conn
 
     @contextmanager
