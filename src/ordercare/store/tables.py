@@ -235,6 +235,7 @@ orders = Table(
     Column("quote_id", Id, nullable=True),
     Column("created_at", TS, nullable=False),
     Column("created_by", String(100), nullable=False),
+    Column("credit_approved_by", String(100), nullable=True),  # finance accepted the exposure
 )
 
 order_lines = Table(
@@ -251,6 +252,8 @@ order_lines = Table(
     Column("promised_ship_date", Date, nullable=True),
     Column("promised_date", Date, nullable=True),
     Column("merged_from", JSON, nullable=True),  # request positions merged into this line
+    Column("qty_shipped", Integer, nullable=False, default=0, server_default="0"),
+    Column("qty_delivered", Integer, nullable=False, default=0, server_default="0"),
     CheckConstraint("qty > 0 AND qty_backordered >= 0 AND qty_backordered <= qty", name="qty"),
     UniqueConstraint("order_id", "line_no", name="uq_order_lines_order_line"),
 )
@@ -269,6 +272,7 @@ allocations = Table(
     Column("available_date", Date, nullable=False),
     Column("ship_date", Date, nullable=False),
     Column("delivery_date", Date, nullable=False),
+    Column("released", Boolean, nullable=False, default=False, server_default="0"),  # on a shipment
     Column("created_at", TS, nullable=False),
     CheckConstraint("qty > 0", name="qty"),
 )

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from ordercare.config import get_settings
+from ordercare.store import fulfilment_tables  # noqa: F401 - registers its tables
 from ordercare.store.tables import metadata
 
 config = context.config
