@@ -114,6 +114,7 @@ ALLOWED = [
     ("new", S.CREDIT_HOLD),
     (S.CREDIT_HOLD, S.ALLOCATED),
     (S.CREDIT_HOLD, S.CANCELLED),
+    (S.CREDIT_HOLD, S.PACKED),  # back to where the hold found it
     (S.BACKORDERED, S.PARTIALLY_ALLOCATED),
     (S.BACKORDERED, S.ALLOCATED),
     (S.PARTIALLY_ALLOCATED, S.ALLOCATED),
@@ -145,7 +146,7 @@ FORBIDDEN = [
     ("new", S.SHIPPED),
     ("new", S.CANCELLED),
     (S.BACKORDERED, S.RELEASED),  # nothing to hand to the warehouse
-    (S.CREDIT_HOLD, S.RELEASED),  # finance must release first
+    (S.CREDIT_HOLD, S.DELIVERED),  # a release returns to an open status, never past shipping
     (S.ALLOCATED, S.SHIPPED),  # skipping the warehouse
     (S.ALLOCATED, S.ALLOCATED),
     (S.DELIVERED, S.DELIVERED),

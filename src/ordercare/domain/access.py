@@ -30,17 +30,22 @@ class Permission(StrEnum):
     MANAGE_RECEIPTS = "manage_receipts"
     QUOTE = "quote"
     MANAGE_USERS = "manage_users"
+    FULFIL = "fulfil"  # release, pick, load, route, ship
+    RECORD_DELIVERY = "record_delivery"  # proof of delivery, installation
+    MANAGE_CARRIERS = "manage_carriers"  # carriers, rate tables, vehicles
+    READ_SHIPMENTS = "read_shipments"
 
 
 P = Permission
-_STAFF_READ = {P.READ_MASTER, P.READ_CUSTOMERS, P.READ_ORDERS, P.READ_STOCK}
+_STAFF_READ = {P.READ_MASTER, P.READ_CUSTOMERS, P.READ_ORDERS, P.READ_STOCK, P.READ_SHIPMENTS}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.MANAGER: frozenset(_STAFF_READ | {P.WRITE_MASTER, P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE,
-                                           P.MANAGE_RECEIPTS, P.ADJUST_STOCK}),
-    Role.CS_AGENT: frozenset(_STAFF_READ | {P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE}),
-    Role.WAREHOUSE: frozenset(_STAFF_READ | {P.MANAGE_RECEIPTS, P.ADJUST_STOCK}),
+                                           P.MANAGE_RECEIPTS, P.ADJUST_STOCK, P.FULFIL, P.RECORD_DELIVERY,
+                                           P.MANAGE_CARRIERS}),
+    Role.CS_AGENT: frozenset(_STAFF_READ | {P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE, P.RECORD_DELIVERY}),
+    Role.WAREHOUSE: frozenset(_STAFF_READ | {P.MANAGE_RECEIPTS, P.ADJUST_STOCK, P.FULFIL, P.RECORD_DELIVERY}),
     Role.FINANCE: frozenset(_STAFF_READ | {P.RELEASE_CREDIT, P.CANCEL_ORDER}),
     # A customer reads the catalogue and its own account only (scoped by customer_id).
     Role.CUSTOMER: frozenset({P.READ_MASTER, P.PLACE_ORDER, P.READ_ORDERS, P.CANCEL_ORDER, P.QUOTE}),

@@ -38,23 +38,30 @@ class OrderStatus(StrEnum):
 S = OrderStatus
 _ALLOCATION_STATES = {S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.ALLOCATED}
 
+_FULFILMENT_OPEN = {S.RELEASED, S.PICKING, S.PACKED, S.PARTIALLY_SHIPPED}
+_OPEN = {*_ALLOCATION_STATES, *_FULFILMENT_OPEN}
+
 # from-status -> the statuses it may move to. "new" is the state before placement.
 TRANSITIONS: dict[str, frozenset[OrderStatus]] = {
     "new": frozenset({S.CREDIT_HOLD, *_ALLOCATION_STATES}),
-    S.CREDIT_HOLD: frozenset({*_ALLOCATION_STATES, S.CANCELLED}),
+    # Finance releases an order back to where it was (any open status), or it is cancelled.
+    S.CREDIT_HOLD: frozenset({*_OPEN, S.CANCELLED}),
     S.BACKORDERED: frozenset({S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.CREDIT_HOLD, S.CANCELLED}),
     S.PARTIALLY_ALLOCATED: frozenset({S.BACKORDERED, S.ALLOCATED, S.CREDIT_HOLD, S.RELEASED, S.CANCELLED}),
     S.ALLOCATED: frozenset({S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.CREDIT_HOLD, S.RELEASED, S.CANCELLED}),
-    S.RELEASED: frozenset({S.PICKING, S.CREDIT_HOLD, S.CANCELLED}),
-    S.PICKING: frozenset({S.PACKED, S.PARTIALLY_ALLOCATED, S.BACKORDERED}),
-    S.PACKED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CREDIT_HOLD}),
-    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.PICKING, S.DELIVERED, S.CREDIT_HOLD}),
+    # A short pick can send an order back to waiting for supply.
+    S.RELEASED: frozenset({S.PICKING, *_ALLOCATION_STATES, S.CREDIT_HOLD, S.CANCELLED}),
+    S.PICKING: frozenset({S.PACKED, S.RELEASED, *_ALLOCATION_STATES, S.CREDIT_HOLD}),
+    S.PACKED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.PICKING, S.RELEASED, *_ALLOCATION_STATES, S.CREDIT_HOLD}),
+    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.CREDIT_HOLD}),
     S.SHIPPED: frozenset({S.DELIVERED}),
     S.DELIVERED: frozenset({S.INVOICED, S.CLOSED}),
     S.INVOICED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
+# Orders whose back-ordered units may still receive supply.
+OPEN_FOR_SUPPLY = frozenset({S.CREDIT_HOLD, *_OPEN})
 
 # Statuses whose value still counts as an open order in the credit exposure.
 OPEN_FOR_CREDIT = frozenset(
@@ -68,6 +75,24 @@ CANCELLABLE = frozenset({S.CREDIT_HOLD, S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.
 def check_transition(current: str, target: OrderStatus) -> None:
     if target not in TRANSITIONS.get(current, frozenset()):
         raise InvalidTransition("order", str(current), str(target))
+
+
+def progress_status(*, units: int, backordered: int, shipped: int, all_shipments_delivered: bool,
+                    open_stage: str | None) -> OrderStatus:
+    """The status an order's facts put it in (credit hold aside).
+
+    units shipped decide first; before any shipment, the most advanced stage of
+    its unshipped shipment lines ("released" < "picking" < "picked"); before
+    release, its promises.
+    """
+    if units and shipped >= units:
+        return S.DELIVERED if all_shipments_delivered else S.SHIPPED
+    if shipped > 0:
+        return S.PARTIALLY_SHIPPED
+    stage = {"picked": S.PACKED, "picking": S.PICKING, "released": S.RELEASED}.get(open_stage or "")
+    if stage is not None:
+        return stage
+    return allocation_status(units, units - backordered)
 
 
 def allocation_status(units_ordered: int, units_promised: int) -> OrderStatus:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from ..domain.customers import SourcingPolicy
-from ..domain.orders import OrderStatus, allocation_status
+from ..domain.orders import OPEN_FOR_SUPPLY, OrderStatus, progress_status
 from ..domain.sourcing import LineDemand, plan_order
 from ..store import inventory
 from ..store.events import append_event, move_order
+from ..store.fulfilment_tables import shipment_lines, shipments
 from ..store.tables import allocations, order_lines, orders, ship_tos
 from .intake import lanes_to
 
 S = OrderStatus
-# Orders whose back-ordered lines may receive supply.
-WAITING = (S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.CREDIT_HOLD)
 
 
 def refresh_promises(conn: Connection, order_id: int) -> tuple[date | None, date | None]:
@@ -55,16 +54,37 @@ def refresh_promises(conn: Connection, order_id: int) -> tuple[date | None, date
     return old, new
 
 
-def settle_status(conn: Connection, order_id: int, *, at: datetime, actor: str, reason: str) -> None:
-    """Move an order between the allocation statuses after its promises changed (credit hold stays)."""
-    o = conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar_one()
-    if o not in (S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.ALLOCATED):
-        return
-    lines = conn.execute(select(order_lines.c.qty, order_lines.c.qty_backordered)
-                         .where(order_lines.c.order_id == order_id)).all()
-    ordered = sum(r.qty for r in lines)
-    promised = ordered - sum(r.qty_backordered for r in lines)
-    move_order(conn, order_id, o, allocation_status(ordered, promised), at=at, actor=actor, reason=reason)
+_STAGES = {"released": 1, "picking": 2, "picked": 3}
+
+
+def recompute_status(conn: Connection, order_id: int, *, at: datetime, actor: str, reason: str) -> OrderStatus:
+    """Move an order to the status its facts give it: promises, shipment stages, units shipped.
+
+    An order on credit hold stays there; only finance releases it.
+    """
+    current = conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar_one()
+    if current in (S.CREDIT_HOLD, S.CANCELLED, S.CLOSED, S.INVOICED):
+        return OrderStatus(current)
+    target = status_from_facts(conn, order_id)
+    move_order(conn, order_id, current, target, at=at, actor=actor, reason=reason)
+    return target
+
+
+def status_from_facts(conn: Connection, order_id: int) -> OrderStatus:
+    units, backordered, shipped = conn.execute(
+        select(func.sum(order_lines.c.qty), func.sum(order_lines.c.qty_backordered),
+               func.sum(order_lines.c.qty_shipped)).where(order_lines.c.order_id == order_id)).one()
+    stage, all_delivered = None, True
+    for status, line_shipped in conn.execute(
+            select(shipments.c.status, shipment_lines.c.qty_shipped)
+            .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
+            .where(shipment_lines.c.order_id == order_id)):
+        if line_shipped and status != "delivered":
+            all_delivered = False
+        if not line_shipped and status in _STAGES and _STAGES[status] > _STAGES.get(stage or "", 0):
+            stage = status
+    return progress_status(units=units or 0, backordered=backordered or 0, shipped=shipped or 0,
+                           all_shipments_delivered=all_delivered, open_stage=stage)
 
 
 def note_promise_change(conn: Connection, order_id: int, old: date | None, new: date | None, *, at: datetime,
@@ -91,7 +111,7 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
                order_lines.c.requested_date, orders.c.ship_to_id)
         .join(orders, orders.c.id == order_lines.c.order_id)
         .where(order_lines.c.product_id.in_(sorted(product_ids)), order_lines.c.qty_backordered > 0,
-               orders.c.status.in_([str(s) for s in WAITING]))
+               orders.c.status.in_([str(s) for s in OPEN_FOR_SUPPLY]))
         .order_by(orders.c.priority, orders.c.created_at, orders.c.id, order_lines.c.id)).all()
     total = 0
     touched: set[int] = set()
@@ -119,5 +139,5 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
     for order_id in sorted(touched):
         old, new = refresh_promises(conn, order_id)
         note_promise_change(conn, order_id, old, new, at=at, actor=actor, reason=reason)
-        settle_status(conn, order_id, at=at, actor=actor, reason=reason)
+        recompute_status(conn, order_id, at=at, actor=actor, reason=reason)
     return total

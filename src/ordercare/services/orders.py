@@ -18,8 +18,9 @@ from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
 from ..store.tables import allocations, customers, order_lines, orders, receivables
-from .allocation import release_backorders
+from .allocation import release_backorders, status_from_facts
 from .intake import Intake, OrderRequest, take_in
+from .release import withdraw_unpicked
 
 S = OrderStatus
 
@@ -155,6 +156,7 @@ def cancel_order(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
         if order.status not in CANCELLABLE:
             raise Conflict("not_cancellable", f"order {order_id} is {order.status} and can no longer be cancelled",
                            field="status", status=order.status)
+        withdraw_unpicked(conn, order_id)
         held = conn.execute(select(allocations).where(allocations.c.order_id == order_id)).all()
         inventory.give_back(conn, held)
         conn.execute(delete(allocations).where(allocations.c.order_id == order_id))
@@ -170,7 +172,8 @@ def cancel_order(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
 
 
 def release_credit_hold(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int, reason: str) -> None:
-    """Finance accepts the exposure: the order goes on with the promises it already holds."""
+    """Finance accepts the exposure: the order goes back to where its facts put it, and is not held again
+    for the same exposure at shipping."""
     actor.require(Permission.RELEASE_CREDIT)
 
     def work(conn: Connection) -> None:
@@ -178,11 +181,21 @@ def release_credit_hold(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: i
         if order.status != S.CREDIT_HOLD:
             raise Conflict("not_on_credit_hold", f"order {order_id} is {order.status}, not on credit hold",
                            field="status", status=order.status)
-        lines = conn.execute(select(order_lines.c.qty, order_lines.c.qty_backordered)
-                             .where(order_lines.c.order_id == order_id)).all()
-        ordered = sum(r.qty for r in lines)
-        target = allocation_status(ordered, ordered - sum(r.qty_backordered for r in lines))
-        move_order(conn, order_id, S.CREDIT_HOLD, target, at=clock.now(), actor=actor.username,
-                   reason=reason or "credit released by finance")
+        move_order(conn, order_id, S.CREDIT_HOLD, status_from_facts(conn, order_id), at=clock.now(),
+                   actor=actor.username, reason=reason or "credit released by finance")
+        conn.execute(update(orders).where(orders.c.id == order_id).values(credit_approved_by=actor.username))
+
+    uow.run(work)
+
+
+def put_on_credit_hold(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int, reason: str) -> None:
+    """Finance stops an open order (e.g. a payment bounced): it will not be released or shipped."""
+    actor.require(Permission.RELEASE_CREDIT)
+
+    def work(conn: Connection) -> None:
+        order = load_order_for(conn, actor, order_id)
+        move_order(conn, order_id, order.status, S.CREDIT_HOLD, at=clock.now(), actor=actor.username,
+                   reason=reason or "held by finance")
+        conn.execute(update(orders).where(orders.c.id == order_id).values(credit_approved_by=None))
 
     uow.run(work)

@@ -18,7 +18,7 @@ from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.tables import allocations, order_lines, orders, products, purchase_orders, receipts, stock, stock_moves, \
     warehouses
-from .allocation import note_promise_change, refresh_promises, release_backorders, settle_status
+from .allocation import note_promise_change, refresh_promises, release_backorders, recompute_status
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def receive(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, rec
             old, new = refresh_promises(conn, order_id)
             note_promise_change(conn, order_id, old, new, at=now, actor=actor.username,
                                 reason=f"receipt {receipt_id} closed short")
-            settle_status(conn, order_id, at=now, actor=actor.username, reason=f"receipt {receipt_id} closed short")
+            recompute_status(conn, order_id, at=now, actor=actor.username, reason=f"receipt {receipt_id} closed short")
         released = release_backorders(conn, {r.product_id}, today=today, at=now, actor=actor.username,
                                       horizon_end=_horizon(clock, settings), reason=f"receipt {receipt_id} arrived")
         return {"receipt_id": receipt_id, "received": qty, "promises_kept": converted, "promises_lost": lost,

@@ -1,0 +1,148 @@
+"""Release allocated stock to the warehouse and consolidate it into shipments (DOMAIN §3 step 4).
+
+A shipment gathers the released units of one warehouse for one customer,
+ship-to and ship date, across orders. An order that must ship complete is
+released only when every unit of it is in stock (nothing back-ordered, nothing
+waiting on a receipt); each warehouse's part then goes at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from ..clock import Clock
+from ..domain.access import Actor, Permission
+from ..domain.atp import distance_km
+from ..domain.errors import ValidationFailed
+from ..domain.orders import OrderStatus
+from ..store.db import UnitOfWork
+from ..store.events import append_event
+from ..store.fulfilment_tables import shipment_lines, shipments
+from ..store.tables import allocations, order_lines, orders, products, ship_tos, warehouses
+from .allocation import recompute_status
+
+S = OrderStatus
+RELEASABLE = [str(s) for s in (S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.RELEASED, S.PICKING, S.PACKED,
+                               S.PARTIALLY_SHIPPED)]
+
+
+def shipment_number(shipment_id: int) -> str:
+    return f"SH-{shipment_id:07d}"
+
+
+def warehouse_row(conn: Connection, code: str, field: str = "warehouse"):
+    w = conn.execute(select(warehouses).where(warehouses.c.code == code)).first()
+    if w is None:
+        raise ValidationFailed("unknown_warehouse", f"{field}: no warehouse with code '{code}'", field=field,
+                               warehouse=code)
+    return w
+
+
+def _complete_in_stock(conn: Connection, order_ids: set[int]) -> set[int]:
+    """Orders with nothing back-ordered and nothing waiting on a receipt."""
+    if not order_ids:
+        return set()
+    waiting = set(conn.execute(select(order_lines.c.order_id).where(
+        order_lines.c.order_id.in_(order_ids), order_lines.c.qty_backordered > 0)).scalars())
+    waiting |= set(conn.execute(select(allocations.c.order_id).where(
+        allocations.c.order_id.in_(order_ids), allocations.c.receipt_id.is_not(None))).scalars())
+    return order_ids - waiting
+
+
+def refresh_shipment_measures(conn: Connection, shipment_id: int, *, picked: bool = False) -> None:
+    """Weight, volume and due date from the shipment's lines (picked quantities once picking is done)."""
+    qty = func.coalesce(shipment_lines.c.qty_picked, shipment_lines.c.qty) if picked else shipment_lines.c.qty
+    rows = conn.execute(select(qty, products.c.weight_kg, products.c.volume_m3, order_lines.c.promised_date)
+                        .join(products, products.c.id == shipment_lines.c.product_id)
+                        .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
+                        .where(shipment_lines.c.shipment_id == shipment_id)).all()
+    weight = sum((Decimal(r[1]) * r[0] for r in rows), Decimal("0"))
+    volume = sum((Decimal(r[2]) * r[0] for r in rows), Decimal("0"))
+    due = min((r[3] for r in rows if r[3] is not None), default=None)
+    conn.execute(update(shipments).where(shipments.c.id == shipment_id).values(
+        weight_kg=weight.quantize(Decimal("0.001")), volume_m3=volume.quantize(Decimal("0.0001")), due_date=due))
+
+
+def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str,
+                         through: date | None = None) -> list[int]:
+    """Release every stock allocation of this warehouse due to ship by `through` (default today).
+
+    Returns the ids of the shipments created or extended.
+    """
+    actor.require(Permission.FULFIL)
+
+    def work(conn: Connection) -> list[int]:
+        wh = warehouse_row(conn, warehouse)
+        today, now = clock.today(), clock.now()
+        until = through or today
+        due = conn.execute(
+            select(allocations.c.id, allocations.c.order_id, allocations.c.order_line_id, allocations.c.product_id,
+                   allocations.c.qty, allocations.c.ship_date, orders.c.customer_id, orders.c.ship_to_id,
+                   orders.c.ship_complete)
+            .join(orders, orders.c.id == allocations.c.order_id)
+            .where(allocations.c.warehouse_id == wh.id, allocations.c.receipt_id.is_(None),
+                   allocations.c.released.is_(False), allocations.c.ship_date <= until,
+                   orders.c.status.in_(RELEASABLE))
+            .order_by(orders.c.priority, orders.c.created_at, allocations.c.id)).all()
+        complete = _complete_in_stock(conn, {a.order_id for a in due if a.ship_complete})
+        groups: dict[tuple, list] = defaultdict(list)
+        for a in due:
+            if a.ship_complete and a.order_id not in complete:
+                continue
+            groups[(a.customer_id, a.ship_to_id, max(a.ship_date, today))].append(a)
+        touched: list[int] = []
+        for (customer_id, ship_to_id, ship_date), allocs in groups.items():
+            shipment_id = _open_shipment(conn, wh, customer_id, ship_to_id, ship_date, now)
+            for a in allocs:
+                # Conditional: an allocation is released once, even if two releases race.
+                if conn.execute(update(allocations).where(allocations.c.id == a.id, allocations.c.released.is_(False))
+                                .values(released=True)).rowcount != 1:
+                    continue
+                conn.execute(insert(shipment_lines).values(
+                    shipment_id=shipment_id, order_id=a.order_id, order_line_id=a.order_line_id, allocation_id=a.id,
+                    product_id=a.product_id, qty=a.qty, qty_shipped=0, qty_delivered=0, qty_short_delivered=0,
+                    qty_damaged=0, qty_wrong_item=0))
+            refresh_shipment_measures(conn, shipment_id)
+            touched.append(shipment_id)
+            for order_id in sorted({a.order_id for a in allocs}):
+                append_event(conn, order_id, "released", at=now, actor=actor.username,
+                             payload={"shipment": shipment_number(shipment_id), "warehouse": wh.code,
+                                      "units": sum(a.qty for a in allocs if a.order_id == order_id)})
+                recompute_status(conn, order_id, at=now, actor=actor.username, reason="released to the warehouse")
+        return touched
+
+    return uow.run(work)
+
+
+def _open_shipment(conn: Connection, wh, customer_id: int, ship_to_id: int, ship_date: date, now) -> int:
+    """The not-yet-picked shipment for this customer, ship-to and date, or a new one."""
+    found = conn.execute(select(shipments.c.id).where(
+        shipments.c.warehouse_id == wh.id, shipments.c.customer_id == customer_id,
+        shipments.c.ship_to_id == ship_to_id, shipments.c.planned_ship_date == ship_date,
+        shipments.c.status == "released")).scalar()
+    if found is not None:
+        return found
+    site = conn.execute(select(ship_tos.c.lat, ship_tos.c.lon).where(ship_tos.c.id == ship_to_id)).one()
+    return conn.execute(insert(shipments).values(
+        warehouse_id=wh.id, customer_id=customer_id, ship_to_id=ship_to_id, planned_ship_date=ship_date,
+        status="released", weight_kg=0, volume_m3=0, distance_km=round(distance_km(wh.lat, wh.lon, *site), 1),
+        created_at=now).returning(shipments.c.id)).scalar_one()
+
+
+def withdraw_unpicked(conn: Connection, order_id: int) -> None:
+    """Take a cancelled order's lines off shipments that picking has not started; drop emptied shipments."""
+    rows = conn.execute(select(shipment_lines.c.id, shipment_lines.c.shipment_id)
+                        .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
+                        .where(shipment_lines.c.order_id == order_id, shipments.c.status == "released")).all()
+    for shipment_id in {r.shipment_id for r in rows}:
+        conn.execute(delete(shipment_lines).where(shipment_lines.c.shipment_id == shipment_id,
+                                                  shipment_lines.c.order_id == order_id))
+        left = conn.execute(select(func.count()).where(shipment_lines.c.shipment_id == shipment_id)).scalar_one()
+        if left:
+            refresh_shipment_measures(conn, shipment_id)
+        else:
+            conn.execute(delete(shipments).where(shipments.c.id == shipment_id))
