@@ -276,7 +276,43 @@ def c_health(api, s):
     assert api.get("cust1", f"{V1}/health").json()["status"] == "ok"
 
 
+def _staff_only(method: str, path: str, payload=None):
+    """Fulfilment and transport are for staff: a customer token is refused before anything is looked up."""
+    def check(api, s):
+        denied(api, method, f"{V1}{path}", payload)
+    return check
+
+
+FULFILMENT_CHECKS = {
+    ("POST", f"{V1}/warehouses/{{code}}/release"): _staff_only("POST", "/warehouses/NEAR/release", {}),
+    ("POST", f"{V1}/warehouses/{{code}}/pick-lists"): _staff_only("POST", "/warehouses/NEAR/pick-lists"),
+    ("GET", f"{V1}/pick-lists/{{pick_list_id}}"): _staff_only("GET", "/pick-lists/1"),
+    ("GET", f"{V1}/shipments"): _staff_only("GET", "/shipments"),
+    ("GET", f"{V1}/shipments/{{shipment_id}}"): _staff_only("GET", "/shipments/1"),
+    ("POST", f"{V1}/shipments/{{shipment_id}}/pick"): _staff_only(
+        "POST", "/shipments/1/pick", {"lines": [{"line_id": 1, "qty_picked": 1}]}),
+    ("POST", f"{V1}/shipments/{{shipment_id}}/rate"): _staff_only("POST", "/shipments/1/rate"),
+    ("POST", f"{V1}/warehouses/{{code}}/loads"): _staff_only("POST", "/warehouses/NEAR/loads", {}),
+    ("GET", f"{V1}/loads/{{load_id}}"): _staff_only("GET", "/loads/1"),
+    ("POST", f"{V1}/shipments/{{shipment_id}}/ship"): _staff_only("POST", "/shipments/1/ship", {}),
+    ("GET", f"{V1}/shipments/{{shipment_id}}/packing-slip.pdf"): _staff_only("GET", "/shipments/1/packing-slip.pdf"),
+    ("GET", f"{V1}/shipments/{{shipment_id}}/bill-of-lading.pdf"): _staff_only(
+        "GET", "/shipments/1/bill-of-lading.pdf"),
+    ("POST", f"{V1}/shipments/{{shipment_id}}/deliver"): _staff_only(
+        "POST", "/shipments/1/deliver", {"received_by": "me"}),
+    ("GET", f"{V1}/installations"): _staff_only("GET", "/installations"),
+    ("POST", f"{V1}/installations/{{installation_id}}/schedule"): _staff_only(
+        "POST", "/installations/1/schedule", {"scheduled_for": "2026-12-01"}),
+    ("POST", f"{V1}/installations/{{installation_id}}/complete"): _staff_only(
+        "POST", "/installations/1/complete", {"technician": "x"}),
+    ("GET", f"{V1}/carriers"): _staff_only("GET", "/carriers"),
+    ("POST", f"{V1}/carriers"): _staff_only("POST", "/carriers", {"code": "C", "name": "C"}),
+    ("POST", f"{V1}/vehicles"): _staff_only(
+        "POST", "/vehicles", {"code": "V", "warehouse": "NEAR", "max_weight_kg": "1", "max_volume_m3": "1"}),
+}
+
 CUSTOMER_CHECKS = {
+    **FULFILMENT_CHECKS,
     ("POST", f"{V1}/orders"): c_place_order,
     ("GET", f"{V1}/orders"): c_list_orders,
     ("GET", f"{V1}/orders/{{order_ref}}"): c_get_order,
