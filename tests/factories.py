@@ -55,3 +55,64 @@ def purchase(env, number, warehouse, lines, *, days_out=10) -> int:
     return receipts.create_purchase_order(env.uow, env.clock, env.settings, env.actor, number=number,
                                           supplier="Supplier", warehouse=warehouse,
                                           lines=[receipts.ReceiptLine(s, q, when) for s, q in lines])
+
+
+# Rate tables in the shapes of domain.freight (docs/freight.md).
+PARCEL = {"zones": [{"zone": "1", "max_km": 200}, {"zone": "2", "max_km": 800}, {"zone": "3", "max_km": 2500}],
+          "bands": [{"max_kg": 5, "prices": {"1": "7.50", "2": "9.90", "3": "14.00"}},
+                    {"max_kg": 31.5, "prices": {"1": "12.00", "2": "16.50", "3": "24.00"}}],
+          "max_kg": 31.5}
+LTL = {"breaks": [{"min_kg": 0, "per_100kg": "30.00"}, {"min_kg": 500, "per_100kg": "22.00"},
+                  {"min_kg": 2000, "per_100kg": "15.00"}], "min_charge": "85.00", "per_100km_factor": "0.30"}
+FTL = {"per_km": "1.60", "min_charge": "350.00"}
+RAIL = {"per_tonne_km": "0.05", "fixed": "150.00", "min_charge": "200.00"}
+
+
+def carriers(env) -> None:
+    """A parcel carrier, an LTL/FTL road carrier and rail, and one truck per warehouse."""
+    from ordercare.services import transport as tr
+    D = Decimal
+    tr.create_carrier(env.uow, env.actor, tr.CarrierData("PAR", "ParcelCo", [
+        tr.ServiceData("STD", "Parcel standard", "parcel", PARCEL, D("600"), 1, D("120"), D("31.5"), D("0.3"))]))
+    tr.create_carrier(env.uow, env.actor, tr.CarrierData("ROAD", "Road Freight BV", [
+        tr.ServiceData("LTL", "Groupage", "ltl", LTL, D("450"), 2, D("62"), D("12000"), D("40")),
+        tr.ServiceData("FTL", "Full truck", "ftl", FTL, D("600"), 1, D("55"), D("24000"), D("80"))]))
+    tr.create_carrier(env.uow, env.actor, tr.CarrierData("RAIL", "RailCargo", [
+        tr.ServiceData("INT", "Intermodal", "rail", RAIL, D("300"), 3, D("22"), None, None)]))
+    for code, _, _ in WAREHOUSES:
+        tr.create_vehicle(env.uow, env.actor, tr.VehicleData(f"TRK-{code}", code, D("24000"), D("80"), D("120")))
+
+
+STAGES = ("released", "on_pick_list", "picked", "shipped", "delivered")
+
+
+def shipment_at(env, warehouse: str, lines, stage: str, *, customer: str = "CUST1") -> int:
+    """Place an order for `lines` and take its shipment from `warehouse` up to `stage` (one of STAGES).
+
+    Each call releases only its own order (earlier shipments are on a pick list by then, or released
+    at another warehouse), so the shipments of several calls stay apart.
+    """
+    from ordercare.services import picking, release, shipment_views, shipping
+    order(env, lines, customer=customer)
+    [sid] = release.release_to_warehouse(env.uow, env.clock, env.actor, warehouse,
+                                         env.clock.today() + timedelta(days=30))
+    steps = STAGES.index(stage)
+    if steps >= 1:
+        picking.create_pick_list(env.uow, env.clock, env.actor, warehouse)
+    if steps >= 2:
+        picked = [picking.PickConfirmation(ln["id"], ln["qty"])
+                  for ln in shipment_views.get_shipment(env.uow, env.actor, sid)["lines"]]
+        picking.confirm_picks(env.uow, env.clock, env.settings, env.actor, sid, picked)
+    if steps >= 3:
+        shipping.ship(env.uow, env.clock, env.settings, env.actor, sid)
+    if steps >= 4:
+        shipping.deliver(env.uow, env.clock, env.actor, sid, received_by="Goods-in")
+    return sid
+
+
+def installable_product(env, sku: str = "RACK", *, warehouse: str = "FAR", qty: int = 5) -> None:
+    md.create_product(env.uow, env.actor, md.ProductData(sku, "Pallet rack bay", Decimal("80"), Decimal("1.2"),
+                                                          Decimal("900.00"), Decimal("600.00"),
+                                                          needs_installation=True))
+    md.adjust_stock(env.uow, env.clock, env.settings, env.actor, warehouse=warehouse, sku=sku, delta=qty,
+                    reason="test stock")

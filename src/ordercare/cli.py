@@ -34,6 +34,10 @@ for sub, name in [(db_app, "db"), (order_app, "order"), (quote_app, "quote"), (s
                   (receipt_app, "receipt"), (user_app, "user")]:
     app.add_typer(sub, name=name)
 
+from .cli_fulfilment import app as fulfilment_app  # noqa: E402
+
+app.add_typer(fulfilment_app, name="ship")
+
 console = Console()
 err = Console(stderr=True)
 

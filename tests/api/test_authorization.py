@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 
 from ordercare.store.tables import api_tokens, users
 from tests.api.conftest import STAFF_ROLES, Api, api_routes, assert_error, order_body
-from tests.factories import add_customer
+from ordercare.services.shipment_views import get_shipment, list_installations
+from tests.factories import add_customer, carriers, installable_product, shipment_at
 
 V1 = "/api/v1"
 # Text that must never reach CUST1's user: CUST2's identity, its negotiated price, who served it.
@@ -387,6 +388,8 @@ STAFF = frozenset(STAFF_ROLES)
 MASTER = frozenset({"admin", "manager"})
 SELLERS = frozenset({"admin", "manager", "cs_agent", "cust1"})
 STOCK_KEEPERS = frozenset({"admin", "manager", "warehouse"})
+FULFILLERS = STOCK_KEEPERS
+DELIVERERS = frozenset({"admin", "manager", "cs_agent", "warehouse"})
 
 
 @dataclass
@@ -436,10 +439,46 @@ def actions() -> list[Action]:
         Action("receive", STOCK_KEEPERS, "POST", "/receipts/{receipt}/receive", {"qty": 1}),
         Action("reschedule receipt", STOCK_KEEPERS, "POST", "/receipts/{receipt}/reschedule",
                {"expected_date": "2026-04-02", "reason": "late"}),
+        # Fulfilment: each action has a shipment of its own at the right stage (fulfilment_scene).
+        Action("read shipments", STAFF, "GET", "/shipments"),
+        Action("release", FULFILLERS, "POST", "/warehouses/NEAR/release", {"through": "2026-12-31"}),
+        Action("pick list", FULFILLERS, "POST", "/warehouses/MID/pick-lists"),
+        Action("confirm picks", FULFILLERS, "POST", "/shipments/{to_pick}/pick",
+               {"lines": [{"line_id": "{to_pick_line}", "qty_picked": 1}]}),
+        Action("rate-shop", FULFILLERS, "POST", "/shipments/{picked}/rate"),
+        Action("plan loads", FULFILLERS, "POST", "/warehouses/FAR/loads", {}),
+        Action("ship", FULFILLERS, "POST", "/shipments/{picked}/ship", {}),
+        Action("packing slip", STAFF, "GET", "/shipments/{picked}/packing-slip.pdf"),
+        Action("deliver", DELIVERERS, "POST", "/shipments/{shipped}/deliver", {"received_by": "Goods-in"}),
+        Action("read installations", STAFF, "GET", "/installations"),
+        Action("schedule installation", DELIVERERS, "POST", "/installations/{installation}/schedule",
+               {"scheduled_for": "2026-12-01"}),
+        Action("complete installation", DELIVERERS, "POST", "/installations/{installation}/complete",
+               {"technician": "A. Nowak"}),
+        Action("read carriers", STAFF, "GET", "/carriers"),
+        Action("create carrier", MASTER, "POST", "/carriers", {"code": "C-{who}", "name": "Carrier"}),
+        Action("create vehicle", MASTER, "POST", "/vehicles",
+               {"code": "V-{who}", "warehouse": "NEAR", "max_weight_kg": "1000", "max_volume_m3": "10"}),
     ]
 
 
+def fulfilment_scene(env) -> dict[str, int]:
+    """Carriers and trucks, and one shipment at each stage the fulfilment actions start from."""
+    carriers(env)
+    installable_product(env)
+    shipment_at(env, "MID", [("SKU-B", 1)], "released")
+    to_pick = shipment_at(env, "FAR", [("SKU-C", 1)], "on_pick_list")
+    ids = {"to_pick": to_pick, "picked": shipment_at(env, "FAR", [("SKU-C", 1)], "picked"),
+           "shipped": shipment_at(env, "FAR", [("SKU-C", 1)], "shipped")}
+    ids["to_pick_line"] = get_shipment(env.uow, env.actor, to_pick)["lines"][0]["id"]
+    shipment_at(env, "FAR", [("RACK", 1)], "delivered")
+    ids["installation"] = list_installations(env.uow, env.actor)[0]["id"]
+    return ids
+
+
 def _fill(value, ids: dict):
+    if isinstance(value, str) and re.fullmatch(r"\{\w+\}", value):
+        return ids[value[1:-1]]  # a whole placeholder keeps the id's type (JSON ids are integers)
     if isinstance(value, str):
         return value.format(**ids)
     if isinstance(value, dict):
@@ -463,6 +502,7 @@ def test_role_matrix(api, env, who):
         "number": "PO-0", "supplier": "s", "warehouse": "FAR",
         "lines": [{"sku": "SKU-B", "qty": 10, "expected_date": "2026-04-01"}]}).status_code == 201
     ids["receipt"] = api.get("warehouse", f"{V1}/receipts").json()["items"][0]["id"]
+    ids.update(fulfilment_scene(env))
     failures = []
     for a in actions():
         before = api.snapshot()
@@ -481,7 +521,8 @@ def test_role_matrix(api, env, who):
 
 def test_the_role_matrix_covers_every_write_route(sqlite_api):
     """Every /api/v1 route that is not a GET is exercised by some action of the role matrix."""
-    ids = {"who": "x", "order": 1, "held": 2, "quote": 3, "receipt": 4}
+    ids = {"who": "x", "order": 1, "held": 2, "quote": 3, "receipt": 4, "to_pick": 5, "to_pick_line": 6,
+           "picked": 7, "shipped": 8, "installation": 9}
     routes = api_routes(sqlite_api.app)
     hit = set()
     for a in actions():

@@ -11,7 +11,7 @@ from ..config import Settings, get_settings
 from ..store.db import UnitOfWork, make_engine
 from . import errors
 from .guards import RequestGuard
-from .routers import inventory, master_data, orders
+from .routers import fulfilment, inventory, master_data, orders
 
 def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = None,
                clock: Clock | None = None) -> FastAPI:
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
 
     app.add_middleware(RequestGuard)
 
-    for r in (orders.router, master_data.router, inventory.router):
+    for r in (orders.router, master_data.router, inventory.router, fulfilment.router):
         app.include_router(r, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"])

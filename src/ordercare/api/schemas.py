@@ -98,6 +98,8 @@ class OrderLine(BaseModel):
     requested_date: date | None
     qty_promised: int
     qty_backordered: int
+    qty_shipped: int
+    qty_delivered: int
     promised_ship_date: date | None
     promised_date: date | None
     merged_from: list[int] | None
@@ -304,3 +306,80 @@ class UserIn(In):
 
 class Created(BaseModel):
     id: int
+
+
+class ReleaseIn(In):
+    through: date | None = None  # ship dates up to this day; default today
+
+
+class PickLineIn(In):
+    line_id: Annotated[int, Field(strict=True, ge=1, le=2**62)]
+    qty_picked: Annotated[int, Field(strict=True, ge=0, le=MAX_LINE_QTY)]
+    reason: Annotated[str, Field(max_length=300)] | None = None
+    department: Annotated[str, Field(max_length=40)] | None = None
+
+
+class PickIn(In):
+    lines: Annotated[list[PickLineIn], Field(min_length=1, max_length=1000)]
+
+
+class ShipLineIn(In):
+    line_id: Annotated[int, Field(strict=True, ge=1, le=2**62)]
+    qty: Annotated[int, Field(strict=True, ge=0, le=MAX_LINE_QTY)]
+
+
+class ShipIn(In):
+    lines: Annotated[list[ShipLineIn], Field(max_length=1000)] = []
+
+
+class DeliveryExceptionIn(In):
+    line_id: Annotated[int, Field(strict=True, ge=1, le=2**62)]
+    short: Annotated[int, Field(strict=True, ge=0, le=MAX_LINE_QTY)] = 0
+    damaged: Annotated[int, Field(strict=True, ge=0, le=MAX_LINE_QTY)] = 0
+    wrong_item: Annotated[int, Field(strict=True, ge=0, le=MAX_LINE_QTY)] = 0
+    note: Annotated[str, Field(max_length=300)] | None = None
+
+
+class DeliverIn(In):
+    received_by: Annotated[str, Field(min_length=1, max_length=200)]
+    delivered_at: datetime | None = None
+    exceptions: Annotated[list[DeliveryExceptionIn], Field(max_length=1000)] = []
+
+
+class LoadsIn(In):
+    on: date | None = None
+
+
+class ServiceIn(In):
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    mode: Annotated[str, Field(max_length=10)]
+    rate_table: dict[str, Any]
+    km_per_day: Annotated[Decimal, Field(gt=0, le=100_000, max_digits=10, decimal_places=2)]
+    min_transit_days: Annotated[int, Field(strict=True, ge=0, le=365)] = 1
+    co2_g_per_tkm: Annotated[Decimal, Field(ge=0, le=100_000, max_digits=10, decimal_places=2)]
+    max_weight_kg: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)] | None = None
+    max_volume_m3: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=4)] | None = None
+
+
+class CarrierIn(In):
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    services: Annotated[list[ServiceIn], Field(max_length=50)] = []
+
+
+class VehicleIn(In):
+    code: Code
+    warehouse: Code
+    max_weight_kg: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+    max_volume_m3: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=4)]
+    fixed_cost: Amount = Decimal("0")
+
+
+class ScheduleIn(In):
+    scheduled_for: date
+
+
+class CompleteInstallationIn(In):
+    technician: Annotated[str, Field(min_length=1, max_length=100)]
+    notes: Annotated[str, Field(max_length=500)] | None = None

@@ -40,6 +40,7 @@ def order_view(conn: Connection, actor: Actor, order_id: int) -> dict[str, Any]:
             "line_no": ln.line_no, "sku": ln.sku, "product_name": ln.product_name, "qty": ln.qty,
             "unit_price": ln.unit_price, "amount": ln.amount, "requested_date": ln.requested_date,
             "qty_promised": ln.qty - ln.qty_backordered, "qty_backordered": ln.qty_backordered,
+            "qty_shipped": ln.qty_shipped, "qty_delivered": ln.qty_delivered,
             "promised_ship_date": ln.promised_ship_date, "promised_date": ln.promised_date,
             "merged_from": ln.merged_from, "allocations": allocs.get(ln.id, []),
         } for ln in lines],

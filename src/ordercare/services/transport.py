@@ -1,0 +1,208 @@
+"""Carriers and rate shopping, vehicles, load building and routing (DOMAIN §3 steps 5-7).
+
+Every picked shipment is rate-shopped: the cheapest carrier service that still
+meets its due date (the earliest promised delivery among its lines), with the
+alternatives kept for the record. Shipments going by road freight (LTL or
+full truck) are then built into vehicle loads and each load gets a multi-stop
+route; parcel and other modes are handed to their carrier as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from ..clock import Clock
+from ..domain.access import Actor, Permission
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.freight import CarrierService, Mode, ShipmentToRate, parse_tariff, rate_shop
+from ..domain.loads import LoadItem, Vehicle, build_loads
+from ..domain.routing import Stop, plan_route
+from ..store.db import UnitOfWork
+from ..store.events import append_event
+from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments, vehicles
+from ..store.tables import ship_tos
+from .release import shipment_number, warehouse_row
+
+ROAD_FREIGHT = {Mode.LTL.value, Mode.FTL.value}
+
+
+@dataclass
+class ServiceData:
+    code: str
+    name: str
+    mode: str
+    rate_table: dict[str, Any]
+    km_per_day: Decimal
+    min_transit_days: int
+    co2_g_per_tkm: Decimal
+    max_weight_kg: Decimal | None = None
+    max_volume_m3: Decimal | None = None
+
+
+@dataclass
+class CarrierData:
+    code: str
+    name: str
+    services: list[ServiceData] = field(default_factory=list)
+
+
+def create_carrier(uow: UnitOfWork, actor: Actor, data: CarrierData) -> int:
+    """A carrier with its services; every rate table is validated (gaps, overlaps, order) before anything is kept."""
+    actor.require(Permission.MANAGE_CARRIERS)
+    for i, s in enumerate(data.services):
+        try:
+            mode = Mode(s.mode)
+        except ValueError:
+            raise ValidationFailed("unknown_mode", f"services[{i}].mode: one of {[m.value for m in Mode]}",
+                                   field=f"services[{i}].mode") from None
+        try:
+            parse_tariff(mode, s.rate_table)
+        except ValidationFailed as exc:
+            exc.field = f"services[{i}].{exc.field}" if exc.field else f"services[{i}].rate_table"
+            exc.message = f"services[{i}].{exc.message}"
+            raise
+
+    def work(conn: Connection) -> int:
+        if conn.execute(select(carriers.c.id).where(carriers.c.code == data.code)).first():
+            raise Conflict("duplicate_carrier", f"code: carrier '{data.code}' exists already", field="code")
+        cid = conn.execute(insert(carriers).values(code=data.code, name=data.name)
+                           .returning(carriers.c.id)).scalar_one()
+        if data.services:
+            conn.execute(insert(carrier_services), [
+                {"carrier_id": cid, "code": s.code, "name": s.name, "mode": s.mode, "rate_table": s.rate_table,
+                 "max_weight_kg": s.max_weight_kg, "max_volume_m3": s.max_volume_m3, "km_per_day": s.km_per_day,
+                 "min_transit_days": s.min_transit_days, "co2_g_per_tkm": s.co2_g_per_tkm, "active": True}
+                for s in data.services])
+        return cid
+
+    return uow.run(work)
+
+
+def active_services(conn: Connection) -> list[CarrierService]:
+    rows = conn.execute(select(carrier_services, carriers.c.code.label("carrier"))
+                        .join(carriers, carriers.c.id == carrier_services.c.carrier_id)
+                        .where(carrier_services.c.active.is_(True)).order_by(carrier_services.c.id)).all()
+    return [CarrierService(
+        id=r.id, carrier=r.carrier, code=r.code, name=r.name, mode=Mode(r.mode),
+        tariff=parse_tariff(Mode(r.mode), r.rate_table),
+        max_weight_kg=Decimal(r.max_weight_kg) if r.max_weight_kg is not None else None,
+        max_volume_m3=Decimal(r.max_volume_m3) if r.max_volume_m3 is not None else None,
+        km_per_day=Decimal(r.km_per_day), min_transit_days=r.min_transit_days,
+        co2_g_per_tkm=Decimal(r.co2_g_per_tkm)) for r in rows]
+
+
+def _quote_json(q) -> dict[str, Any]:
+    return {"service_id": q.service_id, "carrier": q.carrier, "service": q.service_code, "mode": str(q.mode),
+            "cost": str(q.cost), "transit_days": q.transit_days, "delivery_date": q.delivery_date.isoformat(),
+            "co2_kg": str(q.co2_kg), "meets_due_date": q.meets_due_date}
+
+
+def rate_in(conn: Connection, shipment_id: int, services: list[CarrierService] | None = None) -> dict[str, Any]:
+    sh = conn.execute(select(shipments).where(shipments.c.id == shipment_id)).first()
+    if sh is None:
+        raise NotFound("shipment_not_found", f"shipment {shipment_id}: no such shipment", field="shipment_id")
+    if sh.status in ("shipped", "delivered"):
+        raise Conflict("already_shipped", f"shipment {shipment_id} is {sh.status}", field="shipment_id")
+    chosen, alternatives = rate_shop(services if services is not None else active_services(conn), ShipmentToRate(
+        weight_kg=Decimal(sh.weight_kg), volume_m3=Decimal(sh.volume_m3), distance_km=sh.distance_km,
+        ship_date=sh.planned_ship_date, due_date=sh.due_date))
+    if chosen is None:
+        raise Conflict("no_carrier", f"shipment {shipment_id}: no carrier service can carry "
+                       f"{sh.weight_kg} kg / {sh.volume_m3} m³ over {sh.distance_km} km", field="shipment_id")
+    conn.execute(update(shipments).where(shipments.c.id == shipment_id).values(
+        carrier_service_id=chosen.service_id, freight_cost=chosen.cost, transit_days=chosen.transit_days,
+        co2_kg=chosen.co2_kg, estimated_delivery=chosen.delivery_date,
+        rate_alternatives=[_quote_json(q) for q in alternatives]))
+    return {"shipment_id": shipment_id, "chosen": _quote_json(chosen),
+            "alternatives": [_quote_json(q) for q in alternatives]}
+
+
+def rate_shipment(uow: UnitOfWork, actor: Actor, shipment_id: int) -> dict[str, Any]:
+    actor.require(Permission.FULFIL)
+    return uow.run(lambda conn: rate_in(conn, shipment_id))
+
+
+@dataclass
+class VehicleData:
+    code: str
+    warehouse: str
+    max_weight_kg: Decimal
+    max_volume_m3: Decimal
+    fixed_cost: Decimal = Decimal("0")
+
+
+def create_vehicle(uow: UnitOfWork, actor: Actor, data: VehicleData) -> int:
+    actor.require(Permission.MANAGE_CARRIERS)
+    if data.max_weight_kg <= 0 or data.max_volume_m3 <= 0:
+        raise ValidationFailed("invalid_capacity", "max_weight_kg and max_volume_m3 must be positive",
+                               field="max_weight_kg")
+
+    def work(conn: Connection) -> int:
+        wh = warehouse_row(conn, data.warehouse)
+        if conn.execute(select(vehicles.c.id).where(vehicles.c.code == data.code)).first():
+            raise Conflict("duplicate_vehicle", f"code: vehicle '{data.code}' exists already", field="code")
+        return conn.execute(insert(vehicles).values(
+            code=data.code, warehouse_id=wh.id, max_weight_kg=data.max_weight_kg, max_volume_m3=data.max_volume_m3,
+            fixed_cost=data.fixed_cost, active=True).returning(vehicles.c.id)).scalar_one()
+
+    return uow.run(work)
+
+
+def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: date | None = None) -> list[int]:
+    """Build vehicle loads from the picked road-freight shipments due out by `on`, then route each load.
+
+    Loads use the warehouse's largest vehicle; they are trips, so one vehicle
+    may run several. Returns the new load ids.
+    """
+    actor.require(Permission.FULFIL)
+
+    def work(conn: Connection) -> list[int]:
+        wh = warehouse_row(conn, warehouse)
+        day = on or clock.today()
+        fleet = conn.execute(select(vehicles).where(vehicles.c.warehouse_id == wh.id, vehicles.c.active.is_(True))
+                             .order_by(vehicles.c.max_weight_kg.desc(), vehicles.c.id)).all()
+        if not fleet:
+            raise Conflict("no_vehicle", f"warehouse {warehouse} has no active vehicle", field="warehouse")
+        truck = fleet[0]
+        candidates = conn.execute(
+            select(shipments.c.id, shipments.c.weight_kg, shipments.c.volume_m3, ship_tos.c.lat, ship_tos.c.lon,
+                   carrier_services.c.mode)
+            .join(ship_tos, ship_tos.c.id == shipments.c.ship_to_id)
+            .outerjoin(carrier_services, carrier_services.c.id == shipments.c.carrier_service_id)
+            .where(shipments.c.warehouse_id == wh.id, shipments.c.status == "picked", shipments.c.load_id.is_(None),
+                   shipments.c.planned_ship_date <= day)
+            .order_by(shipments.c.id)).all()
+        road = [c for c in candidates if c.mode is None or c.mode in ROAD_FREIGHT]
+        if not road:
+            return []
+        plan = build_loads([LoadItem(c.id, Decimal(c.weight_kg), Decimal(c.volume_m3)) for c in road],
+                           Vehicle(truck.code, Decimal(truck.max_weight_kg), Decimal(truck.max_volume_m3),
+                                   Decimal(truck.fixed_cost)))
+        where = {c.id: c for c in road}
+        now, made = clock.now(), []
+        # Loads are sized for the largest vehicle; trips go round the vehicles of that size.
+        same_size = [v for v in fleet if v.max_weight_kg >= truck.max_weight_kg
+                     and v.max_volume_m3 >= truck.max_volume_m3]
+        for i, load in enumerate(plan.loads):
+            vehicle = same_size[i % len(same_size)]
+            route = plan_route((wh.lat, wh.lon), [Stop(sid, where[sid].lat, where[sid].lon)
+                                                  for sid in load.shipment_ids])
+            load_id = conn.execute(insert(loads).values(
+                warehouse_id=wh.id, vehicle_id=vehicle.id, load_date=day, weight_kg=load.weight_kg,
+                volume_m3=load.volume_m3, status="planned", route_distance_km=round(route.distance_km, 1),
+                route_solver=route.solver, created_at=now).returning(loads.c.id)).scalar_one()
+            for seq, sid in enumerate(route.sequence, start=1):
+                conn.execute(update(shipments).where(shipments.c.id == sid).values(load_id=load_id, route_seq=seq))
+                for order_id in set(conn.execute(select(shipment_lines.c.order_id)
+                                                 .where(shipment_lines.c.shipment_id == sid)).scalars()):
+                    append_event(conn, order_id, "loaded", at=now, actor=actor.username, payload={
+                        "shipment": shipment_number(sid), "load": load_id, "vehicle": vehicle.code, "stop": seq})
+            made.append(load_id)
+        return made
+
+    return uow.run(work)
