@@ -23,7 +23,9 @@ from ..services.passwords import hash_password
 from ..store.db import UnitOfWork
 from ..store.tables import customers as customer_table, receivables, users
 from .catalog import product_range
+from .operations import run_warehouse_day
 from .places import CITIES, CUSTOMER_KINDS, WAREHOUSES
+from .transport import build_transport
 
 Progress = Callable[[str, int, int], None]
 
@@ -51,6 +53,7 @@ def build_demo(uow: UnitOfWork, settings: Settings, clock: Clock, *, seed: int =
 
     for code, name, region, city, lat, lon, handling in WAREHOUSES:
         md.create_warehouse(uow, actor, md.WarehouseData(code, name, region, city, lat, lon, handling))
+    build_transport(uow, [w[0] for w in WAREHOUSES])
     progress("warehouses", len(WAREHOUSES), len(WAREHOUSES))
 
     items = product_range(rng)
@@ -141,28 +144,35 @@ def _customers(uow: UnitOfWork, clock: Clock, rng: random.Random) -> list[dict]:
 
 
 def _history(uow, settings, clock: FixedClock, rng, customers, items, n, today, progress) -> None:
+    """Working days up to yesterday: orders through the day, the warehouses work at 17:00."""
     channels = [Channel.EDI, Channel.PORTAL, Channel.PHONE, Channel.DESK, Channel.API, Channel.WEB]
     weights = {"A": [40, 25, 15, 5, 15, 0], "B": [15, 35, 25, 10, 5, 10], "C": [0, 45, 25, 10, 0, 20]}
-    step = (today - clock.today()).days * 86400 / n
-    for i in range(n):
-        clock.advance(seconds=step)
-        c = rng.choice(customers)
-        seg_weights = weights.get(c["segment"], weights["B"])
-        picks = rng.sample(items, rng.choice([1, 1, 2, 3, 4, 5, 6, 8]))
-        lines = [RequestedLine(p["sku"], _qty(rng, p), None, k) for k, p in enumerate(picks)]
-        req = OrderRequest(customer=c["code"], ship_to=rng.choice(c["ship_tos"]),
-                           channel=rng.choices(channels, weights=seg_weights)[0], lines=lines,
-                           requested_date=clock.today() + timedelta(days=rng.choice([2, 3, 5, 7, 10, 14])),
-                           customer_po=f"PO{rng.randint(10000, 99999)}")
-        try:
-            order_id, _ = orders.place_order(uow, clock, settings, SYSTEM, req)
-        except DomainError:
-            continue
-        if rng.random() < 0.04:
-            orders.cancel_order(uow, clock, settings, SYSTEM, order_id, "customer changed plans")
-        if i % 10 == 0:
-            progress("order history", i + 1, n)
-    progress("order history", n, n)
+    days = (today - clock.today()).days
+    per_day = max(1, n // max(days, 1))
+    placed, first = 0, clock.today()
+    for d in range(days):
+        day = first + timedelta(days=d)
+        clock.set(datetime.combine(day, time(8, 0), tzinfo=timezone.utc))
+        for _ in range(per_day):
+            clock.advance(seconds=8 * 3600 / per_day)
+            c = rng.choice(customers)
+            picks = rng.sample(items, rng.choice([1, 1, 2, 3, 4, 5, 6, 8]))
+            req = OrderRequest(
+                customer=c["code"], ship_to=rng.choice(c["ship_tos"]),
+                channel=rng.choices(channels, weights=weights.get(c["segment"], weights["B"]))[0],
+                lines=[RequestedLine(p["sku"], _qty(rng, p), None, k) for k, p in enumerate(picks)],
+                requested_date=clock.today() + timedelta(days=rng.choice([2, 3, 5, 7, 10, 14])),
+                customer_po=f"PO{rng.randint(10000, 99999)}")
+            try:
+                order_id, _ = orders.place_order(uow, clock, settings, SYSTEM, req)
+                placed += 1
+            except DomainError:
+                continue
+            if rng.random() < 0.03:
+                orders.cancel_order(uow, clock, settings, SYSTEM, order_id, "customer changed plans")
+        clock.set(datetime.combine(clock.today(), time(17, 0), tzinfo=timezone.utc))
+        run_warehouse_day(uow, settings, clock, rng)
+        progress("order history", placed, per_day * days)
 
 
 def _qty(rng: random.Random, p: dict) -> int:
