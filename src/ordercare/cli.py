@@ -64,7 +64,7 @@ def _json(obj: Any) -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(revision: str = "heads") -> None:
     """Create or migrate the database to the latest schema."""
     from .store.migrate import current_revision, upgrade
     engine = make_engine(_settings().database_url)

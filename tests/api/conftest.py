@@ -15,24 +15,14 @@ from sqlalchemy import func, select
 from ordercare.api.app import create_app
 from ordercare.services.auth import create_user, issue_token
 from ordercare.store.tables import (
-    allocations,
-    api_tokens,
     customers,
-    idempotency_keys,
-    order_events,
-    order_lines,
+    metadata,
     orders,
     price_list_items,
     products,
-    purchase_orders,
-    quote_lines,
     quotes,
     receipts,
-    ship_tos,
     stock,
-    stock_moves,
-    users,
-    warehouses,
 )
 from tests.conftest import Env
 from tests.factories import world
@@ -41,11 +31,9 @@ STAFF_ROLES = ("admin", "manager", "cs_agent", "warehouse", "finance")
 # Who the tokens belong to: one user per staff role, and one customer user per customer account.
 CUSTOMER_USERS = {"cust1": "CUST1", "cust2": "CUST2"}
 STOCK = {("NEAR", "SKU-A"): 100, ("MID", "SKU-B"): 50, ("FAR", "SKU-C"): 20}
-COUNTED = {"orders": orders, "order_lines": order_lines, "allocations": allocations, "order_events": order_events,
-           "quotes": quotes, "quote_lines": quote_lines, "idempotency_keys": idempotency_keys,
-           "stock_moves": stock_moves, "purchase_orders": purchase_orders, "customers": customers,
-           "ship_tos": ship_tos, "products": products, "price_list_items": price_list_items,
-           "warehouses": warehouses, "users": users, "api_tokens": api_tokens}
+# Every table of the schema is counted, so a refused request that wrote anywhere (a new feature's table too)
+# changes the snapshot.
+COUNTED = {t.name: t for t in metadata.sorted_tables}
 
 
 @dataclass

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,13 +18,25 @@ import pytest
 from sqlalchemy import select, update
 
 from ordercare.store.tables import api_tokens, users
-from tests.api.conftest import STAFF_ROLES, Api, api_routes, assert_error, order_body
-from ordercare.services.shipment_views import get_shipment, list_installations
-from tests.factories import add_customer, carriers, installable_product, shipment_at
+from tests.api import access_fulfilment
+from tests.api.access import (
+    ALL,
+    MASTER,
+    SELLERS,
+    STAFF,
+    STOCK_KEEPERS,
+    V1,
+    Action,
+    denied,
+    fill,
+    no_leak,
+    same_as_missing,
+)
+from tests.api.conftest import STAFF_ROLES, api_routes, assert_error, order_body
+from tests.factories import add_customer
 
-V1 = "/api/v1"
-# Text that must never reach CUST1's user: CUST2's identity, its negotiated price, who served it.
-FOREIGN = ("CUST2", "Customer CUST2", "7.77", "cs_agent-user")
+# Each feature's routes are checked by its own module (see tests/api/access.py for what one provides).
+FEATURES = [access_fulfilment]
 
 
 @dataclass
@@ -35,6 +48,7 @@ class Scene:
     receipt: int
     missing_order: int
     missing_quote: int
+    extra: dict = field(default_factory=dict)  # the features' own records (their isolation_scene)
 
 
 @pytest.fixture
@@ -54,27 +68,12 @@ def scene(api) -> Scene:
         "lines": [{"sku": "SKU-B", "qty": 10, "expected_date": "2026-03-20"}]})
     assert po.status_code == 201, po.text
     receipts = api.get("warehouse", f"{V1}/receipts").json()["items"]
-    return Scene(own["id"], other["id"], own_quote["id"], other_quote["id"], receipts[0]["id"],
-                 other["id"] + 100, other_quote["id"] + 100)
-
-
-def no_leak(r) -> None:
-    for text in FOREIGN:
-        assert text not in r.text, f"{text!r} leaked: {r.text}"
-
-
-def same_as_missing(r, r_missing, real_id: int, missing_id: int) -> None:
-    """The answer for another customer's record is the answer for a record that does not exist."""
-    assert r.status_code == r_missing.status_code
-    assert r.text.replace(str(real_id), "N") == r_missing.text.replace(str(missing_id), "N")
-
-
-def denied(api: Api, method: str, url: str, payload=None, status=403, code="forbidden") -> None:
-    before = api.snapshot()
-    r = api.request("cust1", method, url, json=payload)
-    assert_error(r, status, code)
-    no_leak(r)
-    assert api.snapshot() == before, "a refused request changed the database"
+    s = Scene(own["id"], other["id"], own_quote["id"], other_quote["id"], receipts[0]["id"],
+              other["id"] + 100, other_quote["id"] + 100)
+    for feature in FEATURES:
+        if hasattr(feature, "isolation_scene"):
+            s.extra.update(feature.isolation_scene(api))
+    return s
 
 
 # --- one check per route: CUST1's user against CUST2's data -----------------------------------------------------
@@ -258,7 +257,8 @@ def c_availability(api, s):
 
 def c_create_po(api, s):
     denied(api, "POST", f"{V1}/purchase-orders", {"number": "PO-9", "supplier": "s", "warehouse": "FAR",
-                                                   "lines": [{"sku": "SKU-B", "qty": 1, "expected_date": "2026-04-01"}]})
+                                                   "lines": [{"sku": "SKU-B", "qty": 1,
+                                                              "expected_date": "2026-04-01"}]})
 
 
 def c_list_receipts(api, s):
@@ -277,43 +277,8 @@ def c_health(api, s):
     assert api.get("cust1", f"{V1}/health").json()["status"] == "ok"
 
 
-def _staff_only(method: str, path: str, payload=None):
-    """Fulfilment and transport are for staff: a customer token is refused before anything is looked up."""
-    def check(api, s):
-        denied(api, method, f"{V1}{path}", payload)
-    return check
-
-
-FULFILMENT_CHECKS = {
-    ("POST", f"{V1}/warehouses/{{code}}/release"): _staff_only("POST", "/warehouses/NEAR/release", {}),
-    ("POST", f"{V1}/warehouses/{{code}}/pick-lists"): _staff_only("POST", "/warehouses/NEAR/pick-lists"),
-    ("GET", f"{V1}/pick-lists/{{pick_list_id}}"): _staff_only("GET", "/pick-lists/1"),
-    ("GET", f"{V1}/shipments"): _staff_only("GET", "/shipments"),
-    ("GET", f"{V1}/shipments/{{shipment_id}}"): _staff_only("GET", "/shipments/1"),
-    ("POST", f"{V1}/shipments/{{shipment_id}}/pick"): _staff_only(
-        "POST", "/shipments/1/pick", {"lines": [{"line_id": 1, "qty_picked": 1}]}),
-    ("POST", f"{V1}/shipments/{{shipment_id}}/rate"): _staff_only("POST", "/shipments/1/rate"),
-    ("POST", f"{V1}/warehouses/{{code}}/loads"): _staff_only("POST", "/warehouses/NEAR/loads", {}),
-    ("GET", f"{V1}/loads/{{load_id}}"): _staff_only("GET", "/loads/1"),
-    ("POST", f"{V1}/shipments/{{shipment_id}}/ship"): _staff_only("POST", "/shipments/1/ship", {}),
-    ("GET", f"{V1}/shipments/{{shipment_id}}/packing-slip.pdf"): _staff_only("GET", "/shipments/1/packing-slip.pdf"),
-    ("GET", f"{V1}/shipments/{{shipment_id}}/bill-of-lading.pdf"): _staff_only(
-        "GET", "/shipments/1/bill-of-lading.pdf"),
-    ("POST", f"{V1}/shipments/{{shipment_id}}/deliver"): _staff_only(
-        "POST", "/shipments/1/deliver", {"received_by": "me"}),
-    ("GET", f"{V1}/installations"): _staff_only("GET", "/installations"),
-    ("POST", f"{V1}/installations/{{installation_id}}/schedule"): _staff_only(
-        "POST", "/installations/1/schedule", {"scheduled_for": "2026-12-01"}),
-    ("POST", f"{V1}/installations/{{installation_id}}/complete"): _staff_only(
-        "POST", "/installations/1/complete", {"technician": "x"}),
-    ("GET", f"{V1}/carriers"): _staff_only("GET", "/carriers"),
-    ("POST", f"{V1}/carriers"): _staff_only("POST", "/carriers", {"code": "C", "name": "C"}),
-    ("POST", f"{V1}/vehicles"): _staff_only(
-        "POST", "/vehicles", {"code": "V", "warehouse": "NEAR", "max_weight_kg": "1", "max_volume_m3": "1"}),
-}
-
 CUSTOMER_CHECKS = {
-    **FULFILMENT_CHECKS,
+    **{route: check for feature in FEATURES for route, check in feature.CHECKS.items()},
     ("POST", f"{V1}/orders"): c_place_order,
     ("GET", f"{V1}/orders"): c_list_orders,
     ("GET", f"{V1}/orders/{{order_ref}}"): c_get_order,
@@ -383,24 +348,6 @@ def test_a_customer_cannot_see_another_customers_order_by_replaying_its_idempote
 
 # --- staff roles ---------------------------------------------------------------------------------------------------
 
-ALL = frozenset({*STAFF_ROLES, "cust1"})
-STAFF = frozenset(STAFF_ROLES)
-MASTER = frozenset({"admin", "manager"})
-SELLERS = frozenset({"admin", "manager", "cs_agent", "cust1"})
-STOCK_KEEPERS = frozenset({"admin", "manager", "warehouse"})
-FULFILLERS = STOCK_KEEPERS
-DELIVERERS = frozenset({"admin", "manager", "cs_agent", "warehouse"})
-
-
-@dataclass
-class Action:
-    name: str
-    allowed: frozenset[str]
-    method: str
-    url: str  # formatted with who= and the per-role ids
-    body: dict | None = None
-
-
 def actions() -> list[Action]:
     po_line = {"sku": "SKU-B", "qty": 5, "expected_date": "2026-04-01"}
     return [
@@ -439,53 +386,11 @@ def actions() -> list[Action]:
         Action("receive", STOCK_KEEPERS, "POST", "/receipts/{receipt}/receive", {"qty": 1}),
         Action("reschedule receipt", STOCK_KEEPERS, "POST", "/receipts/{receipt}/reschedule",
                {"expected_date": "2026-04-02", "reason": "late"}),
-        # Fulfilment: each action has a shipment of its own at the right stage (fulfilment_scene).
-        Action("read shipments", STAFF, "GET", "/shipments"),
-        Action("release", FULFILLERS, "POST", "/warehouses/NEAR/release", {"through": "2026-12-31"}),
-        Action("pick list", FULFILLERS, "POST", "/warehouses/MID/pick-lists"),
-        Action("confirm picks", FULFILLERS, "POST", "/shipments/{to_pick}/pick",
-               {"lines": [{"line_id": "{to_pick_line}", "qty_picked": 1}]}),
-        Action("rate-shop", FULFILLERS, "POST", "/shipments/{picked}/rate"),
-        Action("plan loads", FULFILLERS, "POST", "/warehouses/FAR/loads", {}),
-        Action("ship", FULFILLERS, "POST", "/shipments/{picked}/ship", {}),
-        Action("packing slip", STAFF, "GET", "/shipments/{picked}/packing-slip.pdf"),
-        Action("deliver", DELIVERERS, "POST", "/shipments/{shipped}/deliver", {"received_by": "Goods-in"}),
-        Action("read installations", STAFF, "GET", "/installations"),
-        Action("schedule installation", DELIVERERS, "POST", "/installations/{installation}/schedule",
-               {"scheduled_for": "2026-12-01"}),
-        Action("complete installation", DELIVERERS, "POST", "/installations/{installation}/complete",
-               {"technician": "A. Nowak"}),
-        Action("read carriers", STAFF, "GET", "/carriers"),
-        Action("create carrier", MASTER, "POST", "/carriers", {"code": "C-{who}", "name": "Carrier"}),
-        Action("create vehicle", MASTER, "POST", "/vehicles",
-               {"code": "V-{who}", "warehouse": "NEAR", "max_weight_kg": "1000", "max_volume_m3": "10"}),
     ]
 
 
-def fulfilment_scene(env) -> dict[str, int]:
-    """Carriers and trucks, and one shipment at each stage the fulfilment actions start from."""
-    carriers(env)
-    installable_product(env)
-    shipment_at(env, "MID", [("SKU-B", 1)], "released")
-    to_pick = shipment_at(env, "FAR", [("SKU-C", 1)], "on_pick_list")
-    ids = {"to_pick": to_pick, "picked": shipment_at(env, "FAR", [("SKU-C", 1)], "picked"),
-           "shipped": shipment_at(env, "FAR", [("SKU-C", 1)], "shipped")}
-    ids["to_pick_line"] = get_shipment(env.uow, env.actor, to_pick)["lines"][0]["id"]
-    shipment_at(env, "FAR", [("RACK", 1)], "delivered")
-    ids["installation"] = list_installations(env.uow, env.actor)[0]["id"]
-    return ids
-
-
-def _fill(value, ids: dict):
-    if isinstance(value, str) and re.fullmatch(r"\{\w+\}", value):
-        return ids[value[1:-1]]  # a whole placeholder keeps the id's type (JSON ids are integers)
-    if isinstance(value, str):
-        return value.format(**ids)
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill(v, ids) for v in value]
-    return value
+def all_actions() -> list[Action]:
+    return actions() + [a for feature in FEATURES for a in feature.actions()]
 
 
 @pytest.mark.parametrize("who", [*STAFF_ROLES, "cust1"])
@@ -502,11 +407,12 @@ def test_role_matrix(api, env, who):
         "number": "PO-0", "supplier": "s", "warehouse": "FAR",
         "lines": [{"sku": "SKU-B", "qty": 10, "expected_date": "2026-04-01"}]}).status_code == 201
     ids["receipt"] = api.get("warehouse", f"{V1}/receipts").json()["items"][0]["id"]
-    ids.update(fulfilment_scene(env))
+    for feature in FEATURES:
+        ids.update(feature.role_scene(env))
     failures = []
-    for a in actions():
+    for a in all_actions():
         before = api.snapshot()
-        r = api.request(who, a.method, V1 + _fill(a.url, ids), json=_fill(a.body, ids))
+        r = api.request(who, a.method, V1 + fill(a.url, ids), json=fill(a.body, ids))
         try:
             if who in a.allowed:
                 assert 200 <= r.status_code < 300, (r.status_code, r.text)
@@ -521,12 +427,11 @@ def test_role_matrix(api, env, who):
 
 def test_the_role_matrix_covers_every_write_route(sqlite_api):
     """Every /api/v1 route that is not a GET is exercised by some action of the role matrix."""
-    ids = {"who": "x", "order": 1, "held": 2, "quote": 3, "receipt": 4, "to_pick": 5, "to_pick_line": 6,
-           "picked": 7, "shipped": 8, "installation": 9}
+    ids = defaultdict(lambda: 1, who="x")
     routes = api_routes(sqlite_api.app)
     hit = set()
-    for a in actions():
-        path = V1 + _fill(a.url, ids).split("?")[0]
+    for a in all_actions():
+        path = V1 + fill(a.url, ids).split("?")[0]
         hit |= {(m, t) for m, t in routes
                 if m == a.method and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", t), path)}
     writes = {(m, t) for m, t in routes if m != "GET"}

@@ -19,8 +19,12 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to the given revision (runs on the engine's own connection settings)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database to the given revision (runs on the engine's own connection settings).
+
+    "heads": features may add their revisions side by side (branches from a common parent), so
+    the default is every head, not one.
+    """
     cfg = alembic_config()
     with engine.connect() as conn:
         # Plain DDL transaction: not the BEGIN IMMEDIATE write path.
@@ -30,6 +34,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's revisions, comma-separated and sorted (one per branch head), or None if empty."""
     from alembic.runtime.migration import MigrationContext
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
+
+
+def script_heads() -> str:
+    """The revisions a fully upgraded database is at, in the form of current_revision()."""
+    from alembic.script import ScriptDirectory
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))

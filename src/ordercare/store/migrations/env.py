@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from ordercare.config import get_settings
-from ordercare.store import fulfilment_tables  # noqa: F401 - registers its tables
+import ordercare.store  # noqa: F401 - registers every table module on the one MetaData
 from ordercare.store.tables import metadata
 
 config = context.config
