@@ -23,6 +23,13 @@ EXPECTED = {
                    P.CANCEL_ORDER},
     Role.CUSTOMER: {P.READ_MASTER, P.PLACE_ORDER, P.READ_ORDERS, P.CANCEL_ORDER, P.QUOTE},
 }
+# Post-sale service: staff read cases and returns; the desk works them; the warehouse receives returns.
+EXPECTED[Role.MANAGER] |= {P.READ_SERVICE, P.OPEN_CASE, P.WORK_CASES, P.REQUEST_RETURN, P.AUTHORISE_RETURN,
+                           P.RECEIVE_RETURN, P.MANAGE_SERVICE, P.PERSONAL_DATA}
+EXPECTED[Role.CS_AGENT] |= {P.READ_SERVICE, P.OPEN_CASE, P.WORK_CASES, P.REQUEST_RETURN, P.AUTHORISE_RETURN}
+EXPECTED[Role.WAREHOUSE] |= {P.READ_SERVICE, P.RECEIVE_RETURN}
+EXPECTED[Role.FINANCE] |= {P.READ_SERVICE}
+EXPECTED[Role.CUSTOMER] |= {P.READ_SERVICE, P.OPEN_CASE, P.REQUEST_RETURN}
 
 
 def actor(role: Role, customer_id: int | None = None) -> Actor:

@@ -34,21 +34,34 @@ class Permission(StrEnum):
     RECORD_DELIVERY = "record_delivery"  # proof of delivery, installation
     MANAGE_CARRIERS = "manage_carriers"  # carriers, rate tables, vehicles
     READ_SHIPMENTS = "read_shipments"
+    READ_SERVICE = "read_service"  # cases, returns, CSAT (a customer: its own)
+    OPEN_CASE = "open_case"  # log a case, add a note, answer a survey
+    WORK_CASES = "work_cases"  # acknowledge, investigate, recover, resolve, close
+    REQUEST_RETURN = "request_return"
+    AUTHORISE_RETURN = "authorise_return"  # authorise, refuse and resolve returns
+    RECEIVE_RETURN = "receive_return"  # goods in, inspection and disposition
+    MANAGE_SERVICE = "manage_service"  # SLA policies, calendars, returns policies, account reps, escalation run
+    PERSONAL_DATA = "personal_data"  # export and erase a customer's personal data
 
 
 P = Permission
-_STAFF_READ = {P.READ_MASTER, P.READ_CUSTOMERS, P.READ_ORDERS, P.READ_STOCK, P.READ_SHIPMENTS}
+_STAFF_READ = {P.READ_MASTER, P.READ_CUSTOMERS, P.READ_ORDERS, P.READ_STOCK, P.READ_SHIPMENTS, P.READ_SERVICE}
+_SERVICE_DESK = {P.OPEN_CASE, P.WORK_CASES, P.REQUEST_RETURN, P.AUTHORISE_RETURN}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.MANAGER: frozenset(_STAFF_READ | {P.WRITE_MASTER, P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE,
                                            P.MANAGE_RECEIPTS, P.ADJUST_STOCK, P.FULFIL, P.RECORD_DELIVERY,
-                                           P.MANAGE_CARRIERS}),
-    Role.CS_AGENT: frozenset(_STAFF_READ | {P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE, P.RECORD_DELIVERY}),
-    Role.WAREHOUSE: frozenset(_STAFF_READ | {P.MANAGE_RECEIPTS, P.ADJUST_STOCK, P.FULFIL, P.RECORD_DELIVERY}),
+                                           P.MANAGE_CARRIERS, *_SERVICE_DESK, P.RECEIVE_RETURN,
+                                           P.MANAGE_SERVICE, P.PERSONAL_DATA}),
+    Role.CS_AGENT: frozenset(_STAFF_READ | {P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE, P.RECORD_DELIVERY,
+                                            *_SERVICE_DESK}),
+    Role.WAREHOUSE: frozenset(_STAFF_READ | {P.MANAGE_RECEIPTS, P.ADJUST_STOCK, P.FULFIL, P.RECORD_DELIVERY,
+                                             P.RECEIVE_RETURN}),
     Role.FINANCE: frozenset(_STAFF_READ | {P.RELEASE_CREDIT, P.CANCEL_ORDER}),
     # A customer reads the catalogue and its own account only (scoped by customer_id).
-    Role.CUSTOMER: frozenset({P.READ_MASTER, P.PLACE_ORDER, P.READ_ORDERS, P.CANCEL_ORDER, P.QUOTE}),
+    Role.CUSTOMER: frozenset({P.READ_MASTER, P.PLACE_ORDER, P.READ_ORDERS, P.CANCEL_ORDER, P.QUOTE,
+                              P.READ_SERVICE, P.OPEN_CASE, P.REQUEST_RETURN}),
 }
 
 

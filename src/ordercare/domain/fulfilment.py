@@ -19,6 +19,9 @@ class Department(StrEnum):
     SUPPLIER = "supplier"
     BILLING = "billing"
     CUSTOMER_SERVICE = "customer_service"
+    ORDER_ENTRY = "order_entry"
+    INSTALLATION = "installation"
+    SALES = "sales"
     OTHER = "other"
 
 
