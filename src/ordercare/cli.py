@@ -35,8 +35,10 @@ for sub, name in [(db_app, "db"), (order_app, "order"), (quote_app, "quote"), (s
     app.add_typer(sub, name=name)
 
 from .cli_fulfilment import app as fulfilment_app  # noqa: E402
+from .cli_transport import app as transport_app  # noqa: E402
 
 app.add_typer(fulfilment_app, name="ship")
+app.add_typer(transport_app, name="transport")
 
 console = Console()
 err = Console(stderr=True)

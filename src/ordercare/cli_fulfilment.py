@@ -39,7 +39,8 @@ def _show(console, sh: dict) -> None:
     t = Table("line", "order", "sku", "qty", "picked", "short by", "shipped", "delivered", "damaged")
     for ln in sh["lines"]:
         t.add_row(str(ln["id"]), ln["order"], ln["sku"], str(ln["qty"]), str(ln["qty_picked"] or "—"),
-                  ln["short_department"] or "", str(ln["qty_shipped"]), str(ln["qty_delivered"]), str(ln["qty_damaged"]))
+                  ln["short_department"] or "", str(ln["qty_shipped"]), str(ln["qty_delivered"]),
+                  str(ln["qty_damaged"]))
     console.print(t)
 
 
@@ -210,3 +211,45 @@ def install_cmd(installation_id: int, technician: Annotated[str, typer.Option()]
     except DomainError as exc:
         fail(exc)
     console.print(f"installation {installation_id}: completed")
+
+
+@app.command("schedule")
+def schedule_cmd(installation_id: int, on: Annotated[str, typer.Argument(help="YYYY-MM-DD")]):
+    """Reschedule an installation task."""
+    from .services import shipping
+    uow, _, actor, console, fail = _ctx()
+    try:
+        shipping.schedule_installation(uow, SystemClock(), actor, installation_id, _date(on, "date"))
+    except DomainError as exc:
+        fail(exc)
+    console.print(f"installation {installation_id}: scheduled for {on}")
+
+
+@app.command("pick-lists")
+def pick_lists_cmd(warehouse: Annotated[str | None, typer.Option(help="Only this warehouse")] = None,
+                   status: Annotated[str | None, typer.Option(help="open or done")] = None):
+    """Pick lists (waves), newest first, with how many lines are confirmed."""
+    from .services import transport_views
+    uow, _, actor, console, fail = _ctx()
+    try:
+        rows = transport_views.list_pick_lists(uow, actor, warehouse=warehouse, status=status)
+    except DomainError as exc:
+        fail(exc)
+    t = Table("pick list", "warehouse", "status", "lines", "confirmed", "created", "by")
+    for r in rows:
+        t.add_row(str(r["id"]), r["warehouse"], r["status"], str(r["lines"]), str(r["confirmed"]),
+                  f"{r['created_at']:%Y-%m-%d %H:%M}", r["created_by"])
+    console.print(t)
+
+
+@app.command("load-list")
+def load_list_cmd(warehouse: Annotated[str | None, typer.Option(help="Only this warehouse")] = None,
+                  on: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None):
+    """Vehicle loads, newest first: vehicle, weight, volume, stops and route length."""
+    from .services import transport_views
+    uow, _, actor, console, fail = _ctx()
+    t = Table("load", "warehouse", "date", "vehicle", "status", "kg", "m³", "stops", "route km")
+    for r in transport_views.list_loads(uow, actor, warehouse=warehouse, on=_date(on, "--on")):
+        t.add_row(str(r["id"]), r["warehouse"], str(r["load_date"]), r["vehicle"], r["status"], str(r["weight_kg"]),
+                  str(r["volume_m3"]), str(r["stops"]), str(r["route_distance_km"] or "—"))
+    console.print(t)

@@ -9,6 +9,7 @@ from tests.factories import carriers, installable_product, shipment_at
 CHECKS = {
     ("POST", f"{V1}/warehouses/{{code}}/release"): staff_only("POST", "/warehouses/NEAR/release", {}),
     ("POST", f"{V1}/warehouses/{{code}}/pick-lists"): staff_only("POST", "/warehouses/NEAR/pick-lists"),
+    ("GET", f"{V1}/pick-lists"): staff_only("GET", "/pick-lists"),
     ("GET", f"{V1}/pick-lists/{{pick_list_id}}"): staff_only("GET", "/pick-lists/1"),
     ("GET", f"{V1}/shipments"): staff_only("GET", "/shipments"),
     ("GET", f"{V1}/shipments/{{shipment_id}}"): staff_only("GET", "/shipments/1"),
@@ -16,6 +17,7 @@ CHECKS = {
         "POST", "/shipments/1/pick", {"lines": [{"line_id": 1, "qty_picked": 1}]}),
     ("POST", f"{V1}/shipments/{{shipment_id}}/rate"): staff_only("POST", "/shipments/1/rate"),
     ("POST", f"{V1}/warehouses/{{code}}/loads"): staff_only("POST", "/warehouses/NEAR/loads", {}),
+    ("GET", f"{V1}/loads"): staff_only("GET", "/loads"),
     ("GET", f"{V1}/loads/{{load_id}}"): staff_only("GET", "/loads/1"),
     ("POST", f"{V1}/shipments/{{shipment_id}}/ship"): staff_only("POST", "/shipments/1/ship", {}),
     ("GET", f"{V1}/shipments/{{shipment_id}}/packing-slip.pdf"): staff_only("GET", "/shipments/1/packing-slip.pdf"),
@@ -30,6 +32,7 @@ CHECKS = {
         "POST", "/installations/1/complete", {"technician": "x"}),
     ("GET", f"{V1}/carriers"): staff_only("GET", "/carriers"),
     ("POST", f"{V1}/carriers"): staff_only("POST", "/carriers", {"code": "C", "name": "C"}),
+    ("GET", f"{V1}/vehicles"): staff_only("GET", "/vehicles"),
     ("POST", f"{V1}/vehicles"): staff_only(
         "POST", "/vehicles", {"code": "V", "warehouse": "NEAR", "max_weight_kg": "1", "max_volume_m3": "1"}),
 }

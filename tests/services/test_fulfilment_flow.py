@@ -65,6 +65,7 @@ def test_order_to_installation(flow):
         picking.PickConfirmation(line["SKU-A"], 7, "slot empty", "replenishment"),
         picking.PickConfirmation(line["SKU-B"], 5), picking.PickConfirmation(line["RACK"], 1)])
     assert result["status"] == "picked"
+    assert shipment_views.get_pick_list(env.uow, env.actor, pick_id)["status"] == "done"  # the wave is closed
     assert result["short_picks"][0]["short"] == 3 and result["short_picks"][0]["department"] == "replenishment"
     assert _stock(env, "NEAR", "SKU-A") == (7, 7)  # the record is corrected
     assert _stock(env, "FAR", "SKU-A") == (20, 3)  # the missing units are promised again from FAR

@@ -109,6 +109,7 @@ def confirm_picks(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Acto
         if open_left is None:
             conn.execute(update(shipments).where(shipments.c.id == shipment_id).values(status="picked"))
             refresh_shipment_measures(conn, shipment_id, picked=True)
+            _close_pick_list_when_done(conn, sh.pick_list_id)
         for order_id in sorted(orders_touched):
             old, new = refresh_promises(conn, order_id)
             note_promise_change(conn, order_id, old, new, at=now, actor=actor.username, reason="short pick")
@@ -116,6 +117,14 @@ def confirm_picks(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Acto
         return {"shipment_id": shipment_id, "status": "picking" if open_left else "picked", "short_picks": shorts}
 
     return uow.run(work)
+
+
+def _close_pick_list_when_done(conn: Connection, pick_list_id: int) -> None:
+    """A wave is done when none of its shipments is still being picked."""
+    still_picking = conn.execute(select(shipments.c.id).where(shipments.c.pick_list_id == pick_list_id,
+                                                              shipments.c.status == "picking")).first()
+    if still_picking is None:
+        conn.execute(update(pick_lists).where(pick_lists.c.id == pick_list_id).values(status="done"))
 
 
 def _short_pick(conn: Connection, sh, line, short: int, p: PickConfirmation, now, actor: str) -> dict:

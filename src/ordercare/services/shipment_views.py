@@ -127,7 +127,8 @@ def get_pick_list(uow: UnitOfWork, actor: Actor, pick_list_id: int) -> dict[str,
                             .join(products, products.c.id == shipment_lines.c.product_id)
                             .where(shipments.c.pick_list_id == pick_list_id)
                             .order_by(products.c.sku, shipment_lines.c.id)).all()
-    return {"id": pl.id, "warehouse": pl.warehouse, "created_at": pl.created_at, "created_by": pl.created_by,
+    return {"id": pl.id, "warehouse": pl.warehouse, "status": pl.status, "created_at": pl.created_at,
+            "created_by": pl.created_by,
             "lines": [{"line_id": r.id, "shipment": shipment_number(r.shipment_id), "shipment_id": r.shipment_id,
                        "sku": r.sku, "product_name": r.name, "qty": r.qty, "qty_picked": r.qty_picked}
                       for r in rows]}

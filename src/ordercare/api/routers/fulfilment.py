@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from ...services import picking, release, shipment_views as views, shipping, transport
+from ...services import picking, release, shipment_views as views, shipping, transport, transport_views
 from ..deps import CtxDep
 from ..schemas import (
     ERROR_RESPONSES, CarrierIn, CompleteInstallationIn, Created, DeliverIn, LoadsIn, PickIn, ReleaseIn, ScheduleIn,
@@ -30,6 +30,13 @@ def release_to_warehouse(ctx: CtxDep, code: str, body: ReleaseIn) -> dict[str, A
 def create_pick_list(ctx: CtxDep, code: str) -> dict[str, Any]:
     pick_id = picking.create_pick_list(ctx.uow, ctx.clock, ctx.actor, code)
     return views.get_pick_list(ctx.uow, ctx.actor, pick_id)
+
+
+@router.get("/pick-lists")
+def list_pick_lists(ctx: CtxDep, warehouse: str | None = None,
+                    status: Annotated[str | None, Query(pattern="^(open|done)$")] = None,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    return transport_views.list_pick_lists(ctx.uow, ctx.actor, warehouse=warehouse, status=status, limit=limit)
 
 
 @router.get("/pick-lists/{pick_list_id}")
@@ -69,6 +76,12 @@ def plan_loads(ctx: CtxDep, code: str, body: LoadsIn) -> dict[str, Any]:
     """Build vehicle loads from picked road-freight shipments and route each load."""
     ids = transport.plan_loads(ctx.uow, ctx.clock, ctx.actor, code, body.on)
     return {"loads": [views.get_load(ctx.uow, ctx.actor, i) for i in ids]}
+
+
+@router.get("/loads")
+def list_loads(ctx: CtxDep, warehouse: str | None = None, on: date | None = None,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    return transport_views.list_loads(ctx.uow, ctx.actor, warehouse=warehouse, on=on, limit=limit)
 
 
 @router.get("/loads/{load_id}")
@@ -139,6 +152,11 @@ def create_carrier(ctx: CtxDep, body: CarrierIn):
     data = transport.CarrierData(body.code, body.name, [transport.ServiceData(**s.model_dump())
                                                         for s in body.services])
     return {"id": transport.create_carrier(ctx.uow, ctx.actor, data)}
+
+
+@router.get("/vehicles")
+def list_vehicles(ctx: CtxDep, warehouse: str | None = None) -> list[dict[str, Any]]:
+    return transport_views.list_vehicles(ctx.uow, ctx.actor, warehouse=warehouse)
 
 
 @router.post("/vehicles", status_code=201, response_model=Created)
