@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 
 from ordercare.clock import FixedClock
 from ordercare.config import Settings
 from ordercare.domain.access import SYSTEM, Actor
 from ordercare.store.db import UnitOfWork, make_engine
 from ordercare.store.migrate import upgrade
+from ordercare.store.service_tables import reference_rows as service_reference_rows
 from ordercare.store.tables import metadata
 
 PG_ADMIN_URL = os.environ.get("ORDERCARE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -78,6 +79,8 @@ def truncate_pg(engine) -> None:
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in REFERENCE_TABLES)
     with engine.begin() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table, rows in service_reference_rows():  # the defaults the migration seeds, as a new database has them
+            c.execute(insert(table), rows)
 
 
 @pytest.fixture(scope="session")
