@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     quote_validity_days: int = 14
     # An idempotency key left "in progress" longer than this (a crashed request) may be taken over.
     idempotency_stale_seconds: int = 60
+    # Session cookies get the Secure flag when a request comes over https; set this behind a TLS proxy that
+    # forwards plain http.
+    secure_cookies: bool = False
 
 
 @lru_cache

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from .. import __version__
 from ..clock import Clock, SystemClock
 from ..config import Settings, get_settings
 from ..store.db import UnitOfWork, make_engine
+from ..web import mount_web
 from . import errors
 from .guards import RequestGuard
 from .routers import fulfilment, inventory, master_data, orders
@@ -33,10 +33,7 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return ("<!doctype html><title>Ordercare</title><h1>Ordercare</h1>"
-                "<p>The API is under /api/v1; its OpenAPI document is <a href='/openapi.json'>/openapi.json</a>."
-                " Pages for the order desk, warehouse, billing and service come next.</p>")
+    # The pages: sign-in at /sign-in, the start page at /, every section of web/pages/.
+    mount_web(app)
 
     return app

@@ -1,0 +1,98 @@
+"""Reading urlencoded forms, and turning errors into per-field messages that the form shows next to its inputs.
+
+Form inputs are named by the same path the services put in an error's `field` ("customer",
+"lines[2].qty"), so a domain error lands next to the input it is about, whatever page shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import parse_qsl
+
+from ..domain.errors import DomainError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_FIELDS = 5000
+
+
+class Form:
+    """The submitted fields (last value wins for `get`; `getlist` keeps them all). Control characters are
+    dropped on the way in (no field has a use for them, and PostgreSQL cannot store NUL)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = [(k, _CONTROL.sub("", v)) for k, v in pairs[:MAX_FIELDS]]
+        self.values = dict(self.pairs)
+
+    @classmethod
+    def parse(cls, body: bytes, content_type: str) -> Form:
+        if not content_type.startswith("application/x-www-form-urlencoded"):
+            return cls([])
+        return cls(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default).strip()
+
+    def getlist(self, name: str) -> list[str]:
+        return [v for k, v in self.pairs if k == name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+
+class FieldErrors(dict):
+    """{field path: message}. `add` keeps the first problem of a field; `general` holds errors with no field."""
+
+    def add(self, field: str | None, message: str) -> None:
+        self.setdefault(field or "_general", message)
+
+    def take(self, exc: DomainError) -> FieldErrors:
+        """Show a domain error next to its field; the message loses its 'field: ' prefix there."""
+        message = exc.message
+        if exc.field and message.startswith(f"{exc.field}: "):
+            message = message[len(exc.field) + 2:]
+        self.add(exc.field, message)
+        return self
+
+    @property
+    def general(self) -> list[str]:
+        return [self["_general"]] if "_general" in self else []
+
+
+def whole_number(form: Form, name: str, errors: FieldErrors, *, minimum: int = 0, maximum: int = 10**12,
+                 required: bool = True) -> int | None:
+    text = form.get(name)
+    if not text:
+        if required:
+            errors.add(name, "required")
+        return None
+    if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()) or len(text) > 15:
+        errors.add(name, "must be a whole number")
+        return None
+    value = int(text)
+    if value < minimum or value > maximum:
+        errors.add(name, f"must be between {minimum} and {maximum}")
+        return None
+    return value
+
+
+def calendar_date(form: Form, name: str, errors: FieldErrors, *, required: bool = False) -> date | None:
+    text = form.get(name)
+    if not text:
+        if required:
+            errors.add(name, "required")
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.add(name, "must be a date (YYYY-MM-DD)")
+        return None
+
+
+def text(form: Form, name: str, errors: FieldErrors, *, required: bool = False, max_length: int = 500) -> str:
+    value = form.get(name)
+    if required and not value:
+        errors.add(name, "required")
+    if len(value) > max_length:
+        errors.add(name, f"at most {max_length} characters")
+    return value
