@@ -30,6 +30,13 @@ EXPECTED[Role.CS_AGENT] |= {P.READ_SERVICE, P.OPEN_CASE, P.WORK_CASES, P.REQUEST
 EXPECTED[Role.WAREHOUSE] |= {P.READ_SERVICE, P.RECEIVE_RETURN}
 EXPECTED[Role.FINANCE] |= {P.READ_SERVICE}
 EXPECTED[Role.CUSTOMER] |= {P.READ_SERVICE, P.OPEN_CASE, P.REQUEST_RETURN}
+# Integrations: managers set up EDI partners and import master data; the desk exchanges EDI and imports orders;
+# a customer may import its own orders file; every staff role exports.
+EXPECTED[Role.MANAGER] |= {P.MANAGE_PARTNERS, P.EXCHANGE_EDI, P.IMPORT_DATA, P.IMPORT_ORDERS, P.EXPORT_DATA}
+EXPECTED[Role.CS_AGENT] |= {P.EXCHANGE_EDI, P.IMPORT_ORDERS, P.EXPORT_DATA}
+EXPECTED[Role.WAREHOUSE] |= {P.EXPORT_DATA}
+EXPECTED[Role.FINANCE] |= {P.EXPORT_DATA}
+EXPECTED[Role.CUSTOMER] |= {P.IMPORT_ORDERS}
 
 
 def actor(role: Role, customer_id: int | None = None) -> Actor:

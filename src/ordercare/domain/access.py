@@ -42,6 +42,11 @@ class Permission(StrEnum):
     RECEIVE_RETURN = "receive_return"  # goods in, inspection and disposition
     MANAGE_SERVICE = "manage_service"  # SLA policies, calendars, returns policies, account reps, escalation run
     PERSONAL_DATA = "personal_data"  # export and erase a customer's personal data
+    MANAGE_PARTNERS = "manage_partners"  # EDI trading partners and their cross-references
+    EXCHANGE_EDI = "exchange_edi"  # receive X12 interchanges, generate 855/856/810, read what was exchanged
+    IMPORT_DATA = "import_data"  # customers, products, stock and receipts from files
+    IMPORT_ORDERS = "import_orders"  # orders from files (a customer: its own account only)
+    EXPORT_DATA = "export_data"  # orders, shipments, … to CSV/Excel
 
 
 P = Permission
@@ -63,6 +68,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.CUSTOMER: frozenset({P.READ_MASTER, P.PLACE_ORDER, P.READ_ORDERS, P.CANCEL_ORDER, P.QUOTE,
                               P.READ_SERVICE, P.OPEN_CASE, P.REQUEST_RETURN}),
 }
+
+# Integrations (admin has every permission already).
+for _role, _extra in {Role.MANAGER: {P.MANAGE_PARTNERS, P.EXCHANGE_EDI, P.IMPORT_DATA, P.IMPORT_ORDERS, P.EXPORT_DATA},
+                      Role.CS_AGENT: {P.EXCHANGE_EDI, P.IMPORT_ORDERS, P.EXPORT_DATA},
+                      Role.WAREHOUSE: {P.EXPORT_DATA}, Role.FINANCE: {P.EXPORT_DATA},
+                      Role.CUSTOMER: {P.IMPORT_ORDERS}}.items():
+    GRANTS[_role] = GRANTS[_role] | _extra
 
 
 @dataclass(frozen=True)
