@@ -24,6 +24,27 @@ class Settings(BaseSettings):
     # forwards plain http.
     secure_cookies: bool = False
 
+    # Outbox worker, webhooks and e-mail (docs/integrations.md).
+    smtp_host: str = ""  # empty: e-mails are rendered and kept pending, not sent
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Ordercare <noreply@ordercare.invalid>"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10
+    staff_email: str = ""  # where staff touchpoints (case escalations) go
+    company_name: str = "Ordercare"  # signs the e-mails
+    email_max_attempts: int = 5
+    webhook_timeout_seconds: float = 10
+    webhook_max_attempts: int = 8  # then the delivery is failed (dead letter) until redelivered by hand
+    webhook_backoff_base_seconds: float = 30
+    webhook_backoff_cap_seconds: float = 3600
+    webhook_allow_private_urls: bool = False  # customers' endpoints on loopback/private addresses
+    worker_poll_seconds: float = 2
+    worker_lease_seconds: float = 120  # a claim older than this is taken over (its worker died)
+    worker_batch: int = 20
+    outbox_retention_days: int = 90  # finished messages, deliveries and e-mails older than this are purged
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -37,6 +37,12 @@ EXPECTED[Role.CS_AGENT] |= {P.EXCHANGE_EDI, P.IMPORT_ORDERS, P.EXPORT_DATA}
 EXPECTED[Role.WAREHOUSE] |= {P.EXPORT_DATA}
 EXPECTED[Role.FINANCE] |= {P.EXPORT_DATA}
 EXPECTED[Role.CUSTOMER] |= {P.IMPORT_ORDERS}
+# Billing: finance bills and chases cash; managers read receivables and credit customers; the desk and the
+# customer read invoices (a customer: its own) and dispute them.
+EXPECTED[Role.FINANCE] |= {P.READ_INVOICES, P.DISPUTE_INVOICE, P.BILL, P.CREDIT_CUSTOMER, P.READ_RECEIVABLES}
+EXPECTED[Role.MANAGER] |= {P.READ_INVOICES, P.DISPUTE_INVOICE, P.CREDIT_CUSTOMER, P.READ_RECEIVABLES}
+EXPECTED[Role.CS_AGENT] |= {P.READ_INVOICES, P.DISPUTE_INVOICE}
+EXPECTED[Role.CUSTOMER] |= {P.READ_INVOICES, P.DISPUTE_INVOICE}
 
 
 def actor(role: Role, customer_id: int | None = None) -> Actor:

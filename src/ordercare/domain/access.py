@@ -47,6 +47,11 @@ class Permission(StrEnum):
     IMPORT_DATA = "import_data"  # customers, products, stock and receipts from files
     IMPORT_ORDERS = "import_orders"  # orders from files (a customer: its own account only)
     EXPORT_DATA = "export_data"  # orders, shipments, … to CSV/Excel
+    READ_INVOICES = "read_invoices"  # invoices, credit notes, payments, open items (a customer: its own)
+    DISPUTE_INVOICE = "dispute_invoice"  # flag an invoice as wrong
+    BILL = "bill"  # invoice runs, cancellations, payments, refunds, dunning, disputes, billing set-up
+    CREDIT_CUSTOMER = "credit_customer"  # raise a credit note
+    READ_RECEIVABLES = "read_receivables"  # aging, DSO, every customer's payments, the ledger check
 
 
 P = Permission
@@ -58,15 +63,17 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset(_STAFF_READ | {P.WRITE_MASTER, P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE,
                                            P.MANAGE_RECEIPTS, P.ADJUST_STOCK, P.FULFIL, P.RECORD_DELIVERY,
                                            P.MANAGE_CARRIERS, *_SERVICE_DESK, P.RECEIVE_RETURN,
-                                           P.MANAGE_SERVICE, P.PERSONAL_DATA}),
+                                           P.MANAGE_SERVICE, P.PERSONAL_DATA, P.READ_INVOICES,
+                                           P.DISPUTE_INVOICE, P.CREDIT_CUSTOMER, P.READ_RECEIVABLES}),
     Role.CS_AGENT: frozenset(_STAFF_READ | {P.PLACE_ORDER, P.CANCEL_ORDER, P.QUOTE, P.RECORD_DELIVERY,
-                                            *_SERVICE_DESK}),
+                                            *_SERVICE_DESK, P.READ_INVOICES, P.DISPUTE_INVOICE}),
     Role.WAREHOUSE: frozenset(_STAFF_READ | {P.MANAGE_RECEIPTS, P.ADJUST_STOCK, P.FULFIL, P.RECORD_DELIVERY,
                                              P.RECEIVE_RETURN}),
-    Role.FINANCE: frozenset(_STAFF_READ | {P.RELEASE_CREDIT, P.CANCEL_ORDER}),
+    Role.FINANCE: frozenset(_STAFF_READ | {P.RELEASE_CREDIT, P.CANCEL_ORDER, P.READ_INVOICES, P.DISPUTE_INVOICE,
+                                           P.BILL, P.CREDIT_CUSTOMER, P.READ_RECEIVABLES}),
     # A customer reads the catalogue and its own account only (scoped by customer_id).
     Role.CUSTOMER: frozenset({P.READ_MASTER, P.PLACE_ORDER, P.READ_ORDERS, P.CANCEL_ORDER, P.QUOTE,
-                              P.READ_SERVICE, P.OPEN_CASE, P.REQUEST_RETURN}),
+                              P.READ_SERVICE, P.OPEN_CASE, P.REQUEST_RETURN, P.READ_INVOICES, P.DISPUTE_INVOICE}),
 }
 
 # Integrations (admin has every permission already).

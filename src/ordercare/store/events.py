@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from ..domain.orders import OrderStatus, check_transition
+from .outbox import record_order_events
 from .tables import order_events, orders
 
 
@@ -19,8 +20,11 @@ def event_row(order_id: int, kind: str, *, at: datetime, actor: str, reason: str
 
 
 def append_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Append to the timeline and, in the same transaction, to the outbox (webhooks, e-mail) for the kinds
+    that are published (domain/outbox.py ROUTES)."""
     if rows:
         conn.execute(insert(order_events), rows)
+        record_order_events(conn, rows)
 
 
 def append_event(conn: Connection, order_id: int, kind: str, **fields: Any) -> None:
