@@ -43,6 +43,11 @@ EXPECTED[Role.FINANCE] |= {P.READ_INVOICES, P.DISPUTE_INVOICE, P.BILL, P.CREDIT_
 EXPECTED[Role.MANAGER] |= {P.READ_INVOICES, P.DISPUTE_INVOICE, P.CREDIT_CUSTOMER, P.READ_RECEIVABLES}
 EXPECTED[Role.CS_AGENT] |= {P.READ_INVOICES, P.DISPUTE_INVOICE}
 EXPECTED[Role.CUSTOMER] |= {P.READ_INVOICES, P.DISPUTE_INVOICE}
+# Outbox: managers run webhooks and resend e-mails, the desk reads what was sent; preferences by the desk or
+# the customer itself; a customer manages its own webhooks.
+EXPECTED[Role.MANAGER] |= {P.MANAGE_WEBHOOKS, P.READ_OUTBOX, P.MANAGE_OUTBOX, P.CONTACT_PREFERENCES}
+EXPECTED[Role.CS_AGENT] |= {P.READ_OUTBOX, P.CONTACT_PREFERENCES}
+EXPECTED[Role.CUSTOMER] |= {P.MANAGE_WEBHOOKS, P.CONTACT_PREFERENCES}
 
 
 def actor(role: Role, customer_id: int | None = None) -> Actor:

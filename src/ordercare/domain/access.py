@@ -34,6 +34,10 @@ class Permission(StrEnum):
     RECORD_DELIVERY = "record_delivery"  # proof of delivery, installation
     MANAGE_CARRIERS = "manage_carriers"  # carriers, rate tables, vehicles
     READ_SHIPMENTS = "read_shipments"
+    MANAGE_WEBHOOKS = "manage_webhooks"  # subscriptions, delivery history, redelivery (a customer: its own)
+    READ_OUTBOX = "read_outbox"  # outbox messages and the e-mails sent
+    MANAGE_OUTBOX = "manage_outbox"  # resend e-mails
+    CONTACT_PREFERENCES = "contact_preferences"  # which e-mails a customer gets, where (a customer: its own)
     READ_SERVICE = "read_service"  # cases, returns, CSAT (a customer: its own)
     OPEN_CASE = "open_case"  # log a case, add a note, answer a survey
     WORK_CASES = "work_cases"  # acknowledge, investigate, recover, resolve, close
@@ -81,6 +85,12 @@ for _role, _extra in {Role.MANAGER: {P.MANAGE_PARTNERS, P.EXCHANGE_EDI, P.IMPORT
                       Role.CS_AGENT: {P.EXCHANGE_EDI, P.IMPORT_ORDERS, P.EXPORT_DATA},
                       Role.WAREHOUSE: {P.EXPORT_DATA}, Role.FINANCE: {P.EXPORT_DATA},
                       Role.CUSTOMER: {P.IMPORT_ORDERS}}.items():
+    GRANTS[_role] = GRANTS[_role] | _extra
+
+# Outbox: webhooks and e-mail notifications (admin has every permission already).
+for _role, _extra in {Role.MANAGER: {P.MANAGE_WEBHOOKS, P.READ_OUTBOX, P.MANAGE_OUTBOX, P.CONTACT_PREFERENCES},
+                      Role.CS_AGENT: {P.READ_OUTBOX, P.CONTACT_PREFERENCES},
+                      Role.CUSTOMER: {P.MANAGE_WEBHOOKS, P.CONTACT_PREFERENCES}}.items():
     GRANTS[_role] = GRANTS[_role] | _extra
 
 
