@@ -1,0 +1,121 @@
+"""The receivables ledger and the one way cash or credit is put against invoices.
+
+Every billing document posts to `receivables` (the sum the credit check reads): an invoice +total,
+a payment −amount, a credit note −total, a discount −discount, a refund +amount, a cancelled
+invoice −total, a reversed payment +amount. Applications move amounts between documents and the
+invoice's open amount; they post nothing except the discount they grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from ..clock import Clock
+from ..domain.access import Actor
+from ..domain.cash import Applied, OpenItem
+from ..domain.errors import Conflict, NotFound
+from ..domain.invoicing import invoice_number
+from ..store.billing_tables import applications, invoice_lines, invoices
+from ..store.events import append_events, event_row
+from ..store.tables import customers, receivables
+
+_LOCK_CUSTOMER = select(customers.c.id).where(customers.c.id == bindparam("cid")).with_for_update()
+
+
+def post(conn: Connection, customer_id: int, kind: str, ref: str, amount: Decimal, posted_on: date,
+         due_on: date | None = None) -> None:
+    conn.execute(insert(receivables).values(customer_id=customer_id, kind=kind, ref=ref, amount=amount,
+                                            posted_on=posted_on, due_on=due_on))
+
+
+def customer_row(conn: Connection, customer_id: int, *, lock: bool = True):
+    """The customer, locked on PostgreSQL so that one customer's cash is applied by one transaction at a
+    time (SQLite writers are serial already)."""
+    row = conn.execute(select(customers).where(customers.c.id == customer_id)).first()
+    if row is None:
+        raise NotFound("customer_not_found", f"customer_id: no customer {customer_id}", field="customer_id")
+    if lock and conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_CUSTOMER, {"cid": customer_id}).one()
+    return row
+
+
+def open_item(row) -> OpenItem:
+    return OpenItem(row.id, invoice_number(row.id), row.issued_on, row.due_on, row.open_amount,
+                    row.total - row.credited, row.discount_pct, row.discount_until)
+
+
+def open_items(conn: Connection, customer_id: int, currency: str | None = None,
+               invoice_ids: Iterable[int] | None = None) -> list[OpenItem]:
+    q = select(invoices).where(invoices.c.customer_id == customer_id, invoices.c.status == "open")
+    if currency is not None:
+        q = q.where(invoices.c.currency == currency)
+    if invoice_ids is not None:
+        q = q.where(invoices.c.id.in_(sorted(set(invoice_ids))))
+    return [open_item(r) for r in conn.execute(q.order_by(invoices.c.id))]
+
+
+def orders_on(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The orders each invoice bills, in order id order."""
+    out: dict[int, list[int]] = {}
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return out
+    for inv, order_id in conn.execute(select(invoice_lines.c.invoice_id, invoice_lines.c.order_id)
+                                      .where(invoice_lines.c.invoice_id.in_(ids),
+                                             invoice_lines.c.order_id.is_not(None))
+                                      .distinct().order_by(invoice_lines.c.invoice_id, invoice_lines.c.order_id)):
+        out.setdefault(inv, []).append(order_id)
+    return out
+
+
+def invoice_events(conn: Connection, clock: Clock, actor: Actor, kind: str, per_invoice: dict[int, dict[str, Any]],
+                   reason: str | None = None) -> None:
+    """One timeline event per order billed on each invoice, with that invoice's facts."""
+    rows = []
+    orders = orders_on(conn, per_invoice)
+    for inv, payload in per_invoice.items():
+        for order_id in orders.get(inv, []):
+            rows.append(event_row(order_id, kind, at=clock.now(), actor=actor.username, reason=reason,
+                                  payload={"invoice": invoice_number(inv), **payload}))
+    append_events(conn, rows)
+
+
+def apply(conn: Connection, clock: Clock, actor: Actor, customer_id: int, applied: list[Applied], *,
+          applied_on: date, payment_id: int | None = None, credit_note_id: int | None = None,
+          source_number: str) -> Decimal:
+    """Write planned settlements against invoices; returns the cash (or credit) used.
+
+    Each invoice is updated on condition that it is still open for at least what is settled, so a
+    concurrent application can never take it below zero (the database's balance check backs this).
+    """
+    used = Decimal("0")
+    facts: dict[int, dict[str, Any]] = {}
+    column = invoices.c.paid if payment_id is not None else invoices.c.credited
+    for a in applied:
+        s = a.settlement
+        res = conn.execute(update(invoices).where(invoices.c.id == a.invoice_id, invoices.c.status == "open",
+                                                  invoices.c.open_amount >= s.settled)
+                           .values({column: column + s.cash,
+                                    invoices.c.discount_taken: invoices.c.discount_taken + s.discount,
+                                    invoices.c.open_amount: invoices.c.open_amount - s.settled}))
+        if res.rowcount != 1:
+            raise Conflict("invoice_changed", f"{invoice_number(a.invoice_id)} changed while this was being "
+                           "applied; reload and retry", field="invoice", invoice=invoice_number(a.invoice_id))
+        conn.execute(update(invoices).where(invoices.c.id == a.invoice_id, invoices.c.open_amount == 0)
+                     .values(status="paid"))
+        conn.execute(insert(applications).values(
+            invoice_id=a.invoice_id, payment_id=payment_id, credit_note_id=credit_note_id, amount=s.cash,
+            discount=s.discount, applied_on=applied_on, at=clock.now(), actor=actor.username))
+        if s.discount:
+            post(conn, customer_id, "discount", invoice_number(a.invoice_id), -s.discount, applied_on)
+        used += s.cash
+        left = conn.execute(select(invoices.c.open_amount).where(invoices.c.id == a.invoice_id)).scalar_one()
+        facts[a.invoice_id] = {"by": source_number, "amount": str(s.cash), "discount": str(s.discount),
+                               "open_after": str(left)}
+    invoice_events(conn, clock, actor, "payment_applied" if payment_id is not None else "credit_applied", facts)
+    return used
