@@ -116,3 +116,24 @@ def convert_quote(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Acto
     return uow.run(work)
 
 
+def list_quotes(uow: UnitOfWork, clock: Clock, actor: Actor, *, customer: str | None = None, limit: int = 50,
+                offset: int = 0) -> dict:
+    """Newest first; a customer user sees its own account's quotes only. Expiry is by date, as in get_quote."""
+    from sqlalchemy import func
+
+    from ..store.tables import customers
+    actor.require(Permission.QUOTE)
+    q = select(quotes.c.id, quotes.c.status, quotes.c.valid_until, quotes.c.total_amount, quotes.c.order_id,
+               quotes.c.created_at, customers.c.code.label("customer")).join(customers)
+    if actor.is_customer:
+        q = q.where(quotes.c.customer_id == actor.customer_id)
+    if customer:
+        q = q.where(customers.c.code == customer)
+    with uow.read() as conn:
+        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        rows = conn.execute(q.order_by(quotes.c.id.desc()).limit(limit).offset(offset)).all()
+    today = clock.today()
+    return {"total": total, "items": [
+        {"id": r.id, "number": f"QT-{r.id:07d}", "customer": r.customer, "valid_until": r.valid_until,
+         "status": "expired" if r.status == "open" and today > r.valid_until else r.status,
+         "total_amount": r.total_amount, "order_id": r.order_id, "created_at": r.created_at} for r in rows]}

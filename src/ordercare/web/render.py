@@ -43,10 +43,16 @@ def words(value: Any) -> str:
     return str(value or "").replace("_", " ")
 
 
+def options(values: list[str]) -> list[tuple[str, str]]:
+    """(value, label) pairs for a select, labelled in words."""
+    return [(v, words(v)) for v in values]
+
+
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(money=money, day=day, moment=moment, words=words, urldecode=unquote)
+    env.filters.update(money=money, day=day, moment=moment, words=words, urldecode=unquote,
+                       options=options)
     env.globals["version"] = __version__
     return env
 
