@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from ordercare.integrations.x12.acknowledgment import AckLine, Acknowledgment, LineStatus, build_855, line_statuses, \
     parse_855
-from ordercare.integrations.x12.envelopes import Party, build_interchange, parse_interchange
+from ordercare.integrations.x12.envelopes import build_interchange, parse_interchange
 from ordercare.integrations.x12.functional_ack import GroupResponse, build_997, parse_997, set_response
 from ordercare.integrations.x12.purchase_order import ItemId, POLine, PurchaseOrder, ShipToParty, build_850, \
     gtin, parse_850
@@ -112,7 +112,9 @@ def group_responses(draw):
             sets.append(SetResponse("850", f"{n:04d}", "R", ("5",), (SegmentNote(
                 draw(st.sampled_from(["PO1", "BEG", "N1"])), draw(st.integers(2, 50)), "8",
                 (ElementNote(draw(st.integers(1, 20)), draw(st.sampled_from("1678")), draw(st.just("") | TEXT)),)),)))
-    return GroupResponse("PO", draw(st.integers(1, 10**9)).__str__(), len(sets), tuple(sets))
+    rejected_group = draw(st.booleans())
+    return GroupResponse("PO", str(draw(st.integers(1, 10**9))), len(sets), len(sets),
+                         () if rejected_group else tuple(sets), ("4",) if rejected_group else ())
 
 
 def set_response_ok(n):
@@ -125,7 +127,9 @@ def set_response_ok(n):
 def test_997_round_trip(g, seps_version):
     parsed = parse_997(_roundtrip("997", build_997(g), seps_version))
     assert parsed == g
-    assert parsed.status == ("A" if g.accepted == len(g.sets) else "P" if g.accepted else "R")
+    assert parsed.status == ("A" if g.accepted == g.received else "P" if g.accepted else "R")
+    if g.error_codes:
+        assert parsed.status == "R" and parsed.accepted == 0
 
 
 # --- malformed 850s --------------------------------------------------------------------------------------------

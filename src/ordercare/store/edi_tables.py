@@ -77,7 +77,7 @@ edi_transactions = Table(  # each transaction set received, and what became of i
     Column("error_message", String(500), nullable=True),
     Column("po_number", String(60), nullable=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=True, index=True),
-    Column("lines", JSON, nullable=True),  # the buyer's lines: line id, item ids, unit, qty, our SKU
+    Column("detail", JSON, nullable=True),  # the PO date and the buyer's lines: line id, item ids, unit, qty, our SKU
 )
 Index("ix_edi_transactions_po", edi_transactions.c.partner_id, edi_transactions.c.po_number)
 

@@ -3,7 +3,8 @@
 ACK01 codes used: IA item accepted (the promised units, with the promised delivery date), DR accepted with
 the date rescheduled (promised later than the buyer asked), IB back-ordered (units not promised yet, no
 date), IR rejected (a line Ordercare did not take). BAK02 is AD (acknowledge, no change) when every unit is
-accepted as asked, else AC (acknowledge with detail and change).
+accepted as asked, RD (reject with detail) when every line is rejected (a cancelled order), else AC
+(acknowledge with detail and change).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .syntax import Reader, X12Error, d8, number
 LINE_STATUSES = {"IA": "accepted", "DR": "accepted, date rescheduled", "IB": "back-ordered", "IR": "rejected",
                  "IQ": "accepted, quantity changed"}
 ACK_TYPES = {"AD": "acknowledge - no change", "AC": "acknowledge - with detail and change",
-             "RJ": "rejected - no detail"}
+             "RD": "reject with detail"}
 DELIVERY_SCHEDULED = "067"  # ACK04: current schedule delivery
 
 
@@ -50,7 +51,8 @@ class Acknowledgment:
 
     @property
     def ack_type(self) -> str:
-        return "AD" if all(s.code == "IA" for ln in self.lines for s in ln.statuses) else "AC"
+        codes = {s.code for ln in self.lines for s in ln.statuses}
+        return "AD" if codes == {"IA"} else "RD" if codes == {"IR"} else "AC"
 
 
 def line_statuses(qty: int, promised: int, delivery: date | None, requested: date | None) -> tuple[LineStatus, ...]:

@@ -44,8 +44,9 @@ class GroupResponse:
     functional_id: str
     control: str
     declared: int  # AK902: sets the GE said
-    sets: tuple[SetResponse, ...]
-    error_codes: tuple[str, ...] = ()
+    received: int  # AK903: sets found
+    sets: tuple[SetResponse, ...]  # AK2 loops: none when the group as a whole is rejected
+    error_codes: tuple[str, ...] = ()  # AK905…
 
     @property
     def accepted(self) -> int:
@@ -53,7 +54,7 @@ class GroupResponse:
 
     @property
     def status(self) -> str:
-        if self.accepted == len(self.sets) and self.sets:
+        if self.accepted == self.received and self.received and not self.error_codes:
             return "A"
         return "P" if self.accepted else "R"
 
@@ -81,7 +82,7 @@ def build_997(g: GroupResponse) -> list[tuple[str, list[object]]]:
             for e in note.elements:
                 out.append(("AK4", [e.position, "", e.code, e.value]))
         out.append(("AK5", [s.status, *s.error_codes]))
-    out.append(("AK9", [g.status, g.declared, len(g.sets), g.accepted, *g.error_codes]))
+    out.append(("AK9", [g.status, g.declared, g.received, g.accepted, *g.error_codes]))
     return out
 
 
@@ -106,6 +107,7 @@ def parse_997(ts: TransactionSet) -> GroupResponse:
             sets[-1]["error_codes"] = tuple(v for v in seg.elements[1:] if v)
         elif seg.tag == "AK9":
             head["declared"] = int(r.text(2, "number of sets"))
+            head["received"] = int(r.text(3, "number of sets received"))
             head["error_codes"] = tuple(v for v in seg.elements[4:] if v)
     if not head:
         raise X12Error("the 997 has no AK1 segment", segment=ts.segments[0], segment_code="3")

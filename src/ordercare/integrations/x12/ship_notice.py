@@ -1,6 +1,6 @@
 """856 Ship Notice/Manifest: hierarchy Shipment → Order → Item (BSN05 = 0004).
 
-Shipment level: TD1 (lading quantity, gross weight), TD5 (carrier and transport method), REF*BM (our
+Shipment level: TD1 (pieces shipped, gross weight), TD5 (carrier and transport method), REF*BM (our
 shipment number as bill of lading), REF*CN (carrier tracking number), DTM*011 shipped, DTM*017 estimated
 delivery, N1*SF ship-from (warehouse) and N1*ST ship-to. Order level: PRF (the buyer's PO number) and
 REF*VN (our order number). Item level: LIN (the buyer's line number and item ids) and SN1 (units shipped).
@@ -39,7 +39,7 @@ class ShipOrder:
 class ShipNotice:
     shipment_number: str
     shipped_at: datetime  # UTC; written as date and HHMM
-    packages: int
+    lading_qty: int  # pieces: units shipped (Ordercare does not count cartons)
     gross_weight_kg: Decimal
     carrier_code: str
     carrier_name: str
@@ -56,7 +56,7 @@ def build_856(sn: ShipNotice) -> list[tuple[str, list[object]]]:
     out: list[tuple[str, list[object]]] = [
         ("BSN", ["00", sn.shipment_number, d8(shipped.date()), hhmm(shipped), "0004"]),
         ("HL", [1, "", "S"]),
-        ("TD1", ["PLT", sn.packages, "", "", "", "G", number(sn.gross_weight_kg), "KG"]),
+        ("TD1", ["PCS", sn.lading_qty, "", "", "", "G", number(sn.gross_weight_kg), "KG"]),
         ("TD5", ["", "2", sn.carrier_code, sn.transport_method, sn.carrier_name]),
         ("REF", ["BM", sn.shipment_number]),
     ]
@@ -97,7 +97,7 @@ def parse_856(ts: TransactionSet) -> ShipNotice:
             elif level == "I" and not orders:
                 raise X12Error("item level before any order level", segment=seg, segment_code="2")
         elif tag == "TD1":
-            head["packages"] = r.count(2, "lading quantity")
+            head["lading_qty"] = r.count(2, "lading quantity")
             head["gross_weight_kg"] = r.decimal(7, "weight", required=True)
         elif tag == "TD5":
             head.update(carrier_code=r.text(3, "carrier code"), transport_method=r.text(4, "transport method"),

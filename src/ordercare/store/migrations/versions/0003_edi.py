@@ -111,7 +111,7 @@ def upgrade() -> None:
     sa.Column('error_message', sa.String(length=500), nullable=True),
     sa.Column('po_number', sa.String(length=60), nullable=True),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('lines', sa.JSON(), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['document_id'], ['edi_documents.id'], name=op.f('fk_edi_transactions_document_id_edi_documents')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_edi_transactions_order_id_orders')),
     sa.ForeignKeyConstraint(['partner_id'], ['trading_partners.id'], name=op.f('fk_edi_transactions_partner_id_trading_partners')),

@@ -1,0 +1,174 @@
+"""Documents we send: 855 acknowledgment of an order, 856 ship notice of a shipment (810: see edi_invoice.py).
+
+Each is generated on demand from the stored facts, enveloped with the partner's next control number, stored
+as sent (edi_documents) and noted on the order's timeline. Lines are answered in the buyer's own terms when
+the order came by 850: its line numbers, item ids and units; otherwise with our line numbers and SKUs (VP).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from ..clock import Clock
+from ..domain.access import Actor, Permission
+from ..domain.errors import Conflict
+from ..domain.orders import OrderStatus, order_number
+from ..integrations.x12.acknowledgment import AckLine, Acknowledgment, LineStatus, build_855, line_statuses
+from ..integrations.x12.purchase_order import UNITS, ItemId
+from ..integrations.x12.ship_notice import TRANSPORT_METHODS, ShipItem, ShipNotice, ShipOrder, build_856
+from ..store.db import UnitOfWork
+from ..store.edi_tables import edi_transactions, partner_locations
+from ..store.events import append_event
+from ..store.fulfilment_tables import shipment_lines, shipments
+from ..store.tables import order_lines, orders, products, ship_tos, warehouses
+from .edi_documents import get_document, partner_of_customer, send
+from .order_views import order_view
+from .shipment_views import shipment_view
+
+X12_UNIT = {ours: code for code, ours in UNITS.items()}
+
+
+def buyer_lines(conn: Connection, order_id: int) -> tuple[dict | None, Row | None]:
+    """The 850 an order came from (its detail) and the partner it came from, if it came by EDI."""
+    t = conn.execute(select(edi_transactions.c.detail, edi_transactions.c.partner_id).where(
+        edi_transactions.c.order_id == order_id, edi_transactions.c.status == "accepted")).first()
+    return (t.detail, t.partner_id) if t else (None, None)
+
+
+def _our_lines(lines: list[dict], units: dict[str, str]) -> list[dict]:
+    """Our order lines in the shape of buyer lines, for orders that did not come by EDI."""
+    return [{"line_id": str(ln["line_no"]), "qty": ln["qty"], "unit": X12_UNIT.get(units[ln["sku"]], "EA"),
+             "unit_price": str(ln["unit_price"]), "item_ids": [["VP", ln["sku"]]], "sku": ln["sku"],
+             "requested_date": ln["requested_date"].isoformat() if ln["requested_date"] else None} for ln in lines]
+
+
+def fill_in_order(total: int, wanted: list[int]) -> list[int]:
+    """Share `total` units among lines wanting `wanted`, first line first (merged buyer lines of one SKU)."""
+    out = []
+    for w in wanted:
+        take = max(0, min(w, total))
+        out.append(take)
+        total -= take
+    return out
+
+
+def _units(conn: Connection, skus) -> dict[str, str]:
+    return dict(conn.execute(select(products.c.sku, products.c.unit).where(products.c.sku.in_(list(skus)))).all())
+
+
+def acknowledgment_of(view: dict[str, Any], detail: dict | None, units: dict[str, str], today: date) -> Acknowledgment:
+    ours = {ln["sku"]: ln for ln in view["lines"]}
+    bl = detail["lines"] if detail else _our_lines(view["lines"], units)
+    header_date = date.fromisoformat(detail["requested_date"]) if detail and detail.get("requested_date") else \
+        view["requested_date"]
+    cancelled = view["status"] == OrderStatus.CANCELLED
+    shares: dict[int, int] = {}
+    for sku, line in ours.items():
+        mine = [i for i, b in enumerate(bl) if b["sku"] == sku]
+        for i, share in zip(mine, fill_in_order(line["qty_promised"], [bl[i]["qty"] for i in mine])):
+            shares[i] = share
+    out = []
+    for i, b in enumerate(bl):
+        line = ours[b["sku"]]
+        dates = [a["delivery_date"] for a in line["allocations"]]
+        delivery = line["promised_date"] or (max(dates) if dates else None)
+        requested = date.fromisoformat(b["requested_date"]) if b["requested_date"] else header_date
+        statuses = (LineStatus("IR", b["qty"]),) if cancelled else \
+            line_statuses(b["qty"], shares.get(i, 0), delivery, requested)
+        out.append(AckLine(b["line_id"], b["qty"], b["unit"],
+                           Decimal(b["unit_price"]) if b["unit_price"] is not None else None,
+                           tuple(ItemId(q, v) for q, v in b["item_ids"]), statuses))
+    po_date = date.fromisoformat(detail["po_date"]) if detail else view["created_at"].date()
+    return Acknowledgment(view["customer_po"] or view["number"], po_date, view["number"], today, tuple(out))
+
+
+def acknowledge_order(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int) -> dict[str, Any]:
+    """855 for an order: per buyer line the units promised with their delivery date, and the back-ordered rest."""
+    actor.require(Permission.EXCHANGE_EDI)
+
+    def work(conn: Connection) -> int:
+        view = order_view(conn, actor, order_id)
+        customer_id = conn.execute(select(orders.c.customer_id).where(orders.c.id == order_id)).scalar_one()
+        detail, partner_id = buyer_lines(conn, order_id)
+        partner = partner_of_customer(conn, customer_id, "order")
+        ack = acknowledgment_of(view, detail, _units(conn, [ln["sku"] for ln in view["lines"]]), clock.today())
+        doc_id, _ = send(conn, partner, "855", [build_855(ack)], at=clock.now(), actor=actor.username,
+                         order_id=order_id)
+        append_event(conn, order_id, "edi_sent", at=clock.now(), actor=actor.username, reason="855 acknowledgment",
+                     payload={"set": "855", "document_id": doc_id, "partner": partner.code,
+                              "ack_type": ack.ack_type})
+        return doc_id
+
+    return get_document(uow, actor, uow.run(work))
+
+
+def ship_notice_of(conn: Connection, shipment_id: int, partner: Row) -> ShipNotice:
+    view = shipment_view(conn, shipment_id)
+    if view["status"] not in ("shipped", "delivered"):
+        raise Conflict("shipment_not_shipped", f"shipment_id: shipment {view['number']} is {view['status']}; a ship "
+                       "notice is sent once it has shipped", field="shipment_id", status=view["status"])
+    sh = conn.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
+    wh = conn.execute(select(warehouses.c.name, warehouses.c.code).where(warehouses.c.id == sh.warehouse_id)).one()
+    st = conn.execute(select(ship_tos.c.name, ship_tos.c.code).where(ship_tos.c.id == sh.ship_to_id)).one()
+    their_code = conn.execute(select(partner_locations.c.code).where(
+        partner_locations.c.partner_id == partner.id, partner_locations.c.ship_to_id == sh.ship_to_id)
+        .order_by(partner_locations.c.code)).scalar()
+    rows = conn.execute(select(shipment_lines.c.order_id, shipment_lines.c.qty_shipped, order_lines.c.line_no,
+                               order_lines.c.qty, order_lines.c.unit_price, order_lines.c.requested_date,
+                               orders.c.customer_po, products.c.sku, products.c.unit)
+                        .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
+                        .join(orders, orders.c.id == shipment_lines.c.order_id)
+                        .join(products, products.c.id == shipment_lines.c.product_id)
+                        .where(shipment_lines.c.shipment_id == shipment_id, shipment_lines.c.qty_shipped > 0)
+                        .order_by(shipment_lines.c.order_id, order_lines.c.line_no)).all()
+    by_order: dict[int, list[Row]] = {}
+    for r in rows:
+        by_order.setdefault(r.order_id, []).append(r)
+    ship_orders = []
+    for oid, lines in by_order.items():
+        detail, _ = buyer_lines(conn, oid)
+        units = {r.sku: r.unit for r in lines}
+        bl = detail["lines"] if detail else _our_lines([{
+            "line_no": r.line_no, "qty": r.qty, "unit_price": r.unit_price, "sku": r.sku,
+            "requested_date": r.requested_date} for r in lines], units)
+        items = []
+        for r in lines:
+            mine = [b for b in bl if b["sku"] == r.sku]
+            for b, qty in zip(mine, fill_in_order(r.qty_shipped, [b["qty"] for b in mine])):
+                if qty:
+                    items.append(ShipItem(b["line_id"], tuple(ItemId(q, v) for q, v in b["item_ids"]), qty, b["unit"]))
+        ship_orders.append(ShipOrder(lines[0].customer_po or order_number(oid), order_number(oid), tuple(items)))
+    freight = view["freight"] or {}
+    return ShipNotice(
+        shipment_number=view["number"], shipped_at=sh.shipped_at, lading_qty=sum(r.qty_shipped for r in rows),
+        gross_weight_kg=Decimal(view["weight_kg"]), carrier_code=freight.get("carrier", ""),
+        carrier_name=freight.get("carrier_name", ""), transport_method=TRANSPORT_METHODS.get(freight.get("mode"), "M"),
+        tracking_number=view["tracking_number"] or "", estimated_delivery=freight.get("estimated_delivery"),
+        ship_from=(wh.name, wh.code), ship_to=(st.name, their_code or st.code), orders=tuple(ship_orders))
+
+
+def send_ship_notice(uow: UnitOfWork, clock: Clock, actor: Actor, shipment_id: int) -> dict[str, Any]:
+    """856 for a shipped shipment: carrier, tracking number, weight, and per order the buyer's lines shipped."""
+    actor.require(Permission.EXCHANGE_EDI)
+
+    def work(conn: Connection) -> int:
+        customer_id = conn.execute(select(shipments.c.customer_id).where(shipments.c.id == shipment_id)).scalar()
+        if customer_id is None:
+            shipment_view(conn, shipment_id)  # the one "no such shipment" answer
+        partner = partner_of_customer(conn, customer_id, "shipment_id")
+        notice = ship_notice_of(conn, shipment_id, partner)
+        doc_id, _ = send(conn, partner, "856", [build_856(notice)], at=clock.now(), actor=actor.username,
+                         shipment_id=shipment_id)
+        order_ids = conn.execute(select(shipment_lines.c.order_id).where(shipment_lines.c.shipment_id == shipment_id)
+                                 .distinct()).scalars().all()
+        for oid in sorted(order_ids):
+            append_event(conn, oid, "edi_sent", at=clock.now(), actor=actor.username, reason="856 ship notice",
+                         payload={"set": "856", "document_id": doc_id, "partner": partner.code,
+                                  "shipment": notice.shipment_number})
+        return doc_id
+
+    return get_document(uow, actor, uow.run(work))
