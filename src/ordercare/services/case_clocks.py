@@ -1,0 +1,45 @@
+"""The SLA clocks of cases, computed from what is stored: targets kept on the case, its pauses, its calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ..domain.sla import ClockState, EscalationLevel, Pause, sla_clock
+from ..store.service_tables import case_pauses
+from .service_setup import CalendarCache
+
+CLOCKS = ("first_response", "resolution")
+
+
+def pauses_of(conn: Connection, case_ids: Iterable[int]) -> dict[int, list[Pause]]:
+    out: dict[int, list[Pause]] = {}
+    ids = sorted(set(case_ids))
+    for i in range(0, len(ids), 500):
+        for p in conn.execute(select(case_pauses).where(case_pauses.c.case_id.in_(ids[i:i + 500]))
+                              .order_by(case_pauses.c.started_at)):
+            out.setdefault(p.case_id, []).append(Pause(p.started_at, p.ended_at))
+    return out
+
+
+def clocks(case, pauses: list[Pause], calendars: CalendarCache, now: datetime) -> dict[str, ClockState]:
+    cal = calendars[case.calendar_code]
+    return {
+        "first_response": sla_clock(cal, case.opened_at, case.first_response_minutes, pauses=pauses, now=now,
+                                    stopped_at=case.acknowledged_at),
+        "resolution": sla_clock(cal, case.opened_at, case.resolution_minutes, pauses=pauses, now=now,
+                                stopped_at=case.resolved_at),
+    }
+
+
+def levels(case) -> tuple[EscalationLevel, ...]:
+    return tuple(EscalationLevel(**e) for e in case.escalation)
+
+
+def clock_view(c: ClockState) -> dict[str, Any]:
+    return {"target_minutes": c.target_minutes, "due_at": c.due_at, "state": c.state, "breached": c.breached,
+            "elapsed_minutes": int(c.elapsed.total_seconds() // 60),
+            "remaining_minutes": int(c.remaining.total_seconds() // 60), "stopped_at": c.stopped_at}

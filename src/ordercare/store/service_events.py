@@ -1,0 +1,38 @@
+"""History of cases and returns: every change appends one row, as the order timeline does for orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from .service_tables import case_events, return_events
+
+
+def append_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime, actor: str,
+                      note: str | None = None, from_status: str | None = None, to_status: str | None = None,
+                      payload: dict[str, Any] | None = None) -> None:
+    conn.execute(insert(case_events).values(case_id=case_id, kind=kind, at=at, actor=actor, note=note,
+                                            from_status=from_status, to_status=to_status, payload=payload))
+
+
+def append_return_event(conn: Connection, return_id: int, kind: str, *, at: datetime, actor: str,
+                        note: str | None = None, from_status: str | None = None, to_status: str | None = None,
+                        payload: dict[str, Any] | None = None) -> None:
+    conn.execute(insert(return_events).values(return_id=return_id, kind=kind, at=at, actor=actor, note=note,
+                                              from_status=from_status, to_status=to_status, payload=payload))
+
+
+def history(conn: Connection, table, key, entity_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(select(table).where(key == entity_id).order_by(table.c.at, table.c.id))
+    return [{"at": r.at, "actor": r.actor, "kind": r.kind, "from_status": r.from_status, "to_status": r.to_status,
+             "note": r.note, "data": r.payload} for r in rows]
+
+
+def case_history(conn: Connection, case_id: int) -> list[dict[str, Any]]:
+    return history(conn, case_events, case_events.c.case_id, case_id)
+
+
+def return_history(conn: Connection, return_id: int) -> list[dict[str, Any]]:
+    return history(conn, return_events, return_events.c.return_id, return_id)
