@@ -133,8 +133,9 @@ class RawPlacer:
                           f" WHERE active IS {'true' if self.pg else '1'} ORDER BY id",
             "lock_customer": "SELECT id FROM customers WHERE id = %s FOR UPDATE",
             "exposure": "SELECT (SELECT coalesce(sum(amount), %s) FROM receivables WHERE customer_id = %s),"
-                        " (SELECT coalesce(sum(total_amount), %s) FROM orders WHERE customer_id = %s"
-                        f" AND status IN {statuses})",
+                        " (SELECT coalesce(sum(orders.total_amount - coalesce(order_invoicing.invoiced_amount, %s)),"
+                        " %s) FROM orders LEFT OUTER JOIN order_invoicing ON order_invoicing.order_id = orders.id"
+                        f" WHERE orders.customer_id = %s AND orders.status IN {statuses})",
             "stock": "SELECT warehouse_id, product_id, on_hand, reserved FROM stock"
                      f" WHERE product_id IN {in5} ORDER BY warehouse_id, product_id{lock}",
             "receipts": "SELECT id, warehouse_id, product_id, expected_date, qty_ordered, qty_received, promised"
@@ -198,7 +199,7 @@ class RawPlacer:
         # 5. (PostgreSQL) lock the customer, 6. credit exposure in one query
         if self.pg:
             self.q("lock_customer", (cust_id,)).fetchone()
-        ar, open_orders = self.q("exposure", (0, cust_id, 0, cust_id, *OPEN_FOR_CREDIT)).fetchone()
+        ar, open_orders = self.q("exposure", (0, cust_id, 0, 0, cust_id, *OPEN_FOR_CREDIT)).fetchone()
         priced = []  # (product id, qty, unit price in cents, amount in cents)
         for sku, qty in lines:
             p = prods[sku]

@@ -92,7 +92,7 @@ def apply_credit_note_in(conn: Connection, clock: Clock, actor: Actor, credit_no
     used = ledger.apply(conn, clock, actor, cn.customer_id, plan, applied_on=clock.today(),
                         credit_note_id=credit_note_id, source_number=credit_note_number(credit_note_id))
     if used:
-        _take(conn, credit_notes, credit_note_id, used, refund=False)
+        ledger.take_credit(conn, credit_notes, credit_note_id, used, refund=False)
     return used
 
 
@@ -124,7 +124,7 @@ def refund_in(conn: Connection, clock: Clock, actor: Actor, *, customer_id: int,
         if left <= 0:
             break
         take = min(left, unapplied)
-        _take(conn, table, doc_id, take, refund=True)
+        ledger.take_credit(conn, table, doc_id, take, refund=True)
         key = "credit_note_id" if table is credit_notes else "payment_id"
         drawn.append({key: doc_id, "amount": str(take)})
         currencies.add(currency)
@@ -153,17 +153,6 @@ def refund(uow: UnitOfWork, clock: Clock, actor: Actor, **kwargs: Any) -> int:
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-
-def _take(conn: Connection, table, doc_id: int, amount: Decimal, *, refund: bool) -> None:
-    """Reduce a credit note's or payment's unapplied amount, on condition it still holds that much."""
-    values = {table.c.unapplied: table.c.unapplied - amount}
-    if refund:
-        values[table.c.refunded] = table.c.refunded + amount
-    if conn.execute(update(table).where(table.c.id == doc_id, table.c.unapplied >= amount)
-                    .values(values)).rowcount != 1:
-        raise Conflict("credit_changed", "the customer credit changed while this was being done; reload and retry",
-                       field="amount")
-
 
 def _credit_pool(conn: Connection, customer_id: int, credit_note_id: int | None) -> list[tuple]:
     """(table, id, unapplied, currency) of the credit a refund may draw on, oldest first."""

@@ -119,3 +119,14 @@ def apply(conn: Connection, clock: Clock, actor: Actor, customer_id: int, applie
                                "open_after": str(left)}
     invoice_events(conn, clock, actor, "payment_applied" if payment_id is not None else "credit_applied", facts)
     return used
+
+
+def take_credit(conn: Connection, table, doc_id: int, amount: Decimal, *, refund: bool) -> None:
+    """Reduce a credit note's or payment's unapplied amount, on condition it still holds that much."""
+    values = {table.c.unapplied: table.c.unapplied - amount}
+    if refund:
+        values[table.c.refunded] = table.c.refunded + amount
+    if conn.execute(update(table).where(table.c.id == doc_id, table.c.unapplied >= amount)
+                    .values(values)).rowcount != 1:
+        raise Conflict("credit_changed", "the customer credit changed while this was being done; reload and retry",
+                       field="amount")

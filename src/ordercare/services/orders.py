@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, type_coerce, update
 
 from ..clock import Clock
 from ..config import Settings
@@ -15,9 +15,10 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.orders import CANCELLABLE, OPEN_FOR_CREDIT, OrderStatus, allocation_status, check_transition
 from ..domain.sourcing import plan_order
 from ..store import inventory
+from ..store.billing_tables import order_invoicing
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
-from ..store.tables import allocations, customers, order_lines, orders, receivables
+from ..store.tables import Money, allocations, customers, order_lines, orders, receivables
 from .allocation import release_backorders, status_from_facts
 from .intake import Intake, OrderRequest, take_in
 from .release import withdraw_unpicked
@@ -25,11 +26,14 @@ from .release import withdraw_unpicked
 S = OrderStatus
 
 
-# Built once: they run on every order.
+# Built once: they run on every order. Exposure = the receivables ledger + the part of open orders not yet
+# invoiced (once invoiced, an order's goods are in the ledger and must not count twice).
 _EXPOSURE = select(
     select(func.coalesce(func.sum(receivables.c.amount), 0))
     .where(receivables.c.customer_id == bindparam("cid")).scalar_subquery(),
-    select(func.coalesce(func.sum(orders.c.total_amount), 0))
+    select(func.coalesce(func.sum(type_coerce(
+        orders.c.total_amount - func.coalesce(order_invoicing.c.invoiced_amount, 0), Money)), 0))
+    .select_from(orders.outerjoin(order_invoicing, order_invoicing.c.order_id == orders.c.id))
     .where(orders.c.customer_id == bindparam("cid"), orders.c.status.in_([str(s) for s in OPEN_FOR_CREDIT]))
     .scalar_subquery(),
 )

@@ -20,6 +20,7 @@ from ..store.events import append_event, move_order
 from ..store.fulfilment_tables import carrier_services, carriers, installations, loads, shipment_lines, shipments
 from ..store.tables import allocations, customers, order_lines, orders, products, stock, stock_moves
 from .allocation import recompute_status, release_backorders
+from .invoicing import invoice_shipment_in
 from .orders import credit_exposure
 from .release import shipment_number
 from .transport import rate_in
@@ -170,7 +171,10 @@ def _ship(conn: Connection, clock: Clock, settings: Settings, actor: Actor, ship
             if sh.estimated_delivery else None,
             "units": sum(wanted[ln.id] for ln in lines.values() if ln.order_id == order_id)})
         recompute_status(conn, order_id, at=now, actor=actor.username, reason="shipped")
-    return {"shipment_id": shipment_id, "tracking_number": tracking, "units": sum(wanted.values())}
+    # Billing: customers invoiced per shipment get their invoice in this same transaction.
+    invoice_id = invoice_shipment_in(conn, clock, actor, shipment_id)
+    return {"shipment_id": shipment_id, "tracking_number": tracking, "units": sum(wanted.values()),
+            "invoice_id": invoice_id}
 
 
 @dataclass(frozen=True)
