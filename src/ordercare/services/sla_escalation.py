@@ -35,9 +35,9 @@ def _insert_once(conn: Connection, row: dict) -> bool:
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    res = conn.execute(upsert(case_escalations).values(**row).on_conflict_do_nothing(
-        index_elements=["case_id", "clock", "level"]))
-    return res.rowcount == 1
+    inserted = conn.execute(upsert(case_escalations).values(**row).on_conflict_do_nothing(
+        index_elements=["case_id", "clock", "level"]).returning(case_escalations.c.id)).first()
+    return inserted is not None
 
 
 def escalate_in(conn: Connection, clock: Clock, actor: Actor) -> dict[str, Any]:

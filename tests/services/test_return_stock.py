@@ -1,0 +1,108 @@
+"""Dispositions and stock: restock raises sellable stock (ATP, back-orders), the rest stays non-sellable;
+repair and send back; no unit is lost. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from ordercare.domain.errors import ValidationFailed
+from ordercare.services import return_handling as rh
+from ordercare.services import return_resolution, return_views, returns
+from ordercare.services.availability import availability
+from ordercare.services.order_views import get_order
+from ordercare.store.service_tables import nonsellable_moves, nonsellable_stock
+from ordercare.store.tables import stock_moves
+from tests.factories import carriers, order, world
+from tests.services.service_helpers import AGENT, WAREHOUSE, buckets, delivered_with_damage, stock_of
+
+
+@pytest.fixture
+def returned(env):
+    """CUST1 had 4 × SKU-A delivered from NEAR (none left there); 4 come back and are received."""
+    world(env, stock={("NEAR", "SKU-A"): 4})
+    carriers(env)
+    order_id, _ = delivered_with_damage(env, damaged=0)
+    return_id = returns.request_return(env.uow, env.clock, AGENT, order_id,
+                                       [returns.ReturnLineRequest(1, 4, "not_needed")])
+    returns.authorise_return(env.uow, env.clock, AGENT, return_id)
+    line = return_views.get_return(env.uow, AGENT, return_id)["lines"][0]["id"]
+    rh.receive_return(env.uow, env.clock, WAREHOUSE, return_id, [rh.ReceivedLine(line, 4)])
+    return env, order_id, return_id, line
+
+
+def _atp_now(env, sku="SKU-A", wh="NEAR") -> int:
+    a = availability(env.uow, env.clock, env.settings, AGENT, sku, qty=1)
+    return next(w["atp_now"] for w in a["warehouses"] if w["warehouse"] == wh)
+
+
+def test_restock_raises_sellable_stock_and_serves_back_orders(returned):
+    env, _, return_id, line = returned
+    assert stock_of(env, "NEAR", "SKU-A") == (0, 0) and buckets(env, "NEAR", "SKU-A") == {"inspection": 4}
+    waiting = order(env, [("SKU-A", 1)], customer="CUST1")
+    assert get_order(env.uow, AGENT, waiting)["status"] == "backordered"
+    result = rh.inspect_return(env.uow, env.clock, env.settings, WAREHOUSE, return_id, [
+        rh.DispositionLine(line, "restock", 2), rh.DispositionLine(line, "refurbish", 1),
+        rh.DispositionLine(line, "parts", 1)])
+    assert result["awaiting_inspection"] == 0
+    assert stock_of(env, "NEAR", "SKU-A") == (2, 1)  # the back-order took one restocked unit
+    assert _atp_now(env) == 1
+    assert get_order(env.uow, AGENT, waiting)["status"] == "allocated"
+    assert buckets(env, "NEAR", "SKU-A") == {"refurbish": 1, "parts": 1}
+    with env.uow.read() as c:
+        assert c.execute(select(stock_moves.c.qty).where(stock_moves.c.kind == "return")).scalars().all() == [2]
+    assert return_views.get_return(env.uow, AGENT, return_id)["status"] == "inspected"
+    _assert_conserved(env)
+
+
+def test_non_sellable_dispositions_leave_atp_alone(returned):
+    env, _, return_id, line = returned
+    rh.inspect_return(env.uow, env.clock, env.settings, WAREHOUSE, return_id, [
+        rh.DispositionLine(line, "scrap", 1), rh.DispositionLine(line, "repair", 1),
+        rh.DispositionLine(line, "return_to_supplier", 1)])
+    assert stock_of(env, "NEAR", "SKU-A") == (0, 0) and _atp_now(env) == 0
+    assert buckets(env, "NEAR", "SKU-A") == {"scrap": 1, "repair": 1, "return_to_supplier": 1, "inspection": 1}
+    assert return_views.get_return(env.uow, AGENT, return_id)["status"] == "received"  # one still to inspect
+    _assert_conserved(env)
+
+
+def test_repair_and_send_back(returned):
+    env, order_id, return_id, line = returned
+    rh.inspect_return(env.uow, env.clock, env.settings, WAREHOUSE, return_id, [
+        rh.DispositionLine(line, "repair", 3), rh.DispositionLine(line, "scrap", 1)])
+    r = return_resolution.resolve_return(env.uow, env.clock, env.settings, AGENT, return_id, "repair_and_return")
+    back = get_order(env.uow, AGENT, r["replacement_order_id"])
+    assert [(ln["sku"], ln["qty"], ln["qty_promised"]) for ln in back["lines"]] == [("SKU-A", 3, 3)]
+    assert buckets(env, "NEAR", "SKU-A") == {"scrap": 1}
+    assert stock_of(env, "NEAR", "SKU-A") == (3, 3)  # repaired units on the shelf, reserved for the customer
+    assert return_views.get_return(env.uow, AGENT, return_id)["status"] == "resolved"
+    _assert_conserved(env)
+
+
+def test_repair_and_return_needs_a_unit_in_repair(returned):
+    env, _, return_id, line = returned
+    rh.inspect_return(env.uow, env.clock, env.settings, WAREHOUSE, return_id, [rh.DispositionLine(line, "scrap", 4)])
+    with pytest.raises(ValidationFailed) as exc:
+        return_resolution.resolve_return(env.uow, env.clock, env.settings, AGENT, return_id, "repair_and_return")
+    assert exc.value.code == "nothing_in_repair"
+    assert return_views.get_return(env.uow, AGENT, return_id)["status"] == "inspected"
+
+
+def test_receiving_more_than_authorised_is_refused(returned):
+    env, _, return_id, line = returned
+    with pytest.raises(ValidationFailed) as exc:
+        rh.receive_return(env.uow, env.clock, WAREHOUSE, return_id, [rh.ReceivedLine(line, 1)])
+    assert (exc.value.code, exc.value.field) == ("receive_more_than_authorised", "lines[0].qty")
+
+
+def _assert_conserved(env) -> None:
+    """Units received back = units restocked + units in non-sellable buckets (moves and positions agree)."""
+    with env.uow.read() as c:
+        received = c.execute(select(func.sum(nonsellable_moves.c.qty))
+                             .where(nonsellable_moves.c.kind == "return_received")).scalar_one()
+        restocked = c.execute(select(func.coalesce(func.sum(stock_moves.c.qty), 0))
+                              .where(stock_moves.c.kind == "return")).scalar_one()
+        held = c.execute(select(func.sum(nonsellable_stock.c.qty))).scalar_one()
+        moved = c.execute(select(func.sum(nonsellable_moves.c.qty))).scalar_one()
+    assert received == restocked + held
+    assert moved == held
