@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..clock import Clock
@@ -157,3 +157,7 @@ async def public_page(request: Request) -> Page:
 
 public_page.permission = None
 public_page.public = True
+
+
+# A database id in a URL: anything else (text, zero, too big for BIGINT) is answered "not found".
+DbId = Annotated[int, Path(ge=1, le=2**62)]

@@ -96,3 +96,33 @@ def text(form: Form, name: str, errors: FieldErrors, *, required: bool = False, 
     if len(value) > max_length:
         errors.add(name, f"at most {max_length} characters")
     return value
+
+
+def renumber(errors: FieldErrors, prefix: str, rows: list[int]) -> FieldErrors:
+    """A service numbers list items as sent (`lines[k]`); the form shows them as row `rows[k]`."""
+    out = FieldErrors()
+    for name, message in errors.items():
+        m = re.match(rf"^{re.escape(prefix)}\[(\d+)\](.*)$", name)
+        if m and int(m.group(1)) < len(rows):
+            name = f"{prefix}[{rows[int(m.group(1))]}]{m.group(2)}"
+        out.add(name, message)
+    return out
+
+
+def amount(form: Form, name: str, errors: FieldErrors, *, required: bool = False, places: int = 2):
+    """A non-negative decimal with at most `places` decimals (money: 2), or None when left empty."""
+    from decimal import Decimal, InvalidOperation
+    raw = form.get(name).replace(",", "")
+    if not raw:
+        if required:
+            errors.add(name, "required")
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        errors.add(name, "must be a number")
+        return None
+    if not value.is_finite() or value < 0 or value > Decimal("999999999999") or -value.as_tuple().exponent > places:
+        errors.add(name, f"must be a number ≥ 0 with at most {places} decimals")
+        return None
+    return value
