@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 2
     worker_lease_seconds: float = 120  # a claim older than this is taken over (its worker died)
     worker_batch: int = 20
+    run_worker: bool = False  # run the worker inside the server process (serve --with-worker)
     outbox_retention_days: int = 90  # finished messages, deliveries and e-mails older than this are purged
 
 

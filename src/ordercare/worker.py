@@ -9,6 +9,7 @@ Several workers may run at once (see store/work_queue.py).
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 import os
 import signal
 import socket
@@ -66,6 +67,23 @@ def start_in_background(uow: UnitOfWork, clock: Clock, settings: Settings) -> tu
     thread = threading.Thread(target=worker.run, args=(stop,), name="ordercare-worker", daemon=True)
     thread.start()
     return thread, stop
+
+
+def attach_worker(app) -> None:
+    """Start the worker thread with the app's lifespan and stop it (after its current step) at shutdown."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a):
+        thread, stop = start_in_background(a.state.uow, a.state.clock, a.state.settings)
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            stop.set()
+            thread.join(timeout=a.state.settings.webhook_timeout_seconds + 5)
+
+    app.router.lifespan_context = lifespan
 
 
 def run_until_signalled(worker: Worker) -> None:

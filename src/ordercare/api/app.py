@@ -11,7 +11,7 @@ from ..store.db import UnitOfWork, make_engine
 from ..web import mount_web
 from . import errors
 from .guards import RequestGuard
-from .routers import fulfilment, inventory, master_data, orders
+from .routers import fulfilment, inventory, master_data, orders, outbox
 
 def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = None,
                clock: Clock | None = None) -> FastAPI:
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
 
     app.add_middleware(RequestGuard)
 
-    for r in (orders.router, master_data.router, inventory.router, fulfilment.router):
+    for r in (orders.router, master_data.router, inventory.router, fulfilment.router, outbox.router):
         app.include_router(r, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"])
@@ -35,5 +35,9 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
 
     # The pages: sign-in at /sign-in, the start page at /, every section of web/pages/.
     mount_web(app)
+
+    if settings.run_worker:  # `ordercare serve --with-worker`, the demo: the outbox worker as a thread
+        from ..worker import attach_worker
+        attach_worker(app)
 
     return app

@@ -33,7 +33,7 @@ def _customer(conn: Connection, actor: Actor, code: str):
     row = conn.execute(select(customers.c.id, customers.c.code, customers.c.email)
                        .where(customers.c.code == code)).first()
     if row is None or (actor.is_customer and row.id != actor.customer_id):
-        raise NotFound("customer_not_found", f"customer {code}: no such customer", field="customer")
+        raise NotFound("customer_not_found", f"customer '{code}': no such customer", field="code")
     return row
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import Clock
 from ..config import Settings
-from ..domain.access import SYSTEM, Actor
+from ..domain.access import SYSTEM, Actor, Permission
 from ..domain.errors import DomainError
 from ..store.db import UnitOfWork
 from ..store.outbox_tables import scheduled_jobs
@@ -118,7 +118,8 @@ def _run(uow: UnitOfWork, clock: Clock, settings: Settings, worker: str, job: Jo
         runs=scheduled_jobs.c.runs + 1)))
 
 
-def job_status(uow: UnitOfWork) -> list[dict[str, Any]]:
+def job_status(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
+    actor.require(Permission.READ_OUTBOX)
     known = {j.name: j for j in registered_jobs()}
     with uow.read() as conn:
         rows = {r.name: r for r in conn.execute(select(scheduled_jobs))}

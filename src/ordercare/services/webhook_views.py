@@ -8,6 +8,7 @@ from sqlalchemy import Connection, func, select
 
 from ..domain.access import Actor, Permission
 from ..domain.errors import NotFound, ValidationFailed
+from ..domain.outbox import EVENT_TYPES, TOUCHPOINTS
 from ..store.db import UnitOfWork
 from ..store.outbox_tables import outbox_messages, webhook_attempts, webhook_deliveries, webhook_subscriptions
 from ..store.tables import customers
@@ -20,6 +21,11 @@ DELIVERY_STATES = ("pending", "sending", "delivered", "failed")
 def _scope(q, actor: Actor):
     """A customer user sees its own account's subscriptions only (never the global ones)."""
     return q.where(W.c.customer_id == actor.customer_id) if actor.is_customer else q
+
+
+def event_types(actor: Actor) -> list[dict[str, Any]]:
+    actor.require(Permission.MANAGE_WEBHOOKS)
+    return [{"type": t, "emails": [tp.name for tp in TOUCHPOINTS if tp.event_type == t]} for t in EVENT_TYPES]
 
 
 def list_subscriptions(uow: UnitOfWork, actor: Actor, *, customer: str | None = None,
