@@ -3,6 +3,8 @@ repair and send back; no unit is lost. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -106,3 +108,23 @@ def _assert_conserved(env) -> None:
         moved = c.execute(select(func.sum(nonsellable_moves.c.qty))).scalar_one()
     assert received == restocked + held
     assert moved == held
+
+
+def test_a_return_resolved_by_credit_note_credits_the_received_units_less_the_fee(returned):
+    env, order_id, return_id, line = returned
+    rh.inspect_return(env.uow, env.clock, env.settings, WAREHOUSE, return_id, [rh.DispositionLine(line, "restock", 4)])
+    # A refund needs money to pay back: the invoice is still open, so the credit settles it instead.
+    with pytest.raises(ValidationFailed) as exc:
+        return_resolution.resolve_return(env.uow, env.clock, env.settings, AGENT, return_id, "refund",
+                                         refund_method="bank_transfer", refund_reference="RF-1")
+    assert exc.value.code == "nothing_to_refund"
+    assert return_views.get_return(env.uow, AGENT, return_id)["status"] == "inspected"
+    r = return_resolution.resolve_return(env.uow, env.clock, env.settings, AGENT, return_id, "credit_note")
+    from ordercare.store.billing_tables import credit_note_lines, credit_notes
+    with env.uow.read() as c:
+        note = c.execute(select(credit_notes).where(credit_notes.c.id == r["credit_note_id"])).one()
+        lines = c.execute(select(credit_note_lines.c.qty, credit_note_lines.c.net_amount)
+                          .where(credit_note_lines.c.credit_note_id == note.id)).all()
+    assert (note.source, note.order_id) == ("return", order_id)
+    assert lines == [(4, Decimal("34.00"))]  # 4 × 10.00 less the 15 % restocking fee (not needed: customer's choice)
+    assert return_views.get_return(env.uow, AGENT, return_id)["credit_note_id"] == note.id

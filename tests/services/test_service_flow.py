@@ -4,14 +4,16 @@ replacement shipped → CSAT 5 → closed. Through the real services, on SQLite 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ordercare.domain.errors import Conflict, InvalidTransition, ValidationFailed
 from ordercare.services import case_recovery, case_views, cases, csat, return_handling, return_resolution, \
-    return_views, returns
+    return_views, returns, shipment_views
 from ordercare.services.order_views import get_order
+from ordercare.store.billing_tables import credit_notes, invoice_lines
 from ordercare.store.service_tables import no_charge_orders
 from ordercare.store.tables import stock_moves
 from tests.factories import carriers, world
@@ -23,8 +25,8 @@ from tests.services.service_helpers import AGENT, WAREHOUSE, buckets, customer_a
 def damaged(env):
     world(env, stock={("NEAR", "SKU-A"): 10, ("NEAR", "SKU-B"): 5})
     carriers(env)
-    order_id, _ = delivered_with_damage(env)
-    return env, order_id
+    order_id, shipment_id = delivered_with_damage(env)
+    return env, order_id, shipment_id
 
 
 def kinds(timeline) -> list[str]:
@@ -32,7 +34,7 @@ def kinds(timeline) -> list[str]:
 
 
 def test_damaged_delivery_to_closed_case(damaged):
-    env, order_id = damaged
+    env, order_id, first_shipment = damaged
     customer = customer_actor(env)
     assert stock_of(env, "NEAR", "SKU-A") == (6, 0)
 
@@ -82,9 +84,20 @@ def test_damaged_delivery_to_closed_case(damaged):
                          .where(no_charge_orders.c.order_id == replacement)).scalar_one() == order_id
         assert return_resolution.is_no_charge(c, replacement) and not return_resolution.is_no_charge(c, order_id)
 
+    # The freight of the damaged delivery is credited (billing's credit note, inside the case's transaction).
+    freight = shipment_views.get_shipment(env.uow, AGENT, first_shipment)["freight"]["cost"]
+    case_recovery.add_recovery(env.uow, env.clock, env.settings, AGENT, case_id, case_recovery.Recovery(
+        "credit_note", note="freight of the damaged delivery", amount=Decimal(freight)))
+    with env.uow.read() as c:
+        note = c.execute(select(credit_notes)).one()
+        billed = dict(c.execute(select(invoice_lines.c.order_id, func.count()).group_by(invoice_lines.c.order_id)
+                                .where(invoice_lines.c.order_id.is_not(None))).all())
+    assert (note.source, note.source_ref, note.net_amount) == ("case", view["number"], Decimal(freight))
+    assert billed.get(order_id) and replacement not in billed  # the replacement is not invoiced
+
     # Goodwill for the trouble, then resolve, follow up with a survey, the customer answers 5, closed.
     case_recovery.add_recovery(env.uow, env.clock, env.settings, AGENT, case_id, case_recovery.Recovery(
-        "goodwill", note="voucher for the next order", cost=__import__("decimal").Decimal("25.00")))
+        "goodwill", note="voucher for the next order", cost=Decimal("25.00")))
     cases.resolve(env.uow, env.clock, AGENT, case_id, "replacement shipped, voucher sent")
     survey_id = cases.follow_up(env.uow, env.clock, AGENT, case_id)
     assert [s["id"] for s in csat.list_surveys(env.uow, customer, pending=True)] == [survey_id]
@@ -97,10 +110,12 @@ def test_damaged_delivery_to_closed_case(damaged):
     assert view["sla"]["first_response"]["elapsed_minutes"] == 60
     assert view["sla"]["resolution"]["state"] == "met"
     assert (view["root_cause"], view["department"]) == ("carrier_damage", "transport")
-    assert view["failure_cost"] == __import__("decimal").Decimal("25.00") + view["recovery_actions"][0]["cost"]
+    assert [a["kind"] for a in view["recovery_actions"]] == ["return_authorisation", "credit_note", "goodwill"]
+    assert view["failure_cost"] == Decimal("25.00") + Decimal(freight)
     assert view["surveys"][0]["score"] == 5
     assert kinds(view["history"]) == [
-        "logged", "status_changed", "status_changed", "root_cause", "recovery", "recovery", "status_changed",
+        "logged", "status_changed", "status_changed", "root_cause", "recovery", "recovery", "recovery",
+        "status_changed",
         "status_changed", "survey_sent", "csat", "status_changed"]
     assert [e["to_status"] for e in view["history"] if e["kind"] == "status_changed"] == [
         "acknowledged", "investigating", "resolved", "follow_up", "closed"]
@@ -121,7 +136,7 @@ def test_damaged_delivery_to_closed_case(damaged):
 
 
 def test_returning_more_than_was_delivered_changes_nothing(damaged):
-    env, order_id = damaged
+    env, order_id, _ = damaged
     before = snapshot(env)
     with pytest.raises(ValidationFailed) as exc:
         returns.request_return(env.uow, env.clock, AGENT, order_id, [returns.ReturnLineRequest(1, 5, "damaged")])
@@ -137,7 +152,7 @@ def test_returning_more_than_was_delivered_changes_nothing(damaged):
 
 
 def test_a_disposition_of_a_unit_not_received_changes_nothing(damaged):
-    env, order_id = damaged
+    env, order_id, _ = damaged
     return_id = returns.request_return(env.uow, env.clock, AGENT, order_id, [returns.ReturnLineRequest(1, 2, "damaged")])
     returns.authorise_return(env.uow, env.clock, AGENT, return_id)
     line_id = return_views.get_return(env.uow, AGENT, return_id)["lines"][0]["id"]
@@ -156,7 +171,7 @@ def test_a_disposition_of_a_unit_not_received_changes_nothing(damaged):
 
 
 def test_closing_without_root_cause_is_refused_and_changes_nothing(damaged):
-    env, order_id = damaged
+    env, order_id, _ = damaged
     case_id = cases.open_case(env.uow, env.clock, AGENT, cases.CaseRequest(
         "CUST1", "Where is my invoice copy?", "billing_error", order_id=order_id))
     with pytest.raises(InvalidTransition):
@@ -176,7 +191,7 @@ def test_closing_without_root_cause_is_refused_and_changes_nothing(damaged):
 
 
 def test_csat_outside_one_to_five_changes_nothing(damaged):
-    env, order_id = damaged
+    env, order_id, _ = damaged
     customer = customer_actor(env)
     case_id = cases.open_case(env.uow, env.clock, customer, cases.CaseRequest("CUST1", "Late", "late_delivery"))
     cases.acknowledge(env.uow, env.clock, AGENT, case_id)
@@ -204,7 +219,7 @@ def test_csat_outside_one_to_five_changes_nothing(damaged):
 
 
 def test_a_customer_reaches_only_its_own_cases_returns_and_surveys(damaged):
-    env, order_id = damaged
+    env, order_id, _ = damaged
     from tests.factories import add_customer
     add_customer(env, "CUST2")
     other = customer_actor(env, "CUST2")
@@ -223,7 +238,7 @@ def test_a_customer_reaches_only_its_own_cases_returns_and_surveys(damaged):
 
 
 def test_outside_the_window_needs_an_override_and_customer_returns_pay_the_restocking_fee(damaged):
-    env, order_id = damaged
+    env, order_id, _ = damaged
     env.clock.advance(days=31)
     return_id = returns.request_return(env.uow, env.clock, customer_actor(env), order_id,
                                        [returns.ReturnLineRequest(1, 2, "not_needed")])
@@ -242,7 +257,7 @@ def test_outside_the_window_needs_an_override_and_customer_returns_pay_the_resto
 
 
 def test_return_steps_out_of_order_are_refused(damaged):
-    env, order_id = damaged
+    env, order_id, _ = damaged
     return_id = returns.request_return(env.uow, env.clock, AGENT, order_id, [returns.ReturnLineRequest(1, 1, "damaged")])
     line_id = return_views.get_return(env.uow, AGENT, return_id)["lines"][0]["id"]
     with pytest.raises(Conflict) as exc:

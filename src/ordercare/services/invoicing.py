@@ -24,6 +24,7 @@ from ..domain.orders import order_number
 from ..store.billing_tables import invoice_lines, invoices, order_invoicing
 from ..store.db import UnitOfWork
 from ..store.fulfilment_tables import shipment_lines, shipments
+from ..store.service_tables import no_charge_orders
 from ..store.tables import customers, order_lines, orders, products, ship_tos
 from . import ledger
 from .billing_setup import billing_account, tax_rates_for, terms_for
@@ -45,7 +46,9 @@ def uninvoiced_goods(conn: Connection, customer_id: int, *, shipment_id: int | N
          .join(products, products.c.id == shipment_lines.c.product_id)
          .where(shipments.c.customer_id == customer_id, shipments.c.status.in_(SHIPPED),
                 shipment_lines.c.qty_shipped > 0,
-                ~exists().where(invoice_lines.c.shipment_line_id == shipment_lines.c.id, _billed)))
+                ~exists().where(invoice_lines.c.shipment_line_id == shipment_lines.c.id, _billed),
+                # Replacements and reships (post-sale service) ship through the normal flow but are not billed.
+                ~exists().where(no_charge_orders.c.order_id == shipment_lines.c.order_id)))
     if shipment_id is not None:
         q = q.where(shipments.c.id == shipment_id)
     if shipped_before is not None:

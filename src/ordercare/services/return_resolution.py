@@ -101,9 +101,14 @@ def resolve_return(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Act
                                       source_ref=ref)
             values["credit_note_id"] = cn
             if resolution == Resolution.REFUND:
-                from ..store.billing_tables import credit_notes  # the total the customer is owed, tax included
-                total = conn.execute(select(credit_notes.c.total).where(credit_notes.c.id == cn)).scalar_one()
-                values["refund_id"] = refund_in(conn, clock, actor, customer_id=ret.customer_id, amount=total,
+                # What the credit note did not settle on open invoices is paid back (tax included).
+                from ..store.billing_tables import credit_notes
+                left = conn.execute(select(credit_notes.c.unapplied).where(credit_notes.c.id == cn)).scalar_one()
+                if left <= 0:
+                    raise ValidationFailed("nothing_to_refund", "resolution: the credit settles open invoices of "
+                                           "the customer, nothing is left to pay back; resolve with credit_note",
+                                           field="resolution")
+                values["refund_id"] = refund_in(conn, clock, actor, customer_id=ret.customer_id, amount=left,
                                                 method=refund_method, reference=refund_reference, credit_note_id=cn,
                                                 source="return", source_ref=ref)
         elif resolution == Resolution.REPLACEMENT:
