@@ -29,3 +29,15 @@ def test_demo_builds_a_realistic_distributor(sqlite_env):
         admin = authenticate(c, login.admin_token)
         customer = authenticate(c, login.customer_token)
     assert admin.role == "admin" and customer.is_customer
+
+
+def test_the_demo_sign_ins_open_the_pages(sqlite_env):
+    from ordercare.services.sign_in import sign_in
+    login = build_demo(sqlite_env.uow, sqlite_env.settings, FixedClock(START), seed=3, history_days=2,
+                       history_orders=10)
+    clock = FixedClock(START)
+    admin = sign_in(sqlite_env.uow, clock, username=login.admin_user, password=login.admin_password, client="t")
+    desk = sign_in(sqlite_env.uow, clock, username="desk", password=login.admin_password, client="t")
+    buyer = sign_in(sqlite_env.uow, clock, username=login.customer_user, password=login.customer_password,
+                    client="t")
+    assert (admin.actor.role, desk.actor.role, buyer.actor.role) == ("admin", "cs_agent", "customer")

@@ -37,6 +37,8 @@ class DemoLogin:
     admin_password: str
     customer_token: str
     customer_code: str
+    customer_user: str = ""
+    customer_password: str = ""  # the portal sign-in; staff demo users (desk, …) share admin's password
 
 
 def _noop(_step: str, _done: int, _total: int) -> None:
@@ -188,10 +190,13 @@ def _logins(uow: UnitOfWork, clock: Clock, customers: list[dict]) -> DemoLogin:
         admin_id = auth.create_user(conn, clock, username="admin", role="admin")
         conn.execute(update(users).where(users.c.id == admin_id).values(password_hash=hash_password(password)))
         token = auth.issue_token(conn, clock, admin_id, "demo")
+        staff_hash = hash_password(password)
         for name, role in [("desk", "cs_agent"), ("finance", "finance"), ("warehouse", "warehouse"),
                            ("manager", "manager")]:
-            auth.create_user(conn, clock, username=name, role=role)
-        cust_user = auth.create_user(conn, clock, username=f"buyer@{customer_code.lower()}", role="customer",
-                                     customer_code=customer_code)
+            uid = auth.create_user(conn, clock, username=name, role=role)
+            conn.execute(update(users).where(users.c.id == uid).values(password_hash=staff_hash))
+        cust_name, cust_password = f"buyer@{customer_code.lower()}", secrets.token_urlsafe(9)
+        cust_user = auth.create_user(conn, clock, username=cust_name, role="customer", customer_code=customer_code)
+        conn.execute(update(users).where(users.c.id == cust_user).values(password_hash=hash_password(cust_password)))
         cust_token = auth.issue_token(conn, clock, cust_user, "demo")
-    return DemoLogin(token, "admin", password, cust_token, customer_code)
+    return DemoLogin(token, "admin", password, cust_token, customer_code, cust_name, cust_password)

@@ -22,7 +22,7 @@ NAV = [
     NavEntry("Stock", "/stock", P.READ_STOCK, 25, "On hand, reserved and free stock per warehouse; count "
              "corrections."),
     NavEntry("Receipts", "/receipts", P.READ_STOCK, 26, "Expected purchase receipts: receive goods, move dates."),
-    NavEntry("Warehouses", "/warehouses", P.READ_STOCK, 27, "Warehouses and their handling days."),
+    NavEntry("Warehouse list", "/warehouses", P.READ_STOCK, 27, "Warehouses and their handling days."),
 ]
 
 
