@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -33,6 +34,7 @@ class WebhookReceiver:
 
     script: list[int | None] = field(default_factory=list)
     default: int = 200
+    delay: float = 0.0  # seconds before answering (lets concurrent workers overlap)
     received: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Event = field(default_factory=threading.Event)
@@ -46,6 +48,8 @@ class WebhookReceiver:
                 receiver.received.append(Received(dict(self.headers.items()), body))
                 status = receiver.script.pop(0) if receiver.script else receiver.default
                 receiver.arrived.set()
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 if status is None:
                     receiver.release.wait(30)
                     return  # no answer at all: the connection just closes

@@ -40,6 +40,12 @@ from .cli_transport import app as transport_app  # noqa: E402
 app.add_typer(fulfilment_app, name="ship")
 app.add_typer(transport_app, name="transport")
 
+from .cli_outbox import outbox_app, webhook_app, worker_command  # noqa: E402
+
+app.add_typer(webhook_app, name="webhook")
+app.add_typer(outbox_app, name="outbox")
+app.command("worker")(worker_command)
+
 console = Console()
 err = Console(stderr=True)
 
@@ -84,9 +90,16 @@ def db_current() -> None:
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Interface to bind")] = "",
           port: Annotated[int, typer.Option(help="TCP port")] = 0,
-          workers: Annotated[int, typer.Option(help="Server processes")] = 1) -> None:
+          workers: Annotated[int, typer.Option(help="Server processes")] = 1,
+          with_worker: Annotated[bool, typer.Option("--with-worker", help="Also run the outbox worker (webhooks, "
+                                                    "e-mail, scheduled jobs) in the server process")] = False) -> None:
     """Serve the HTTP API (and pages) on the configured database."""
+    import os
+
     import uvicorn
+    if with_worker:
+        os.environ["ORDERCARE_RUN_WORKER"] = "true"  # read by create_app in each server process
+        get_settings.cache_clear()
     s = _settings()
     uvicorn.run("ordercare.api.asgi:app", host=host or s.host, port=port or s.port, workers=workers,
                 log_level="info")
@@ -129,6 +142,7 @@ def demo(port: Annotated[int, typer.Option(help="TCP port to serve on")] = 8000,
                   f"http://127.0.0.1:{port}/api/v1/orders?limit=5")
     if serve_after:
         os.environ["ORDERCARE_DATABASE_URL"] = url
+        os.environ["ORDERCARE_RUN_WORKER"] = "true"  # webhooks and e-mail flow while the demo runs
         get_settings.cache_clear()
         import uvicorn
         uvicorn.run("ordercare.api.asgi:app", host="127.0.0.1", port=port, log_level="info")

@@ -33,7 +33,7 @@ def send_due_emails(uow: UnitOfWork, clock: Clock, settings: Settings, worker: s
     if not settings.smtp_host:
         return 0
     limit = limit or settings.worker_batch
-    lease = timedelta(seconds=max(settings.worker_lease_seconds, limit * settings.smtp_timeout_seconds + 30))
+    lease = timedelta(seconds=max(settings.worker_lease_seconds, limit * settings.smtp_timeout_seconds))
 
     def claim(conn: Connection):
         ids = work_queue.claim(conn, E, now=clock.now(), worker=worker, lease=lease, limit=limit)

@@ -28,8 +28,8 @@ def deliver_due_webhooks(uow: UnitOfWork, clock: Clock, settings: Settings, work
                          limit: int | None = None, poster: Poster = post, rng: random.Random | None = None) -> int:
     """Send up to `limit` due deliveries one after another; returns how many were tried."""
     limit = limit or settings.worker_batch
-    # The lease covers the whole batch at the worst case (every POST timing out), plus a margin.
-    lease = timedelta(seconds=max(settings.worker_lease_seconds, limit * settings.webhook_timeout_seconds + 30))
+    # The lease covers the whole batch at the worst case (every POST timing out).
+    lease = timedelta(seconds=max(settings.worker_lease_seconds, limit * settings.webhook_timeout_seconds))
 
     def claim(conn: Connection):
         ids = work_queue.claim(conn, D, now=clock.now(), worker=worker, lease=lease, limit=limit,
