@@ -413,6 +413,21 @@ def user_add(username: str, role: Annotated[str, typer.Option(help="admin, manag
     console.print(f"token: {token}")
 
 
+@user_app.command("password")
+def user_password(username: str) -> None:
+    """Set a user's password for signing in to the pages (asked twice, not echoed); open sessions end."""
+    from .services.sign_in import set_password
+    first = getpass.getpass("new password: ")
+    if getpass.getpass("again: ") != first:
+        err.print("[red]error[/red] \\[password_mismatch] the two passwords differ")
+        raise typer.Exit(2)
+    try:
+        set_password(_uow(), SystemClock(), _actor(), username, first)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"password set for {username}")
+
+
 def main() -> None:
     try:
         app()
