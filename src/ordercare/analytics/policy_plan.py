@@ -132,6 +132,6 @@ def fill_rate_curve(inp: SkuInputs, rates) -> dict[str, np.ndarray]:
     has = inp.demand_mean > 0
     ss = np.where(has[None, :] & (q[None, :] > 0),
                   ip.safety_stock_for_fill_rate(r[:, None], sigma[None, :], q[None, :]), 0.0)
-    out = _costs(inp, q[None, :], sigma[None, :], ss)
+    out = {k: np.broadcast_to(v, ss.shape) for k, v in _costs(inp, q[None, :], sigma[None, :], ss).items()}
     out["fill_rate"] = np.where(has[None, :], out["fill_rate"], 1.0)
     return {"rate": r, "safety_stock": ss, **out}

@@ -56,6 +56,8 @@ class Permission(StrEnum):
     BILL = "bill"  # invoice runs, cancellations, payments, refunds, dunning, disputes, billing set-up
     CREDIT_CUSTOMER = "credit_customer"  # raise a credit note
     READ_RECEIVABLES = "read_receivables"  # aging, DSO, every customer's payments, the ledger check
+    READ_ANALYTICS = "read_analytics"  # inventory policy, fill-rate curve, stockout cost
+    MANAGE_POLICY = "manage_policy"  # policy settings, lead times, stockout outcomes, lead-time offer rules
 
 
 P = Permission
@@ -92,6 +94,9 @@ for _role, _extra in {Role.MANAGER: {P.MANAGE_WEBHOOKS, P.READ_OUTBOX, P.MANAGE_
                       Role.CS_AGENT: {P.READ_OUTBOX, P.CONTACT_PREFERENCES},
                       Role.CUSTOMER: {P.MANAGE_WEBHOOKS, P.CONTACT_PREFERENCES}}.items():
     GRANTS[_role] = GRANTS[_role] | _extra
+
+# Service versus cost (admin has every permission already).
+GRANTS[Role.MANAGER] = GRANTS[Role.MANAGER] | {P.READ_ANALYTICS, P.MANAGE_POLICY}
 
 
 @dataclass(frozen=True)
