@@ -74,8 +74,14 @@ class ReasonIn(In):
     reason: Text = ""
 
 
+class OfferChoiceIn(In):
+    line_no: Annotated[int, Field(ge=1, le=100_000)]
+    offer: Annotated[str, Field(min_length=1, max_length=20)]
+
+
 class ConvertIn(In):
     customer_po: Annotated[str, Field(max_length=60)] | None = None
+    offers: Annotated[list[OfferChoiceIn], Field(max_length=500)] = []  # lines converted with a lead-time offer
 
 
 class Allocation(BaseModel):
@@ -154,6 +160,15 @@ class OrderPage(BaseModel):
     items: list[OrderSummary]
 
 
+class QuoteOffer(BaseModel):
+    code: str
+    name: str
+    delivery_date: date
+    price_adjustment_pct: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
 class QuoteLine(BaseModel):
     line_no: int
     sku: str
@@ -165,6 +180,11 @@ class QuoteLine(BaseModel):
     ship_date: date | None
     delivery_date: date | None
     sources: list[dict[str, Any]] | None
+    service_package: str | None = None
+    package_lead_time_days: int | None = None  # the lead time the customer's package promises
+    package_date: date | None = None  # quote date + that lead time
+    expedite: bool = False  # the requested date is earlier than the package allows
+    offers: list[QuoteOffer] = []
 
 
 class Quote(BaseModel):

@@ -21,6 +21,7 @@ from ..store.db import UnitOfWork
 from ..store.tables import products, quote_lines, quotes, ship_tos, warehouses
 from .intake import OrderRequest, take_in
 from .orders import create_order
+from .quote_offers import OfferChoice, keep_offers_in, line_terms, resolve_choices, write_offers_in
 
 
 def create_quote(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, req: OrderRequest) -> int:
@@ -47,6 +48,9 @@ def create_quote(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
                           "available_date": a.available_date.isoformat()} for a in p.allocations]
                         + ([{"backordered": p.backordered}] if p.backordered else [])}
             for i, (ln, p) in enumerate(zip(intake.lines, plans, strict=True))])
+        line_ids = conn.execute(select(quote_lines.c.id).where(quote_lines.c.quote_id == quote_id)
+                                .order_by(quote_lines.c.line_no)).scalars().all()
+        write_offers_in(conn, today, intake, plans, line_ids)
         return quote_id
 
     return uow.run(work)
@@ -68,6 +72,7 @@ def get_quote(uow: UnitOfWork, clock: Clock, actor: Actor, quote_id: int) -> dic
         ship_to = conn.execute(select(ship_tos.c.code).where(ship_tos.c.id == q.ship_to_id)).scalar_one()
         from ..store.tables import customers
         customer = conn.execute(select(customers.c.code).where(customers.c.id == q.customer_id)).scalar_one()
+        terms = line_terms(conn, [ln.id for ln in lines])
     status = q.status
     if status == "open" and clock.today() > q.valid_until:
         status = "expired"
@@ -77,14 +82,19 @@ def get_quote(uow: UnitOfWork, clock: Clock, actor: Actor, quote_id: int) -> dic
         "total_amount": q.total_amount, "order_id": q.order_id, "created_at": q.created_at,
         "lines": [{"line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty, "unit_price": ln.unit_price,
                    "amount": ln.amount, "requested_date": ln.requested_date, "atp_date": ln.atp_date,
-                   "ship_date": ln.ship_date, "delivery_date": ln.delivery_date, "sources": ln.sources}
+                   "ship_date": ln.ship_date, "delivery_date": ln.delivery_date, "sources": ln.sources,
+                   **terms[ln.id]}
                   for ln in lines],
     }
 
 
 def convert_quote(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, quote_id: int, *,
-                  customer_po: str | None = None) -> int:
-    """The order keeps the quoted prices; dates are planned again on today's supply."""
+                  customer_po: str | None = None, offers: list[OfferChoice] | None = None) -> int:
+    """The order keeps the quoted prices; dates are planned again on today's supply.
+
+    A line converted with one of its offers takes the offer's price and asks for the offer's date; if today's
+    supply can no longer keep that date the conversion fails (409) and nothing is written.
+    """
     actor.require(Permission.PLACE_ORDER)
     view = get_quote(uow, clock, actor, quote_id)
     if view["status"] == "expired":
@@ -93,11 +103,13 @@ def convert_quote(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Acto
     if view["status"] != "open":
         raise Conflict("quote_not_open", f"quote {quote_id} is {view['status']}", field="quote_id",
                        order_id=view["order_id"])
+    chosen = resolve_choices(view["lines"], offers or [])
     req = OrderRequest(customer=view["customer"], ship_to=view["ship_to"], channel=Channel(view["channel"]),
                        customer_po=customer_po, requested_date=view["requested_date"],
-                       lines=[RequestedLine(ln["sku"], ln["qty"], ln["requested_date"], i)
+                       lines=[RequestedLine(ln["sku"], ln["qty"], chosen[ln["line_no"]]["delivery_date"]
+                                            if ln["line_no"] in chosen else ln["requested_date"], i)
                               for i, ln in enumerate(view["lines"])])
-    quoted = {ln["sku"]: ln for ln in view["lines"]}
+    quoted = {ln["sku"]: chosen.get(ln["line_no"], ln) for ln in view["lines"]}
 
     def work(conn: Connection) -> int:
         res = conn.execute(update(quotes).where(quotes.c.id == quote_id, quotes.c.status == "open")
@@ -111,6 +123,8 @@ def convert_quote(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Acto
         order_id = create_order(conn, clock, settings, actor, intake, channel=str(req.channel),
                                 customer_po=customer_po, quote_id=quote_id)
         conn.execute(update(quotes).where(quotes.c.id == quote_id).values(order_id=order_id))
+        keep_offers_in(conn, order_id, chosen, {ln["line_no"]: ln["sku"] for ln in view["lines"]},
+                       at=clock.now(), actor=actor.username)
         return order_id
 
     return uow.run(work)

@@ -12,6 +12,7 @@ from ...domain.orders import RequestedLine, parse_order_number
 from ...services import order_views, orders, quotes
 from ...services.idempotency import request_fingerprint
 from ...services.intake import OrderRequest
+from ...services.quote_offers import OfferChoice
 from ..deps import CtxDep
 from ..schemas import ERROR_RESPONSES, ConvertIn, ErrorBody, Order, OrderIn, OrderPage, Quote, ReasonIn
 
@@ -97,5 +98,6 @@ def get_quote(ctx: CtxDep, quote_ref: str):
 @router.post("/quotes/{quote_ref}/convert", response_model=Order, status_code=201, tags=["quotes"])
 def convert_quote(ctx: CtxDep, quote_ref: str, body: ConvertIn):
     order_id = quotes.convert_quote(ctx.uow, ctx.clock, ctx.settings, ctx.actor, _quote_id(quote_ref),
-                                    customer_po=body.customer_po)
+                                    customer_po=body.customer_po,
+                                    offers=[OfferChoice(c.line_no, c.offer) for c in body.offers])
     return order_views.get_order(ctx.uow, ctx.actor, order_id)
