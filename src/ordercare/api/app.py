@@ -11,7 +11,7 @@ from ..store.db import UnitOfWork, make_engine
 from ..web import mount_web
 from . import errors
 from .guards import RequestGuard
-from .routers import fulfilment, inventory, master_data, orders, outbox
+from .routers import fulfilment, integrations, inventory, master_data, orders, outbox
 
 def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = None,
                clock: Clock | None = None) -> FastAPI:
@@ -26,7 +26,8 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
 
     app.add_middleware(RequestGuard)
 
-    for r in (orders.router, master_data.router, inventory.router, fulfilment.router, outbox.router):
+    for r in (orders.router, master_data.router, inventory.router, fulfilment.router, outbox.router,
+              integrations.router):
         app.include_router(r, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"])

@@ -72,8 +72,8 @@ def import_file(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor,
                 progress(done, len(rows))
         problems.sort(key=lambda p: (p.line, p.column or ""))
         outcome.update(problems=problems, created=[c for c in created if c])
-        if dry_run or (problems and not valid_only):
-            raise _Undo
+        if dry_run or (problems and (not valid_only or _rows_in(units, problems) == 0)):
+            raise _Undo  # valid_only with no valid row: refused like any other bad file
         return conn.execute(insert(import_batches).values(
             kind=kind, filename=filename[:200], format=fmt, valid_only=valid_only, rows_total=len(rows),
             rows_imported=_rows_in(units, problems), rows_rejected=len(rows) - _rows_in(units, problems),
