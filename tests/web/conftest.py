@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from ordercare.services.passwords import hash_password
 from ordercare.store.tables import users
-from tests.api.conftest import Api, api, build_api, sqlite_api  # noqa: F401 - fixtures used here
+from tests.api.conftest import Api, build_api
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -78,17 +78,21 @@ def build_web(api: Api) -> Web:
     return Web(api)
 
 
-@pytest.fixture
-def web(api) -> Web:
-    w = build_web(api)
-    yield w
+def _close(w: Web) -> None:
     for c in w.clients.values():
         c.close()
+    w.api.client.close()
 
 
 @pytest.fixture
-def sqlite_web(sqlite_api) -> Web:
-    w = build_web(sqlite_api)
+def web(env) -> Web:
+    w = build_web(build_api(env))
     yield w
-    for c in w.clients.values():
-        c.close()
+    _close(w)
+
+
+@pytest.fixture
+def sqlite_web(sqlite_env) -> Web:
+    w = build_web(build_api(sqlite_env))
+    yield w
+    _close(w)

@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from ordercare.domain.access import GRANTS, Actor, Role, SYSTEM
-from ordercare.services import jobs, order_views, quotes
+from ordercare.domain.access import GRANTS, SYSTEM, Actor, Role
+from ordercare.services import jobs
 from ordercare.store.tables import users
 from ordercare.web.errors import WebRoute
 from tests.api.access import FOREIGN
@@ -60,7 +60,7 @@ def _scene(web: Web) -> dict:
         ids = dict(conn.execute(select(users.c.username, users.c.id)).all())
     cust1 = Actor(ids["cust1-user"], "cust1-user", Role.CUSTOMER)
     admin = Actor(ids["admin-user"], "admin-user", Role.ADMIN)
-    done = lambda progress: {}  # noqa: E731
+    done = lambda progress: {}
     s = {"own_order": own["number"], "other_order": other["number"], "own_quote": own_quote["number"],
          "other_quote": other_quote["number"], "shipment": sid,
          "own_job": jobs.start_job(env.uow, env.clock, cust1, kind="test", title="mine", work=done),

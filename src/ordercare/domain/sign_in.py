@@ -25,6 +25,9 @@ class ThrottlePolicy:
     per_client: int = 20
 
 
+DEFAULT_THROTTLE = ThrottlePolicy()
+
+
 class SignInThrottled(DomainError):
     """Too many failed attempts: try again later (the web answers 429 with Retry-After)."""
 
@@ -49,7 +52,7 @@ def blocked_until(failures: list[datetime], limit: int, window: timedelta) -> da
 
 
 def check_throttle(*, now: datetime, user_failures: list[datetime], client_failures: list[datetime],
-                   policy: ThrottlePolicy = ThrottlePolicy()) -> None:
+                   policy: ThrottlePolicy = DEFAULT_THROTTLE) -> None:
     """Raise SignInThrottled while either count is at its limit; the data says how long to wait."""
     until = max(filter(None, [blocked_until(sorted(user_failures), policy.per_username, policy.window),
                               blocked_until(sorted(client_failures), policy.per_client, policy.window)]),

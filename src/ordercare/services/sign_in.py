@@ -10,7 +10,14 @@ from sqlalchemy import Connection, func, insert, select, update
 from ..clock import Clock
 from ..domain.access import Actor, Permission, Role
 from ..domain.errors import NotFound, Unauthorized
-from ..domain.sign_in import SESSION_IDLE, SESSION_MAX, ThrottlePolicy, check_password_policy, check_throttle
+from ..domain.sign_in import (
+    DEFAULT_THROTTLE,
+    SESSION_IDLE,
+    SESSION_MAX,
+    ThrottlePolicy,
+    check_password_policy,
+    check_throttle,
+)
 from ..store.db import UnitOfWork
 from ..store.tables import users
 from ..store.web_tables import sign_in_attempts, web_sessions
@@ -35,7 +42,7 @@ def _failures(conn: Connection, column, value: str, since) -> list:
 
 
 def sign_in(uow: UnitOfWork, clock: Clock, *, username: str, password: str, client: str,
-            policy: ThrottlePolicy = ThrottlePolicy()) -> WebSession:
+            policy: ThrottlePolicy = DEFAULT_THROTTLE) -> WebSession:
     """Check the password (refused while throttled), record the attempt, open a session."""
     now = clock.now()
     username, client = username.strip()[:100], client[:100]

@@ -37,7 +37,7 @@ SECURITY_HEADERS = {
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    from .context import SESSION_COOKIE  # noqa: PLC0415 - context imports this module's neighbours
+    from .context import SESSION_COOKIE
     body = render("error.html", status=status, title=TITLES.get(status, "Error"), message=message,
                   signed_in=bool(request.cookies.get(SESSION_COOKIE)), nav=[], actor=None, flash="",
                   path=request.url.path)
@@ -68,7 +68,7 @@ class WebRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
-            from .context import SignInRequired  # noqa: PLC0415
+            from .context import SignInRequired
             try:
                 response = await handler(request)
             except SignInRequired:
@@ -80,7 +80,7 @@ class WebRoute(APIRoute):
                 return error_page(request, 404, "There is no such page or record, or it is not yours to see.")
             except StarletteHTTPException as exc:
                 return error_page(request, exc.status_code, str(exc.detail))
-            except Exception:  # noqa: BLE001 - the trace is for the log, never for the page
+            except Exception:
                 log.exception("unexpected error on %s %s", request.method, request.url.path)
                 return error_page(request, 500, "Something went wrong on our side. It was logged; please try "
                                   "again, or tell us what you were doing.")

@@ -54,6 +54,16 @@ class FieldErrors(dict):
         self.add(exc.field, message)
         return self
 
+    def take_unless_missing(self, exc: DomainError) -> FieldErrors:
+        """A refusal is shown on the form; a missing record (or another account's) is the 404 page instead."""
+        if exc.kind == "not_found":
+            raise exc
+        return self.take(exc)
+
+    def message_of(self, exc: DomainError) -> str:
+        """The message of a refusal without its field prefix (for a form that shows it on another input)."""
+        return FieldErrors().take_unless_missing(exc).popitem()[1]
+
     @property
     def general(self) -> list[str]:
         return [self["_general"]] if "_general" in self else []
@@ -122,7 +132,7 @@ def amount(form: Form, name: str, errors: FieldErrors, *, required: bool = False
     except InvalidOperation:
         errors.add(name, "must be a number")
         return None
-    if not value.is_finite() or value < 0 or value > Decimal("999999999999") or -value.as_tuple().exponent > places:
+    if not value.is_finite() or value < 0 or value > Decimal(999999999999) or -value.as_tuple().exponent > places:
         errors.add(name, f"must be a number ≥ 0 with at most {places} decimals")
         return None
     return value

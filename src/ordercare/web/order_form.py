@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.orders import Channel, MAX_LINE_QTY, RequestedLine
+from ..domain.orders import MAX_LINE_QTY, Channel, RequestedLine
 from ..services.intake import OrderRequest
 from .forms import FieldErrors, Form, calendar_date, text, whole_number
 

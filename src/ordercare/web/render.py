@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ def moment(value: Any) -> str:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(timezone.utc).strftime("%d %b %Y %H:%M UTC")
+    return value.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
 
 
 def words(value: Any) -> str:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 
 from ...domain.access import Permission as P
 from ...domain.errors import DomainError
-from ...services import catalog, master_data as md, receipts
+from ...services import catalog, receipts
+from ...services import master_data as md
 from ..context import DbId, Page, needs
 from ..errors import WebRoute
 from ..forms import FieldErrors, calendar_date, text, whole_number
@@ -88,9 +89,7 @@ def receive(p: Receiver, receipt_id: DbId):
                               f"{r['promises_kept']} promised units kept, {r['backorders_released']} back-order "
                               "line(s) served")
         except DomainError as exc:
-            if exc.kind == "not_found":
-                raise
-            errors.add(name, FieldErrors().take(exc).popitem()[1])
+            errors.add(name, errors.message_of(exc))
     return _receipts(p, errors=errors, status=422)
 
 
@@ -106,7 +105,5 @@ def reschedule(p: Receiver, receipt_id: DbId):
             return p.redirect("/receipts", flash=f"Receipt {receipt_id} now expected {when}; "
                               f"{len(r['orders_repromised'])} order(s) re-promised")
         except DomainError as exc:
-            if exc.kind == "not_found":
-                raise
-            errors.add(name, FieldErrors().take(exc).popitem()[1])
+            errors.add(name, errors.message_of(exc))
     return _receipts(p, errors=errors, status=422)

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from ...domain.access import Permission as P, Role
+from ...domain.access import Permission as P
+from ...domain.access import Role
 from ...domain.customers import SourcingPolicy
 from ...domain.errors import DomainError
-from ...services import availability, catalog, master_data as md
+from ...services import availability, catalog
+from ...services import master_data as md
 from ..context import Page, needs
 from ..errors import WebRoute
 from ..forms import FieldErrors, amount, text
@@ -79,9 +81,7 @@ def update_customer(p: Editor, code: str):
             md.update_customer(p.uow, p.actor, code, changes)
             return p.redirect(f"/customers/{code}", flash="Customer saved")
         except DomainError as exc:
-            if exc.kind == "not_found":
-                raise
-            errors.take(exc)
+            errors.take_unless_missing(exc)
     return _customer_page(p, code, errors=errors, values=p.form.values, status=422)
 
 
@@ -127,9 +127,7 @@ def update_product(p: Editor, sku: str):
             md.update_product(p.uow, p.actor, sku, changes)
             return p.redirect(f"/products/{sku}", flash="Product saved")
         except DomainError as exc:
-            if exc.kind == "not_found":
-                raise
-            errors.take(exc)
+            errors.take_unless_missing(exc)
     return _product_page(p, sku, errors=errors, values=p.form.values, status=422)
 
 

@@ -123,9 +123,9 @@ def line_promise_fragment(p: Seller, row: int = 0):
     form = Form(list(q.items()))
     parsed = read_order_form(Form([("customer", form.get("customer")), ("ship_to", form.get("ship_to")),
                                    ("requested_date", form.get("requested_date")),
-                                   ("rows", str(i + 1)), ("lines[%d].sku" % i, form.get(f"lines[{i}].sku")),
-                                   ("lines[%d].qty" % i, form.get(f"lines[{i}].qty")),
-                                   ("lines[%d].requested_date" % i, form.get(f"lines[{i}].requested_date"))]),
+                                   ("rows", str(i + 1)),
+                                   *[(f"lines[{i}].{k}", form.get(f"lines[{i}].{k}"))
+                                     for k in ("sku", "qty", "requested_date")]]),
                              customer=fixed, channel=Channel.PORTAL if fixed else Channel.PHONE)
     result, errors = None, parsed.errors
     if parsed.request is not None:
@@ -160,9 +160,7 @@ def cancel(p: Canceller, ref: str):
     try:
         orders.cancel_order(p.uow, p.clock, p.settings, p.actor, order_id, p.form.get("reason")[:500] or "cancelled")
     except DomainError as exc:
-        if exc.kind == "not_found":
-            raise
-        return _order_page(p, order_id, errors=FieldErrors().take(exc), status=409)
+        return _order_page(p, order_id, errors=FieldErrors().take_unless_missing(exc), status=409)
     return p.redirect(f"/orders/{order_number(order_id)}", flash="Order cancelled")
 
 
@@ -172,7 +170,5 @@ def release_credit(p: CreditReleaser, ref: str):
     try:
         orders.release_credit_hold(p.uow, p.clock, p.actor, order_id, p.form.get("reason")[:500])
     except DomainError as exc:
-        if exc.kind == "not_found":
-            raise
-        return _order_page(p, order_id, errors=FieldErrors().take(exc), status=409)
+        return _order_page(p, order_id, errors=FieldErrors().take_unless_missing(exc), status=409)
     return p.redirect(f"/orders/{order_number(order_id)}", flash="Credit hold released")

@@ -57,7 +57,5 @@ def convert(p: Seller, ref: str):
         order_id = quotes.convert_quote(p.uow, p.clock, p.settings, p.actor, quote_id,
                                         customer_po=p.form.get("customer_po")[:60] or None)
     except DomainError as exc:
-        if exc.kind == "not_found":
-            raise
-        return _quote_page(p, quote_id, errors=FieldErrors().take(exc), status=409 if exc.kind == "conflict" else 422)
+        return _quote_page(p, quote_id, errors=FieldErrors().take_unless_missing(exc), status=409 if exc.kind == "conflict" else 422)
     return p.redirect(f"/orders/{order_number(order_id)}", flash=f"Quote converted into {order_number(order_id)}")

@@ -54,17 +54,8 @@ def shipment_page(p: Reader, shipment_id: DbId):
     return _shipment_page(p, shipment_id)
 
 
-def _failed(p: Page, shipment_id: int, errors: FieldErrors):
-    status = 409 if errors.pop("_conflict", None) else 422
-    return _shipment_page(p, shipment_id, errors=errors, status=status)
-
-
-def _take(errors: FieldErrors, exc: DomainError) -> FieldErrors:
-    if exc.kind == "not_found" and exc.field in ("shipment_id", None):
-        raise exc
-    if exc.kind == "conflict":
-        errors["_conflict"] = "1"
-    return errors.take(exc)
+def _failed(p: Page, shipment_id: int, errors: FieldErrors, exc: DomainError | None = None):
+    return _shipment_page(p, shipment_id, errors=errors, status=409 if exc and exc.kind == "conflict" else 422)
 
 
 @router.post("/shipments/{shipment_id}/pick")
@@ -89,7 +80,7 @@ def confirm_picks(p: Fulfiller, shipment_id: DbId):
             return p.redirect(f"/shipments/{shipment_id}", flash=f"Picks confirmed ({shorts} short)" if shorts
                               else "Picks confirmed")
         except DomainError as exc:
-            errors = renumber(_take(errors, exc), "lines", rows)
+            return _failed(p, shipment_id, renumber(errors.take_unless_missing(exc), "lines", rows), exc)
     return _failed(p, shipment_id, errors)
 
 
@@ -98,7 +89,7 @@ def rate(p: Fulfiller, shipment_id: DbId):
     try:
         result = transport.rate_shipment(p.uow, p.actor, shipment_id)
     except DomainError as exc:
-        return _failed(p, shipment_id, _take(FieldErrors(), exc))
+        return _failed(p, shipment_id, FieldErrors().take_unless_missing(exc), exc)
     chosen = result["chosen"]
     return p.redirect(f"/shipments/{shipment_id}", flash=f"Rated: {chosen['carrier']} {chosen['service']}, "
                       f"{chosen['cost']} ({len(result['alternatives'])} alternatives)")
@@ -118,7 +109,7 @@ def ship(p: Fulfiller, shipment_id: DbId):
             return p.redirect(f"/shipments/{shipment_id}", flash=f"Shipped {result['units']} unit(s), tracking "
                               f"{result['tracking_number']}")
         except DomainError as exc:
-            errors = renumber(_take(errors, exc), "lines", rows)
+            return _failed(p, shipment_id, renumber(errors.take_unless_missing(exc), "lines", rows), exc)
     return _failed(p, shipment_id, errors)
 
 
@@ -139,7 +130,7 @@ def deliver(p: Deliverer, shipment_id: DbId):
             return p.redirect(f"/shipments/{shipment_id}", flash="Proof of delivery recorded"
                               + (f" with {len(exceptions)} exception(s)" if exceptions else ""))
         except DomainError as exc:
-            errors = renumber(_take(errors, exc), "exceptions", rows)
+            return _failed(p, shipment_id, renumber(errors.take_unless_missing(exc), "exceptions", rows), exc)
     return _failed(p, shipment_id, errors)
 
 

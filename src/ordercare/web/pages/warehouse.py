@@ -111,9 +111,7 @@ def schedule(p: Deliverer, installation_id: DbId):
             shipping.schedule_installation(p.uow, p.clock, p.actor, installation_id, on)
             return p.redirect("/installations", flash=f"Installation {installation_id} scheduled for {on}")
         except DomainError as exc:
-            if exc.kind == "not_found":
-                raise
-            errors.add(f"tasks[{installation_id}].scheduled_for", FieldErrors().take(exc).popitem()[1])
+            errors.add(f"tasks[{installation_id}].scheduled_for", errors.message_of(exc))
     return _installations(p, errors=errors, status=422)
 
 
@@ -128,7 +126,5 @@ def complete(p: Deliverer, installation_id: DbId):
                                            notes=p.form.get(f"tasks[{installation_id}].notes")[:500] or None)
             return p.redirect("/installations", flash=f"Installation {installation_id} completed")
         except DomainError as exc:
-            if exc.kind == "not_found":
-                raise
-            errors.add(name, FieldErrors().take(exc).popitem()[1])
+            errors.add(name, errors.message_of(exc))
     return _installations(p, errors=errors, status=422)
