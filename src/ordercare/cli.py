@@ -38,6 +38,11 @@ from .cli_fulfilment import app as fulfilment_app  # noqa: E402
 from .cli_transport import app as transport_app  # noqa: E402
 
 app.add_typer(fulfilment_app, name="ship")
+from .cli_integrations import edi_app, export_cmd, import_app  # noqa: E402
+
+app.add_typer(edi_app, name="edi")
+app.add_typer(import_app, name="import")
+app.command("export")(export_cmd)
 app.add_typer(transport_app, name="transport")
 
 from .cli_outbox import outbox_app, webhook_app, worker_command  # noqa: E402

@@ -58,9 +58,8 @@ def import_file(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor,
     def work(conn: Connection) -> int:
         sp, problems, created, done = SavepointUnitOfWork(conn), [*checked.problems, *group_problems], [], 0
         for unit in units:
-            try:
-                with conn.begin_nested():
-                    created.append(importer(sp, clock, settings, actor, conn, unit))
+            try:  # the service call is the unit's savepoint; the importers' own checks only read
+                created.append(importer(sp, clock, settings, actor, conn, unit))
             except DomainError as exc:
                 problems.append(_problem(layout, exc, unit))
             except (IntegrityError, DataError) as exc:  # a value the database refuses: that unit only
