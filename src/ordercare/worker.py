@@ -40,7 +40,7 @@ class Worker:
     def run_once(self) -> int:
         """One pass over every kind of work; returns how much was done (0: idle)."""
         s = self.settings
-        done = dispatch_pending(self.uow, self.clock, s, limit=s.worker_batch * 5)
+        done = dispatch_pending(self.uow, self.clock, s, limit=s.worker_batch)  # short write transactions
         done += deliver_due_webhooks(self.uow, self.clock, s, self.name, poster=self.poster)
         done += send_due_emails(self.uow, self.clock, s, self.name, sender=self.sender)
         done += run_due_jobs(self.uow, self.clock, s, self.name, self.jobs)

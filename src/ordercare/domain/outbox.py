@@ -2,9 +2,10 @@
 
 Two tables, one line per rule:
 
-- ROUTES: an order event kind (store/events.py) becomes a webhook event type in the domain's words,
-  optionally only when a test on the event holds (a status change *to* cancelled is `order.cancelled`).
-  One event may give several types. Kinds without a route are not written to the outbox at all.
+- ROUTES: an event kind of a timeline — the order's (store/events.py) or a case's (store/service_events.py)
+  — becomes a webhook event type in the domain's words, optionally only when a test on the event holds
+  (a status change *to* cancelled is `order.cancelled`). One event may give several types. Kinds without
+  a route are not written to the outbox at all.
 - TOUCHPOINTS: a moment of truth (DOMAIN §8) is an e-mail sent when a message of some type is
   dispatched, to the customer (respecting its contact preferences) or to staff.
 
@@ -38,9 +39,14 @@ def _confirmed(e: Event) -> bool:
 
 @dataclass(frozen=True)
 class Route:
-    kind: str  # order event kind
+    kind: str  # event kind on the timeline
     event_type: str  # webhook event type
     when: Callable[[Event], bool] = always
+    timeline: str = "order"  # "order" (order_events) or "case" (case_events)
+
+
+def _case(kind: str, event_type: str, when: Callable[[Event], bool] = always) -> Route:
+    return Route(kind, event_type, when, timeline="case")
 
 
 ROUTES: tuple[Route, ...] = (
@@ -57,39 +63,51 @@ ROUTES: tuple[Route, ...] = (
     Route("shipped", "order.shipped"),
     Route("delivered", "order.delivered"),
     Route("installed", "order.installed"),
-    # Billing and post-sale write these kinds on the order timeline too.
+    Route("replacement_ordered", "order.replacement_ordered"),
+    # Billing writes these on the timeline of each order an invoice bills.
     Route("invoiced", "order.invoiced"),
+    Route("invoice_cancelled", "order.invoice_cancelled"),
+    Route("invoice_disputed", "order.invoice_disputed"),
+    Route("invoice_dispute_resolved", "order.invoice_dispute_resolved"),
+    Route("payment_applied", "order.payment_applied"),
+    Route("payment_reversed", "order.payment_reversed"),
+    Route("payment_reminder", "order.payment_reminder"),
     Route("credit_note", "order.credit_note"),
-    Route("payment_received", "order.payment_received"),
-    Route("case_opened", "case.opened"),
-    Route("case_updated", "case.updated"),
-    Route("escalated", "case.escalated"),
-    Route("case_resolved", "case.resolved"),
-    Route("return_authorised", "return.updated"),
-    Route("return_received", "return.updated"),
-    Route("return_updated", "return.updated"),
-    Route("survey_sent", "survey.sent"),
+    Route("refund", "order.refunded"),
+    # Returns always belong to an order: its timeline has every step ("return.*" is "return updated").
+    Route("return_requested", "return.requested"),
+    Route("return_authorised", "return.authorised"),
+    Route("return_refused", "return.refused"),
+    Route("return_received", "return.received"),
+    Route("return_inspected", "return.inspected"),
+    Route("return_resolved", "return.resolved"),
+    # Cases may have no order: they publish from their own timeline (the order timeline's case_opened,
+    # case_escalated and case_closed copies are not routed, or each would be published twice).
+    _case("logged", "case.opened"),
+    _case("status_changed", "case.updated"),
+    _case("status_changed", "case.acknowledged", _to("acknowledged")),
+    _case("status_changed", "case.resolved", _to("resolved")),
+    _case("status_changed", "case.closed", _to("closed")),
+    _case("escalated", "case.escalated"),
+    _case("survey_sent", "survey.sent"),
 )
 
-_BY_KIND: dict[str, tuple[Route, ...]] = {}
+_BY_KIND: dict[tuple[str, str], tuple[Route, ...]] = {}
 for _r in ROUTES:
-    _BY_KIND[_r.kind] = (*_BY_KIND.get(_r.kind, ()), _r)
+    _BY_KIND[_r.timeline, _r.kind] = (*_BY_KIND.get((_r.timeline, _r.kind), ()), _r)
 
-# Types not tied to an order event: a subscriber's test message.
+# Types published with store/outbox.publish rather than from a timeline: a subscriber's test message.
 PING = "ping"
-EVENT_TYPES: tuple[str, ...] = tuple(sorted({r.event_type for r in ROUTES} | {PING}))
+OTHER_TYPES: tuple[str, ...] = (PING,)
+EVENT_TYPES: tuple[str, ...] = tuple(sorted({r.event_type for r in ROUTES} | set(OTHER_TYPES)))
 
 
-def event_types_for(event: Event) -> list[str]:
+def event_types_for(event: Event, timeline: str = "order") -> list[str]:
     """The webhook types one timeline event is published as (none: it stays internal)."""
-    routes = _BY_KIND.get(event["kind"])
+    routes = _BY_KIND.get((timeline, event["kind"]))
     if not routes:
         return []
     return [r.event_type for r in routes if r.when(event)]
-
-
-def routed_kinds() -> frozenset[str]:
-    return frozenset(_BY_KIND)
 
 
 class Audience(StrEnum):
@@ -123,7 +141,7 @@ TOUCHPOINTS: tuple[Touchpoint, ...] = (
     Touchpoint("shipped", "order.shipped", Audience.CUSTOMER, "shipped, with carrier and tracking number"),
     Touchpoint("delivered", "order.delivered", Audience.CUSTOMER, "delivered, with any exceptions recorded"),
     Touchpoint("invoice", "order.invoiced", Audience.CUSTOMER, "invoice issued, amount and due date"),
-    Touchpoint("case_acknowledged", "case.opened", Audience.CUSTOMER, "complaint or case acknowledged"),
+    Touchpoint("case_acknowledged", "case.acknowledged", Audience.CUSTOMER, "complaint or case acknowledged"),
     Touchpoint("case_resolved", "case.resolved", Audience.CUSTOMER, "case resolved, with the resolution"),
     Touchpoint("survey_invitation", "survey.sent", Audience.CUSTOMER, "invitation to rate the service"),
     Touchpoint("case_escalated", "case.escalated", Audience.STAFF, "a case breached its SLA (to staff)"),
