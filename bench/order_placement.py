@@ -4,13 +4,14 @@ One client places orders one after another (5 lines, 3 warehouses, stock reserve
 written) on a fresh, seeded database:
 
 - service: ``ordercare.services.orders.place_order`` (SQLAlchemy Core, unit of work, domain rules);
-- raw: the same statements the service issues for such an order (13 on SQLite, 14 on PostgreSQL,
+- raw: the same statements the service issues for such an order (14 on SQLite, 15 on PostgreSQL,
   BEGIN/COMMIT aside), with sqlite3 / psycopg directly (no SQLAlchemy) and the least Python that
   gives the same rows: customer joined with its service package, ship-tos, products, active
   warehouses; (PostgreSQL) lock the customer; credit exposure in one query; stock and receipts
   (locked on PostgreSQL); insert the order with its final status; insert the lines in one
   executemany, then read their ids; the conditional stock updates in one executemany; the
-  allocations in one executemany; the events in one executemany; commit. Money is whole cents.
+  allocations in one executemany; the events in one executemany; the outbox messages of the published
+  events (webhooks, e-mail) in one executemany; commit. Money is whole cents.
 
 Both run in the same process, on the same database, in alternating repetitions after a warm-up;
 orders/s is the median over the repetitions. Afterwards the concurrency tests' invariant checker
@@ -155,6 +156,8 @@ class RawPlacer:
                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             "events": "INSERT INTO order_events (order_id, at, actor, kind, from_status, to_status, reason, payload)"
                       " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            "outbox": "INSERT INTO outbox_messages (event_type, order_id, customer_id, occurred_at, actor, data, state)"
+                      " VALUES (%s, %s, %s, %s, %s, %s, %s)",
         }
         self.sql = sql if self.pg else {k: v.replace("%s", "?") for k, v in sql.items()}
 
@@ -249,16 +252,21 @@ class RawPlacer:
             raise RuntimeError("supply taken")
         self.many("allocations", allocs)
         # 14. the events in one batch
-        events = [(order_id, at, "system", "placed", None, None, None, self._json(
-            {"channel": "api", "total": _euros(total), "lines": len(lines), "merged_lines": []}))]
+        placed = {"channel": "api", "total": _euros(total), "lines": len(lines), "merged_lines": []}
         if hold:
-            events.append((order_id, at, "system", "status_changed", "new", status, "credit limit exceeded",
-                           self._json({"exposure": _euros(exposure), "limit": _euros(limit),
-                                       "excess": _euros(max(0, exposure - limit))})))
+            reason, facts = "credit limit exceeded", {"exposure": _euros(exposure), "limit": _euros(limit),
+                                                      "excess": _euros(max(0, exposure - limit))}
         else:
-            events.append((order_id, at, "system", "status_changed", "new", status, "placed",
-                           self._json({"promised_date": promised.isoformat()})))
-        self.many("events", events)
+            reason, facts = "placed", {"promised_date": promised.isoformat()}
+        self.many("events", [(order_id, at, "system", "placed", None, None, None, self._json(placed)),
+                             (order_id, at, "system", "status_changed", "new", status, reason, self._json(facts))])
+        # 15. the outbox messages of the published events in one batch (domain/outbox.py ROUTES): placed, and
+        # the status change as itself and as a confirmation or a credit hold
+        change = {**facts, "from_status": "new", "to_status": status, "reason": reason}
+        self.many("outbox", [
+            (kind, order_id, None, at, "system", self._json(data), "pending")
+            for kind, data in (("order.placed", placed), ("order.status_changed", change),
+                               ("order.credit_hold" if hold else "order.confirmed", change))])
         return order_id
 
     def close(self) -> None:
@@ -329,6 +337,8 @@ def verify_same_rows(kind: str, n: int = 30) -> int:
          " ORDER BY id"),
         ("SELECT s.warehouse_id, s.product_id, s.on_hand, s.reserved FROM stock s JOIN order_lines l"
          " ON l.product_id = s.product_id WHERE l.order_id = :o ORDER BY s.warehouse_id, s.product_id"),
+        ("SELECT event_type, customer_id, occurred_at, actor, data, state, message_id, dispatched_at, body"
+         " FROM outbox_messages WHERE order_id = :o ORDER BY id"),
     ]
     mismatches = held = 0
     with fresh_database(kind) as url_s, fresh_database(kind) as url_r:
@@ -450,7 +460,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if args.verify:
         for kind in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
-            print(f"{kind}: {verify_same_rows(kind)} mismatching row sets in 30 orders x 5 tables")
+            print(f"{kind}: {verify_same_rows(kind)} mismatching row sets in 30 orders x 6 tables")
         return
     if args.profile:
         print(profile(args.profile, args.orders))

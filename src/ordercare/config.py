@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10
     staff_email: str = ""  # where staff touchpoints (case escalations) go
     company_name: str = "Ordercare"  # signs the e-mails
+    public_url: str = ""  # where customers reach the portal; links in e-mails (none when empty)
     email_max_attempts: int = 5
     webhook_timeout_seconds: float = 10
     webhook_max_attempts: int = 8  # then the delivery is failed (dead letter) until redelivered by hand

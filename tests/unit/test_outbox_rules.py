@@ -31,12 +31,27 @@ def ev(kind, **kw):
      ["order.status_changed", "order.cancelled"]),
     (ev("status_changed", from_status="allocated", to_status="released"), ["order.status_changed"]),
     (ev("shipped"), ["order.shipped"]),
-    (ev("escalated"), ["case.escalated"]),
+    (ev("case_escalated"), []),  # the order timeline's copy: the case timeline publishes it
+    (ev("return_authorised"), ["return.authorised"]),
+    (ev("invoiced"), ["order.invoiced"]),
     (ev("installation_scheduled"), []),  # internal
     (ev("receipt_arrived"), []),
 ])
 def test_event_kinds_become_webhook_types_in_the_domains_words(event, types):
     assert event_types_for(event) == types
+
+
+@pytest.mark.parametrize("event,types", [
+    (ev("logged"), ["case.opened"]),
+    (ev("status_changed", from_status="logged", to_status="acknowledged"), ["case.updated", "case.acknowledged"]),
+    (ev("status_changed", from_status="investigating", to_status="resolved"), ["case.updated", "case.resolved"]),
+    (ev("escalated"), ["case.escalated"]),
+    (ev("survey_sent"), ["survey.sent"]),
+    (ev("note"), []),
+])
+def test_case_events_are_published_from_the_case_timeline(event, types):
+    assert event_types_for(event, timeline="case") == types
+    assert event_types_for(event) == ([] if event["kind"] != "status_changed" else ["order.status_changed"])
 
 
 def test_outbox_rows_carry_the_event_facts_and_skip_internal_kinds():
@@ -64,7 +79,7 @@ def test_html_is_escaped_and_text_is_not():
     mail = render_email("case_resolved", {"customer": {"name": "Bob <b>&</b>"}, "order": None,
                                           "data": {"case": "CS-1", "resolution": "<script>x</script>"}})
     assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
-    assert "Resolution: <script>x</script>" in mail.text
+    assert "What we did: <script>x</script>" in mail.text
 
 
 @pytest.mark.parametrize("data,sent", [

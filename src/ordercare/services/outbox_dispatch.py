@@ -80,8 +80,10 @@ def envelope(m, message_id: str, customer, order: dict[str, Any] | None) -> dict
     }
 
 
-def recipient(conn: Connection, settings: Settings, tp: Touchpoint, customer) -> tuple[bool, str | None]:
-    """(send at all, to which address) by the customer's contact preferences; staff touchpoints by settings."""
+def recipient(conn: Connection, settings: Settings, tp: Touchpoint, customer,
+              data: dict[str, Any]) -> tuple[bool, str | None]:
+    """(send at all, to which address): the customer's preference for the touchpoint, else the contact given
+    on the case, else the customer's address; staff touchpoints go to the staff address in the settings."""
     if tp.audience is Audience.STAFF:
         return True, settings.staff_email or None
     if customer is None:
@@ -90,18 +92,19 @@ def recipient(conn: Connection, settings: Settings, tp: Touchpoint, customer) ->
         contact_preferences.c.customer_id == customer.id, contact_preferences.c.touchpoint == tp.name)).first()
     if pref is not None and not pref.enabled:
         return False, None
-    return True, (pref.address if pref is not None and pref.address else customer.email) or None
+    return True, (pref.address if pref is not None else None) or data.get("contact_email") or customer.email or None
 
 
 def email_row(conn: Connection, settings: Settings, tp: Touchpoint, m, message_id: str, customer,
               order: dict[str, Any] | None, now) -> dict[str, Any] | None:
-    wanted, address = recipient(conn, settings, tp, customer)
+    wanted, address = recipient(conn, settings, tp, customer, m.data or {})
     if not wanted:
         return None
     mail = render_email(tp.name, {
         "customer": {"code": customer.code, "name": customer.name} if customer else {"code": "", "name": ""},
         "order": order, "data": m.data or {}, "company": settings.company_name, "event_type": m.event_type,
         "occurred_at": m.occurred_at.isoformat(timespec="minutes"), "actor": m.actor, "message_id": message_id,
+        "public_url": settings.public_url,
     })
     return {"outbox_message_id": m.id, "touchpoint": tp.name, "customer_id": customer.id if customer else None,
             "to_address": address, "subject": mail.subject, "body_text": mail.text, "body_html": mail.html,

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from ..domain.outbox import event_types_for
 from .outbox_tables import outbox_messages
 
 _INSERT = insert(outbox_messages)  # built once: it runs on every order placed
+
+
+def _data(e: dict[str, Any]) -> dict[str, Any]:
+    data = dict(e["payload"] or {})
+    for key in ("from_status", "to_status", "reason"):
+        if e.get(key) is not None:
+            data[key] = e[key]
+    return data
 
 
 def outbox_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -20,10 +28,7 @@ def outbox_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         types = event_types_for(e)
         if not types:
             continue
-        data = dict(e["payload"] or {})
-        for key in ("from_status", "to_status", "reason"):
-            if e.get(key) is not None:
-                data[key] = e[key]
+        data = _data(e)
         for t in types:
             out.append({"event_type": t, "order_id": e["order_id"], "customer_id": None, "occurred_at": e["at"],
                         "actor": e["actor"], "data": data, "state": "pending"})
@@ -35,6 +40,27 @@ def record_order_events(conn: Connection, events: list[dict[str, Any]]) -> None:
     rows = outbox_rows(events)
     if rows:
         conn.execute(_INSERT, rows)
+
+
+def record_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime, actor: str,
+                      from_status: str | None = None, to_status: str | None = None, note: str | None = None,
+                      payload: dict[str, Any] | None = None) -> None:
+    """Called by store/service_events.append_case_event: a routed case event goes out with the case's facts
+    (a case may have no order, so its customer is written here)."""
+    event = {"kind": kind, "from_status": from_status, "to_status": to_status, "payload": payload, "reason": note}
+    types = event_types_for(event, timeline="case")
+    if not types:
+        return
+    from ..domain.cases import case_number
+    from .service_tables import cases
+    c = conn.execute(select(cases.c.customer_id, cases.c.order_id, cases.c.category, cases.c.priority,
+                            cases.c.subject, cases.c.resolution, cases.c.contact_email)
+                     .where(cases.c.id == case_id)).one()
+    data = {**_data(event), "case": case_number(case_id), "case_id": case_id, "category": c.category,
+            "priority": c.priority, "subject": c.subject, "resolution": c.resolution,
+            "contact_email": c.contact_email}
+    conn.execute(_INSERT, [{"event_type": t, "order_id": c.order_id, "customer_id": c.customer_id,
+                            "occurred_at": at, "actor": actor, "data": data, "state": "pending"} for t in types])
 
 
 def publish(conn: Connection, event_type: str, *, at: datetime, actor: str, data: dict[str, Any],

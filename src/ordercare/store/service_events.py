@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from .outbox import record_case_event
 from .service_tables import case_events, return_events
 
 
@@ -15,6 +16,9 @@ def append_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime
                       payload: dict[str, Any] | None = None) -> None:
     conn.execute(insert(case_events).values(case_id=case_id, kind=kind, at=at, actor=actor, note=note,
                                             from_status=from_status, to_status=to_status, payload=payload))
+    # Same transaction: the outbox publishes routed case events (webhooks, e-mail; domain/outbox.py).
+    record_case_event(conn, case_id, kind, at=at, actor=actor, from_status=from_status, to_status=to_status,
+                      note=note, payload=payload)
 
 
 def append_return_event(conn: Connection, return_id: int, kind: str, *, at: datetime, actor: str,
