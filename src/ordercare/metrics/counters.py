@@ -1,0 +1,125 @@
+"""The counters a report sums, and what one order contributes to each slice of each day.
+
+A counter is a sum over facts: `sum` of a 0/1 fact counts the yes, `count` counts the known ones (not None),
+`sq` sums squares (for the standard deviation). The same table of counters drives the incremental daily
+summaries (an order's contribution is added, and subtracted before its new one is added when its facts
+change), their rebuild in SQL, the report straight from the facts, and the DuckDB benchmark: one definition.
+
+Order-level slices (total, customer, segment, package, channel, customer_kind) carry order and line counters;
+line-level slices (product, warehouse, carrier) carry line counters only: an order spans products, warehouses
+and carriers, so its order-level facts belong to none of them (docs/kpis.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from .attribution import FAILURE_KINDS
+from .facts import RETURN_REASONS, LineFact, OrderFact
+
+# slice name -> fact column holding the slice value (None: one group for everything)
+ORDER_DIMENSIONS: dict[str, str | None] = {"total": None, "customer": "customer_id", "segment": "segment",
+                                           "package": "package", "channel": "channel",
+                                           "customer_kind": "customer_kind"}
+LINE_DIMENSIONS: dict[str, str] = {"product": "product_id", "warehouse": "warehouse_id", "carrier": "carrier_id"}
+DIMENSIONS = {**ORDER_DIMENSIONS, **LINE_DIMENSIONS}
+SLICES = tuple(d for d in DIMENSIONS if d != "total")
+
+_FLAGS = ("complete", "on_time", "damage_free", "doc_ok", "accurate", "perfect", "otif", "within_lead")
+_REQ_FLAGS = ("on_time_req", "otif_req")
+
+
+def _delivery(prefix: str) -> list[tuple[str, str, str]]:
+    return ([(f"{prefix}settled", "settled", "sum"), (f"{prefix}req_n", "on_time_req", "count")]
+            + [(f"{prefix}{f}", f, "sum") for f in _FLAGS + _REQ_FLAGS]
+            + [(f"{prefix}ship_n", "ship_days", "count"), (f"{prefix}ship_sum", "ship_days", "sum"),
+               (f"{prefix}ship_sq", "ship_days", "sq"), (f"{prefix}deliver_sum", "deliver_days", "sum"),
+               (f"{prefix}deliver_sq", "deliver_days", "sq")])
+
+
+# (counter, fact column, aggregate)
+ORDER_COUNTERS: list[tuple[str, str, str]] = [
+    ("orders", "counted", "sum"), ("orders_cancelled", "cancelled", "sum"), ("o_open", "open", "sum"),
+    ("o_fill_n", "filled", "count"), ("o_filled", "filled", "sum"),
+    ("o_fillp_n", "filled_p", "count"), ("o_fillp", "filled_p", "sum"),
+    *_delivery("o_"),
+]
+LINE_COUNTERS: list[tuple[str, str, str]] = [
+    ("lines", "counted", "sum"), ("l_open", "open", "sum"), ("units", "units_ordered", "sum"),
+    ("u_fill_n", "u_fill_n", "sum"), ("u_filled", "u_filled", "sum"),
+    ("u_fillp_n", "u_fillp_n", "sum"), ("u_fillp", "u_fillp", "sum"),
+    ("l_fill_n", "filled", "count"), ("l_filled", "filled", "sum"),
+    ("l_fillp_n", "filled_p", "count"), ("l_fillp", "filled_p", "sum"),
+    *_delivery("l_"),
+    *[(c, c, "sum") for c in ("units_shipped", "units_delivered", "units_damaged", "units_wrong", "units_short")],
+    *[(f"ret_{r}", f"ret_{r}", "sum") for r in RETURN_REASONS],
+]
+COUNTERS = tuple(c for c, _, _ in ORDER_COUNTERS + LINE_COUNTERS)
+CYCLE_MEASURES = ("ship", "deliver")  # ordered -> shipped, ordered -> delivered, in whole days
+
+
+def _value(value, agg: str) -> int:
+    if agg == "count":
+        return 0 if value is None else 1
+    if value is None:
+        return 0
+    return int(value) * int(value) if agg == "sq" else int(value)
+
+
+def slice_key(value) -> str:
+    """Summary rows key every slice by text; no value (e.g. not shipped yet, so no carrier) is ''."""
+    return "" if value is None else str(value)
+
+
+Key = tuple[str, str, date]  # dimension, slice key, order day
+
+
+@dataclass
+class Tally:
+    """Summary contributions: daily counters, cycle-time histograms, failures by kind and department."""
+
+    daily: dict[Key, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    cycle: dict[tuple[str, str, date, str, int], int] = field(default_factory=lambda: defaultdict(int))
+    failures: dict[tuple[str, str, date, str, str], int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, order: OrderFact, lines: list[LineFact], sign: int = 1) -> None:
+        """Add (sign=1) or take away (sign=-1) one order's contribution."""
+        day = order.order_day
+        line_sums: dict[str, int] = defaultdict(int)
+        for ln in lines:
+            for counter, column, agg in LINE_COUNTERS:
+                line_sums[counter] += _value(getattr(ln, column), agg)
+        for dim, column in ORDER_DIMENSIONS.items():
+            key = (dim, slice_key(getattr(order, column) if column else None), day)
+            row = self.daily[key]
+            for counter, col, agg in ORDER_COUNTERS:
+                row[counter] += sign * _value(getattr(order, col), agg)
+            for counter, n in line_sums.items():
+                row[counter] += sign * n
+            for measure in CYCLE_MEASURES:
+                days = getattr(order, f"{measure}_days")
+                if days is not None:
+                    self.cycle[(*key, measure, days)] += sign
+            for kind in FAILURE_KINDS:
+                department = getattr(order, f"fail_{kind}")
+                if department is not None:
+                    self.failures[(*key, kind, department)] += sign
+        for ln in lines:
+            for dim, column in LINE_DIMENSIONS.items():
+                key = (dim, slice_key(getattr(ln, column)), day)
+                row = self.daily[key]
+                for counter, col, agg in LINE_COUNTERS:
+                    row[counter] += sign * _value(getattr(ln, col), agg)
+                for measure in CYCLE_MEASURES:
+                    days = getattr(ln, f"{measure}_days")
+                    if days is not None:
+                        self.cycle[(*key, measure, days)] += sign
+
+    def changes(self):
+        """(daily rows, cycle rows, failure rows) that are not all zero, in key order (a fixed lock order)."""
+        daily = [(k, dict(v)) for k, v in sorted(self.daily.items()) if any(v.values())]
+        cycle = [(k, n) for k, n in sorted(self.cycle.items()) if n]
+        failures = [(k, n) for k, n in sorted(self.failures.items()) if n]
+        return daily, cycle, failures

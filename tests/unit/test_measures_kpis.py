@@ -1,0 +1,179 @@
+"""KPIs from counters (metrics/kpis.py, stats.py, counters.py, periods.py, service_kpis.py): exact, and never a
+division error."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ordercare.domain.errors import ValidationFailed
+from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, Tally
+from ordercare.metrics.facts import derive
+from ordercare.metrics.kpis import kpi_block
+from ordercare.metrics.periods import ReportRequest, buckets, check_request
+from ordercare.metrics.records import LineRecord, OrderRecord, ShipmentPart
+from ordercare.metrics.service_kpis import cases_block, csat_block, dso, pareto, turnover_block
+from ordercare.metrics.stats import quantile, spread
+
+ZERO = dict.fromkeys(COUNTERS, 0)
+
+
+def counters(**values) -> dict[str, int]:
+    return {**ZERO, **values}
+
+
+def test_textbook_example_9_2_four_components_at_97_percent():
+    """Independent failures: the expected perfect-order rate is 0.97^4 = 88.5 %; measured may differ."""
+    c = counters(orders=1000, o_settled=1000, o_complete=970, o_on_time=970, o_damage_free=970, o_doc_ok=970,
+                 o_perfect=885)
+    p = kpi_block(c, {}, order_level=True)["perfect_order"]["order"]
+    assert round(p["product_of_components"], 3) == 0.885
+    assert p["product_of_components"] == pytest.approx(0.97 ** 4)
+    assert p["measured"] == {"rate": 0.885, "count": 885, "of": 1000}
+    assert {k: v["rate"] for k, v in p["components"].items()} == dict.fromkeys(
+        ("complete", "on_time", "damage_free", "documentation_correct"), 0.97)
+
+
+def test_textbook_example_9_1_fill_rates():
+    c = counters(orders=1000, o_fill_n=1000, o_filled=910, lines=5000, l_fill_n=5000, l_filled=4800, units=20000,
+                 u_fill_n=20000, u_filled=19500)
+    fill = kpi_block(c, {}, order_level=True)["fill"]
+    assert (fill["unit"]["rate"], fill["line"]["rate"], fill["order"]["rate"]) == (0.975, 0.96, 0.91)
+
+
+def test_nothing_to_divide_by_gives_none_and_zeros_never_an_error():
+    block = kpi_block(ZERO, {}, order_level=True)
+    assert block["fill"]["order"] == {"rate": None, "count": 0, "of": 0}
+    assert block["perfect_order"]["order"]["product_of_components"] is None
+    assert block["cycle_time"]["ordered_to_delivered"] == {"n": 0, "mean": None, "std": None, "median": None,
+                                                           "p95": None}
+    assert block["returns"]["rate"] is None and block["volume"]["orders"] == 0
+    line_only = kpi_block(ZERO, {}, order_level=False)
+    assert line_only["fill"]["order"] is None and line_only["perfect_order"]["order"] is None
+    assert cases_block({k: 0 for k in ("cases", "fr_met", "fr_known", "fr_overdue", "res_met", "res_known",
+                                       "res_overdue", "resolved", "resolve_minutes")} | {"cost": Decimal(0)},
+                       orders=0)["per_100_orders"] is None
+    assert csat_block({})["all"] == {"touchpoint": None, "answers": 0, "positive": 0, "neutral": 0, "negative": 0,
+                                     "mean_score": None, "csat": None}
+    assert dso(Decimal("100"), Decimal("0"), 30) is None
+    assert turnover_block(Decimal("0"), Decimal("0"), Decimal("0"), 30)["turns"] is None
+
+
+def test_cycle_time_spread_by_hand():
+    """Delivered after 1, 2, 2, 3 and 7 days: mean 3, s = sqrt(22/4), median 2, p95 = 3 + 0.8 * 4 = 6.2."""
+    hist = Counter([1, 2, 2, 3, 7])
+    s = spread(hist, 5, 15, 1 + 4 + 4 + 9 + 49)
+    assert s == {"n": 5, "mean": 3.0, "std": pytest.approx(5.5 ** 0.5), "median": 2.0, "p95": pytest.approx(6.2)}
+    assert quantile(hist, Fraction(95, 100)) == Fraction(31, 5)  # exactly 6.2
+    assert spread(Counter([4]), 1, 4, 16) == {"n": 1, "mean": 4.0, "std": None, "median": 4.0, "p95": 4.0}
+
+
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=60), st.sampled_from([0.0, 0.25, 0.5, 0.9, 0.95, 1.0]))
+def test_percentiles_from_histograms_match_numpy_on_the_raw_values(values, q):
+    hist = Counter(values)
+    assert float(quantile(hist, Fraction(q).limit_denominator(100))) == pytest.approx(np.quantile(values, q))
+    s = spread(hist, len(values), sum(values), sum(v * v for v in values))
+    assert s["mean"] == pytest.approx(np.mean(values))
+    if len(values) > 1:
+        assert s["std"] == pytest.approx(np.std(values, ddof=1), abs=1e-9)
+
+
+D0 = date(2026, 3, 2)
+parts = st.builds(
+    lambda sid, qty, picked, shipped, delivered, dmg: ShipmentPart(
+        sid, sid % 3 + 1, sid % 2 + 1, qty, min(picked, qty), min(picked, qty) if shipped is not None else 0,
+        D0 + timedelta(days=shipped) if shipped is not None else None,
+        D0 + timedelta(days=shipped + delivered) if shipped is not None and delivered is not None else None,
+        min(picked, qty) if shipped is not None and delivered is not None else 0, 0,
+        min(dmg, min(picked, qty)) if delivered is not None else 0, 0, "picking" if picked < qty else None),
+    st.integers(1, 9), st.integers(1, 8), st.integers(0, 8), st.none() | st.integers(0, 5),
+    st.none() | st.integers(0, 6), st.integers(0, 1))
+lines = st.builds(
+    lambda lid, qty, stock, promise, req, ps, rets: LineRecord(
+        lid, lid % 4 + 1, qty, min(stock, qty), None if req is None else D0 + timedelta(days=req),
+        D0 + timedelta(days=promise),
+        D0 + timedelta(days=promise + 2), 1, tuple(ps), tuple(rets)),
+    st.integers(1, 10 ** 6), st.integers(1, 8), st.integers(0, 8), st.integers(0, 6), st.none() | st.integers(0, 8),
+    st.lists(parts, max_size=3), st.lists(st.tuples(st.sampled_from(["damaged", "wrong_item", "not_needed"]),
+                                                    st.integers(1, 2)), max_size=2))
+orders = st.builds(
+    lambda oid, day, ls, cancelled, held, disputes, seg: OrderRecord(
+        oid, D0 + timedelta(days=day), oid % 5, seg, seg, "external", "web", 4, cancelled, held,
+        D0 + timedelta(days=day + 3), tuple({ln.line_id: ln for ln in ls}.values()), tuple(disputes)),
+    st.integers(1, 10 ** 6), st.integers(0, 3), st.lists(lines, min_size=1, max_size=4), st.booleans(),
+    st.booleans(), st.lists(st.sampled_from(["open", "rejected"]), max_size=1), st.sampled_from("ABC"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(orders, min_size=1, max_size=6))
+def test_a_tally_is_the_plain_sum_of_the_facts_and_taking_an_order_away_restores_it(records):
+    facts = [derive(r) for r in records]
+    tally = Tally()
+    for o, ls in facts:
+        tally.add(o, ls)
+    day_rows = [(k, row) for k, row in tally.daily.items() if k[0] == "total"]
+    summed = {c: sum(row[c] for _, row in day_rows) for c in COUNTERS}
+    for c, col, agg in ORDER_COUNTERS:
+        vals = [getattr(o, col) for o, _ in facts]
+        assert summed[c] == (sum(v is not None for v in vals) if agg == "count" else
+                             sum((v or 0) ** (2 if agg == "sq" else 1) for v in vals))
+    for c, col, agg in LINE_COUNTERS:
+        vals = [getattr(ln, col) for _, ls in facts for ln in ls]
+        assert summed[c] == (sum(v is not None for v in vals) if agg == "count" else
+                             sum((v or 0) ** (2 if agg == "sq" else 1) for v in vals))
+    # every line-level slice carries the same line totals as the order-level ones
+    for dim in ("product", "warehouse", "carrier"):
+        rows = [row for k, row in tally.daily.items() if k[0] == dim]
+        assert sum(r["units"] for r in rows) == summed["units"]
+    for o, ls in facts:
+        tally.add(o, ls, -1)
+    assert tally.changes() == ([], [], [])
+
+
+def test_report_requests_are_checked_before_anything_is_read():
+    good = ReportRequest(date(2026, 1, 1), date(2026, 1, 31), slice="segment")
+    assert check_request(good) is good
+    for req, field, code in [
+        (ReportRequest(date(2026, 2, 1), date(2026, 1, 1)), "from", "invalid_period"),
+        (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), slice="colour"), "slice", "unknown_slice"),
+        (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), fill_rule="eventually"), "fill_rule", "unknown_fill_rule"),
+        (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), trend="year"), "trend", "unknown_trend"),
+        (ReportRequest(date(2000, 1, 1), date(2026, 1, 2)), "to", "period_too_long"),
+    ]:
+        with pytest.raises(ValidationFailed) as err:
+            check_request(req)
+        assert (err.value.code, err.value.field) == (code, field)
+        assert err.value.message.startswith(field)
+
+
+def test_trend_buckets_are_weeks_from_monday_or_months_clipped_to_the_period():
+    assert buckets(date(2026, 3, 4), date(2026, 3, 17), "week") == [
+        (date(2026, 3, 4), date(2026, 3, 8)), (date(2026, 3, 9), date(2026, 3, 15)),
+        (date(2026, 3, 16), date(2026, 3, 17))]
+    assert buckets(date(2026, 1, 15), date(2026, 3, 3), "month") == [
+        (date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28)),
+        (date(2026, 3, 1), date(2026, 3, 3))]
+
+
+def test_pareto_orders_departments_by_failures_with_cumulative_shares():
+    rows = pareto({"transport": {"late": 3, "damaged": 2}, "replenishment": {"late": 4, "not_filled": 6},
+                   "billing": {"documentation": 5}},
+                  {"packing": {"cases": 1, "cost": Decimal("40.00")}, "transport": {"cases": 2,
+                                                                                    "cost": Decimal("90.00")}})
+    assert [(r["department"], r["failures"], r["cases"]) for r in rows] == [
+        ("replenishment", 10, 0), ("transport", 5, 2), ("billing", 5, 0), ("packing", 0, 1)]
+    assert [r["share"] for r in rows] == [0.5, 0.25, 0.25, 0.0]
+    assert [r["cumulative_share"] for r in rows] == [0.5, 0.75, 1.0, 1.0]
+    assert pareto({}, {}) == []
+
+
+def test_dso_and_turnover_by_hand():
+    assert dso(Decimal("30000"), Decimal("90000"), 90) == Decimal("30.0")
+    t = turnover_block(Decimal("1200"), Decimal("500"), Decimal("700"), 73)
+    assert (t["average_inventory_value"], t["turns"], t["turns_per_year"]) == (Decimal("600"), 2.0, 10.0)
