@@ -1,0 +1,141 @@
+"""The daily KPI summaries: applied incrementally (upserts that add a delta) and rebuilt from the facts in SQL.
+
+An upsert adds to the existing row (`counter = counter + excluded.counter`), so concurrent transactions that
+touch the same day and slice never overwrite each other; rows are written in key order, one lock order for
+every writer. The rebuild recomputes the same sums from the fact tables with GROUP BY (metrics/counters.py is
+the one definition of both).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import Connection, String, Table, delete, func, insert, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..metrics.attribution import FAILURE_KINDS
+from ..metrics.counters import CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, ORDER_COUNTERS, ORDER_DIMENSIONS, \
+    COUNTERS, Tally
+from .measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
+
+_KEYS = ("dimension", "day", "slice_key")
+
+
+@lru_cache(maxsize=8)
+def _upsert(dialect: str, table: Table, added: tuple[str, ...]):
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    keys = [c.name for c in table.primary_key.columns]
+    return ins.on_conflict_do_update(index_elements=keys, set_={c: table.c[c] + ins.excluded[c] for c in added})
+
+
+def apply_tally(conn: Connection, tally: Tally) -> None:
+    """Add a tally's contributions (positive or negative) to the summaries."""
+    daily, cycle, failures = tally.changes()
+    dialect = conn.dialect.name
+    if daily:
+        conn.execute(_upsert(dialect, kpi_daily, COUNTERS), [
+            {"dimension": d, "slice_key": k, "day": day, **dict.fromkeys(COUNTERS, 0), **row}
+            for (d, k, day), row in daily])
+    if cycle:
+        conn.execute(_upsert(dialect, kpi_daily_cycle, ("n",)), [
+            {"dimension": d, "slice_key": k, "day": day, "measure": m, "days": days, "n": n}
+            for (d, k, day, m, days), n in cycle])
+    if failures:
+        conn.execute(_upsert(dialect, kpi_daily_failures, ("n",)), [
+            {"dimension": d, "slice_key": k, "day": day, "kind": kind, "department": dept, "n": n}
+            for (d, k, day, kind, dept), n in failures])
+
+
+# --- the same sums straight from the facts --------------------------------------------------------------------
+
+def aggregate(column, agg: str):
+    if agg == "count":
+        return func.count(column)
+    if agg == "sq":
+        return func.coalesce(func.sum(column * column), 0)
+    return func.coalesce(func.sum(column), 0)
+
+
+def _slice_column(dimension: str, table: Table):
+    column = (ORDER_DIMENSIONS | LINE_DIMENSIONS)[dimension]
+    return literal("") if column is None else func.coalesce(table.c[column].cast(String(64)), "")
+
+
+def fact_sums(dimension: str, *, by_day: bool = True, where=None):
+    """SELECT dimension-key[, day], every counter ... FROM the facts, grouped: the summary from scratch."""
+    if dimension in LINE_DIMENSIONS:
+        key = _slice_column(dimension, line_facts)
+        cols = [aggregate(line_facts.c[f], a).label(c) for c, f, a in LINE_COUNTERS]
+        cols += [literal(0).label(c) for c, _, _ in ORDER_COUNTERS]
+        q = select(key.label("slice_key"), *([line_facts.c.order_day.label("day")] if by_day else []), *cols)
+        q = q.select_from(line_facts)
+        group = [key, line_facts.c.order_day] if by_day else [key]
+        if where is not None:
+            q = q.join(order_facts, order_facts.c.order_id == line_facts.c.order_id).where(where)
+        return q.group_by(*group)
+    key = _slice_column(dimension, order_facts)
+    per_order = select(line_facts.c.order_id, *[aggregate(line_facts.c[f], a).label(c) for c, f, a in LINE_COUNTERS])
+    if where is not None:
+        per_order = per_order.join(order_facts, order_facts.c.order_id == line_facts.c.order_id).where(where)
+    per_order = per_order.group_by(line_facts.c.order_id).subquery()
+    cols = [aggregate(order_facts.c[f], a).label(c) for c, f, a in ORDER_COUNTERS]
+    cols += [func.coalesce(func.sum(per_order.c[c]), 0).label(c) for c, _, _ in LINE_COUNTERS]
+    q = (select(key.label("slice_key"), *([order_facts.c.order_day.label("day")] if by_day else []), *cols)
+         .select_from(order_facts.outerjoin(per_order, per_order.c.order_id == order_facts.c.order_id)))
+    if where is not None:
+        q = q.where(where)
+    return q.group_by(*([key, order_facts.c.order_day] if by_day else [key]))
+
+
+def fact_cycle(dimension: str, *, by_day: bool = True, where=None):
+    """SELECT key[, day], measure, days, n: the cycle-time histograms from the facts."""
+    table = line_facts if dimension in LINE_DIMENSIONS else order_facts
+    key = _slice_column(dimension, table)
+    parts = []
+    for measure in CYCLE_MEASURES:
+        days = table.c[f"{measure}_days"]
+        q = select(key.label("slice_key"), *([table.c.order_day.label("day")] if by_day else []),
+                   literal(measure).label("measure"), days.label("days"), func.count().label("n"))
+        if table is line_facts and where is not None:
+            q = q.join(order_facts, order_facts.c.order_id == line_facts.c.order_id)
+        q = q.where(days.is_not(None))
+        if where is not None:
+            q = q.where(where)
+        parts.append(q.group_by(key, *([table.c.order_day] if by_day else []), days))
+    return union_all(*parts)
+
+
+def fact_failures(dimension: str, *, by_day: bool = True, where=None):
+    """SELECT key[, day], kind, department, n: failures by the department charged (order-level slices)."""
+    key = _slice_column(dimension, order_facts)
+    parts = []
+    for kind in FAILURE_KINDS:
+        dept = order_facts.c[f"fail_{kind}"]
+        q = select(key.label("slice_key"), *([order_facts.c.order_day.label("day")] if by_day else []),
+                   literal(kind).label("kind"), dept.label("department"), func.count().label("n"))
+        q = q.where(dept.is_not(None))
+        if where is not None:
+            q = q.where(where)
+        parts.append(q.group_by(key, *([order_facts.c.order_day] if by_day else []), dept))
+    return union_all(*parts)
+
+
+def rebuild_summaries(conn: Connection) -> None:
+    """Throw the summaries away and sum them again from the facts (set-based: one INSERT … SELECT each)."""
+    for table in (kpi_daily, kpi_daily_cycle, kpi_daily_failures):
+        conn.execute(delete(table))
+    for dimension in (*ORDER_DIMENSIONS, *LINE_DIMENSIONS):
+        sums = fact_sums(dimension).subquery()
+        conn.execute(insert(kpi_daily).from_select(
+            ["dimension", "slice_key", "day", *COUNTERS],
+            select(literal(dimension), sums.c.slice_key, sums.c.day, *[sums.c[c] for c in COUNTERS])))
+        cyc = fact_cycle(dimension).subquery()
+        conn.execute(insert(kpi_daily_cycle).from_select(
+            ["dimension", "slice_key", "day", "measure", "days", "n"],
+            select(literal(dimension), cyc.c.slice_key, cyc.c.day, cyc.c.measure, cyc.c.days, cyc.c.n)))
+        if dimension in ORDER_DIMENSIONS:
+            fail = fact_failures(dimension).subquery()
+            conn.execute(insert(kpi_daily_failures).from_select(
+                ["dimension", "slice_key", "day", "kind", "department", "n"],
+                select(literal(dimension), fail.c.slice_key, fail.c.day, fail.c.kind, fail.c.department,
+                       fail.c.n)))
