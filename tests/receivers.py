@@ -43,7 +43,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.append(Received(dict(self.headers.items()), body))
                 status = receiver.script.pop(0) if receiver.script else receiver.default
@@ -87,7 +87,7 @@ class SmtpSink:
         self.refuse = refuse  # answer DATA with this code (e.g. 451 temporary, 550 permanent) while set
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+            async def handle_DATA(self, server, session, envelope):
                 if sink.refuse:
                     return f"{sink.refuse} refused by the test"
                 sink.messages.append((list(envelope.rcpt_tos),

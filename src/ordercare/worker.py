@@ -9,12 +9,12 @@ Several workers may run at once (see store/work_queue.py).
 from __future__ import annotations
 
 import logging
-from contextlib import asynccontextmanager
 import os
 import signal
 import socket
 import threading
 import uuid
+from contextlib import asynccontextmanager
 
 from .clock import Clock
 from .config import Settings
@@ -51,7 +51,7 @@ class Worker:
         while not stop.is_set():
             try:
                 busy = self.run_once()
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: log, wait, go on
+            except Exception:  # e.g. the database restarting: log, wait, go on
                 log.exception("worker %s: pass failed", self.name)
                 busy = 0
             if not busy:

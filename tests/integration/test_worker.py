@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -49,7 +49,7 @@ def stop(proc: subprocess.Popen) -> str:
 
 def test_a_worker_killed_between_sending_and_recording_loses_nothing(sqlite_env):
     env = sqlite_env
-    env.clock.set(datetime.now(timezone.utc))  # the worker processes run on the wall clock
+    env.clock.set(datetime.now(UTC))  # the worker processes run on the wall clock
     world(env, stock={("NEAR", "SKU-A"): 10})
     receiver = WebhookReceiver(script=[None])  # the first POST hangs: the worker is killed while it waits
     try:
@@ -81,7 +81,7 @@ def test_a_worker_killed_between_sending_and_recording_loses_nothing(sqlite_env)
 @pytest.mark.postgres
 def test_several_worker_processes_on_postgres_send_each_delivery_once(postgres_env):
     env = postgres_env
-    env.clock.set(datetime.now(timezone.utc))
+    env.clock.set(datetime.now(UTC))
     world(env, customers=("CUST1", "CUST2"))
     add_customer(env, "CUST3")
     receiver = WebhookReceiver(delay=0.002)

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from ordercare.domain.errors import ValidationFailed
 from ordercare.domain.outbox import (
-    CUSTOMER_TOUCHPOINTS, EVENT_TYPES, ROUTES, TOUCHPOINTS, event_types_for, subscribed, touchpoints_for,
+    CUSTOMER_TOUCHPOINTS,
+    EVENT_TYPES,
+    ROUTES,
+    TOUCHPOINTS,
+    event_types_for,
+    subscribed,
+    touchpoints_for,
 )
 from ordercare.domain.webhooks import check_event_types, check_url, retry_delay, sign, verify
 from ordercare.store.outbox import outbox_rows

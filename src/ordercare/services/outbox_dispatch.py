@@ -21,7 +21,11 @@ from ..domain.outbox import Audience, Touchpoint, subscribed, touchpoints_for
 from ..notifications.render import render_email
 from ..store.db import UnitOfWork
 from ..store.outbox_tables import (
-    contact_preferences, email_messages, outbox_messages, webhook_deliveries, webhook_subscriptions,
+    contact_preferences,
+    email_messages,
+    outbox_messages,
+    webhook_deliveries,
+    webhook_subscriptions,
 )
 from ..store.tables import customers, orders
 from .order_views import order_view

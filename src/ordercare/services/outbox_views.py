@@ -21,6 +21,14 @@ M, E, D = outbox_messages, email_messages, webhook_deliveries
 EMAIL_STATES = ("pending", "sending", "sent", "failed", "skipped")
 
 
+def newest_first(uow: UnitOfWork, q, key, shape, *, limit: int, offset: int) -> dict[str, Any]:
+    """A page of a query, newest first (by `key`), with the count of every match: {"total", "items"}."""
+    with uow.read() as conn:
+        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        rows = conn.execute(q.order_by(key.desc()).limit(limit).offset(offset)).all()
+    return {"total": total, "items": [shape(r) for r in rows]}
+
+
 def _state(value: str | None, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
         raise ValidationFailed("unknown_state", f"state: one of {', '.join(allowed)}", field="state")
@@ -35,13 +43,10 @@ def list_messages(uow: UnitOfWork, actor: Actor, *, state: str | None = None, ev
     for cond, col in ((state, M.c.state), (event_type, M.c.event_type), (order_id, M.c.order_id)):
         if cond is not None:
             q = q.where(col == cond)
-    with uow.read() as conn:
-        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        rows = conn.execute(q.order_by(M.c.id.desc()).limit(limit).offset(offset)).all()
-    return {"total": total, "items": [{
+    return newest_first(uow, q, M.c.id, lambda r: {
         "id": r.id, "event_id": r.message_id, "event_type": r.event_type, "customer": r.code,
         "order": order_number(r.order_id) if r.order_id else None, "occurred_at": r.occurred_at,
-        "actor": r.actor, "state": r.state, "dispatched_at": r.dispatched_at} for r in rows]}
+        "actor": r.actor, "state": r.state, "dispatched_at": r.dispatched_at}, limit=limit, offset=offset)
 
 
 def outbox_status(uow: UnitOfWork, clock: Clock, actor: Actor) -> dict[str, Any]:
@@ -78,10 +83,7 @@ def list_emails(uow: UnitOfWork, actor: Actor, *, customer: str | None = None, t
     for cond, col in ((customer, customers.c.code), (touchpoint, E.c.touchpoint), (state, E.c.state)):
         if cond is not None:
             q = q.where(col == cond)
-    with uow.read() as conn:
-        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        rows = conn.execute(q.order_by(E.c.id.desc()).limit(limit).offset(offset)).all()
-    return {"total": total, "items": [_email(r) for r in rows]}
+    return newest_first(uow, q, E.c.id, _email, limit=limit, offset=offset)
 
 
 def _load_email(conn: Connection, email_id: int):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from ..domain.access import Actor, Permission
 from ..domain.errors import NotFound, ValidationFailed
@@ -12,6 +12,7 @@ from ..domain.outbox import EVENT_TYPES, TOUCHPOINTS
 from ..store.db import UnitOfWork
 from ..store.outbox_tables import outbox_messages, webhook_attempts, webhook_deliveries, webhook_subscriptions
 from ..store.tables import customers
+from .outbox_views import newest_first
 from .webhook_subscriptions import load_subscription, subscription_view
 
 D, W, M = webhook_deliveries, webhook_subscriptions, outbox_messages
@@ -79,10 +80,7 @@ def list_deliveries(uow: UnitOfWork, actor: Actor, *, subscription_id: int | Non
         q = q.where(D.c.state == state)
     if event_type is not None:
         q = q.where(M.c.event_type == event_type)
-    with uow.read() as conn:
-        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        rows = conn.execute(q.order_by(D.c.id.desc()).limit(limit).offset(offset)).all()
-    return {"total": total, "items": [_delivery(r) for r in rows]}
+    return newest_first(uow, q, D.c.id, _delivery, limit=limit, offset=offset)
 
 
 def get_delivery(uow: UnitOfWork, actor: Actor, delivery_id: int) -> dict[str, Any]:

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from ...services import contact_preferences as prefs
-from ...services import outbox_views, scheduled_jobs, webhook_subscriptions as subs, webhook_views as views
+from ...services import outbox_views, scheduled_jobs
+from ...services import webhook_subscriptions as subs
+from ...services import webhook_views as views
 from ..deps import CtxDep
 from ..schemas import ERROR_RESPONSES
 from ..schemas_outbox import PreferenceIn, ResendIn, SubscriptionIn, SubscriptionPatch
