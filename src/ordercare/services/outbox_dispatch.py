@@ -42,19 +42,23 @@ def dispatch_pending(uow: UnitOfWork, clock: Clock, settings: Settings, *, limit
         subs = conn.execute(select(webhook_subscriptions).where(webhook_subscriptions.c.active.is_(True))).all()
         owners = dict(conn.execute(select(orders.c.id, orders.c.customer_id).where(
             orders.c.id.in_({r.order_id for r in rows if r.order_id is not None}))).all())
+        views: dict[int, dict[str, Any]] = {}  # one read per order: its messages see the same snapshot
         for m in rows:
-            dispatch_one(conn, clock, settings, m, subs, m.customer_id or owners.get(m.order_id))
+            dispatch_one(conn, clock, settings, m, subs, m.customer_id or owners.get(m.order_id), views)
         return len(rows)
 
     return uow.run(work)
 
 
-def dispatch_one(conn: Connection, clock: Clock, settings: Settings, m, subs, customer_id: int | None) -> None:
+def dispatch_one(conn: Connection, clock: Clock, settings: Settings, m, subs, customer_id: int | None,
+                 views: dict[int, dict[str, Any]]) -> None:
     now = clock.now()
     message_id = str(uuid.uuid4())
     customer = (conn.execute(select(customers.c.id, customers.c.code, customers.c.name, customers.c.email)
                              .where(customers.c.id == customer_id)).first() if customer_id else None)
-    order = order_view(conn, SYSTEM, m.order_id) if m.order_id else None
+    if m.order_id and m.order_id not in views:
+        views[m.order_id] = order_view(conn, SYSTEM, m.order_id)
+    order = views.get(m.order_id) if m.order_id else None
     body = envelope(m, message_id, customer, order)
     targets = [s.id for s in subs if (s.customer_id is None or s.customer_id == customer_id)
                and subscribed(s.event_types, m.event_type)]
@@ -114,6 +118,8 @@ def email_row(conn: Connection, settings: Settings, tp: Touchpoint, m, message_i
             "to_address": address, "subject": mail.subject, "body_text": mail.text, "body_html": mail.html,
             # No address: kept, visible, and not sent (the desk can add one and resend).
             "state": "pending" if address else "skipped", "attempts": 0, "next_attempt_at": now,
-            "last_error": None if address else "no e-mail address for this customer and touchpoint",
+            "last_error": None if address else (
+                "no e-mail address: set ORDERCARE_STAFF_EMAIL" if tp.audience is Audience.STAFF
+                else "no e-mail address for this customer and touchpoint"),
             "created_at": now}
 
