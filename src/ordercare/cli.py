@@ -38,6 +38,11 @@ from .cli_fulfilment import app as fulfilment_app  # noqa: E402
 from .cli_transport import app as transport_app  # noqa: E402
 
 app.add_typer(fulfilment_app, name="ship")
+from .cli_billing import BILLING_APPS  # noqa: E402
+from .cli_cash import CASH_APPS  # noqa: E402
+
+for sub, name in BILLING_APPS + CASH_APPS:  # invoice, credit-note, billing, payment, receivables, dunning, ledger
+    app.add_typer(sub, name=name)
 from .cli_integrations import edi_app, export_cmd, import_app  # noqa: E402
 
 app.add_typer(edi_app, name="edi")

@@ -11,6 +11,7 @@ from ..store.db import UnitOfWork, make_engine
 from ..web import mount_web
 from . import errors
 from .guards import RequestGuard
+from .routers import billing, cash
 from .routers import fulfilment, integrations, inventory, master_data, orders, outbox
 
 def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = None,
@@ -28,6 +29,9 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
 
     for r in (orders.router, master_data.router, inventory.router, fulfilment.router, outbox.router,
               integrations.router):
+        app.include_router(r, prefix="/api/v1")
+
+    for r in (billing.router, cash.router):  # invoices, credit notes, payments, receivables
         app.include_router(r, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"])

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")  # money zero, printed as 0.00
 
 
 def cents(amount: Decimal) -> Decimal:

@@ -20,6 +20,7 @@ from ..domain.credit_notes import CreditLine, CreditSource, check_credit_request
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.invoicing import check_amount, credit_note_number, invoice_number, refund_number, totals
 from ..domain.orders import order_number
+from ..domain.payment_terms import ZERO
 from ..store.billing_tables import credit_note_lines, credit_notes, invoice_lines, invoices, payments, refunds
 from ..store.db import UnitOfWork
 from ..store.events import append_event
@@ -67,8 +68,10 @@ def raise_credit_note_in(conn: Connection, clock: Clock, actor: Actor, *, custom
         for i, ln in enumerate(lines)])
     number = credit_note_number(cn_id)
     ledger.post(conn, customer_id, "credit_note", number, -t.total, today)
-    applied = apply_credit_note_in(conn, clock, actor, cn_id, invoice_ids=[invoice_id] if invoice_id else None,
-                                   order_id=order_id if invoice_id is None else None)
+    applied = ZERO  # without an invoice or order to go against, it waits as customer credit (apply or refund)
+    if invoice_id is not None or order_id is not None:
+        applied = apply_credit_note_in(conn, clock, actor, cn_id, invoice_ids=[invoice_id] if invoice_id else None,
+                                       order_id=order_id if invoice_id is None else None)
     if order_id is not None:
         append_event(conn, order_id, "credit_note", at=now, actor=actor.username, reason=reason.strip(), payload={
             "credit_note": number, "source": src.value, "source_ref": source_ref, "net": str(t.net),
@@ -115,7 +118,7 @@ def refund_in(conn: Connection, clock: Clock, actor: Actor, *, customer_id: int,
                                f"{[s.value for s in CreditSource]}", field="source")
     ledger.customer_row(conn, customer_id)
     pool = _credit_pool(conn, customer_id, credit_note_id)
-    available = sum((p[2] for p in pool), Decimal("0"))
+    available = sum((p[2] for p in pool), ZERO)
     if amount > available:
         raise ValidationFailed("more_than_available", f"amount: {amount} is more than the {available} of customer "
                                "credit available to refund", field="amount", available=str(available))

@@ -1,0 +1,185 @@
+"""Cash: record a payment and apply it (to named invoices, or oldest due first), apply customer credit later,
+reverse a payment that bounced. Every refusal happens before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection, insert, select, update
+
+from ..clock import Clock
+from ..domain.access import Actor, Permission
+from ..domain.cash import Allocation, check_currency, check_method, check_reference, plan_auto, plan_explicit
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.invoicing import check_amount, credit_note_number, invoice_number, payment_number
+from ..store.billing_tables import applications, credit_notes, invoices, payments
+from ..store.db import UnitOfWork
+from ..store.tables import customers
+from . import ledger
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    customer: str  # code
+    amount: Decimal
+    currency: str
+    received_on: date
+    method: str
+    reference: str
+    allocations: list[Allocation] | None = None  # None: oldest due first (if auto_apply)
+    auto_apply: bool = True
+
+
+def _plan(conn: Connection, customer_id: int, currency: str, available: Decimal, paid_on: date,
+          allocations: list[Allocation] | None, *, with_discount: bool) -> list:
+    if allocations is None:
+        return plan_auto(available, ledger.open_items(conn, customer_id, currency), paid_on,
+                         with_discount=with_discount)
+    items = {}
+    for i, a in enumerate(allocations):
+        f = f"allocations[{i}].invoice"
+        inv = conn.execute(select(invoices).where(invoices.c.id == a.invoice_id)).first()
+        if inv is None or inv.customer_id != customer_id:
+            raise NotFound("invoice_not_found", f"{f}: no invoice {invoice_number(a.invoice_id)} of this customer",
+                           field=f)
+        if inv.status == "cancelled":
+            raise Conflict("invoice_cancelled", f"{f}: {invoice_number(inv.id)} is cancelled and cannot be paid",
+                           field=f)
+        if inv.status == "paid":
+            raise Conflict("invoice_paid", f"{f}: {invoice_number(inv.id)} is paid already", field=f)
+        if inv.currency != currency:
+            raise ValidationFailed("currency_mismatch", f"{f}: {invoice_number(inv.id)} is in {inv.currency}, the "
+                                   f"money in {currency}", field=f, invoice_currency=inv.currency)
+        items[inv.id] = ledger.open_item(inv)
+    return plan_explicit(available, items, allocations, paid_on, with_discount=with_discount)
+
+
+def record_payment(uow: UnitOfWork, clock: Clock, actor: Actor, p: PaymentIn) -> int:
+    """Record money received and apply it. Over-payment stays unapplied: customer credit."""
+    actor.require(Permission.BILL)
+    amount = check_amount(Decimal(p.amount), "amount")
+    currency = check_currency(p.currency)
+    check_method(p.method)
+    reference = check_reference(p.reference)
+    if p.received_on > clock.today():
+        raise ValidationFailed("received_in_future", f"received_on: {p.received_on} is after today",
+                               field="received_on")
+
+    def work(conn: Connection) -> int:
+        cid = conn.execute(select(customers.c.id).where(customers.c.code == p.customer)).scalar()
+        if cid is None:
+            raise ValidationFailed("unknown_customer", f"customer: no customer '{p.customer}'", field="customer")
+        ledger.customer_row(conn, cid)
+        if conn.execute(select(payments.c.id).where(payments.c.customer_id == cid, payments.c.reference == reference,
+                                                    payments.c.status == "posted")).first():
+            raise Conflict("duplicate_payment", f"reference: a payment '{reference}' from {p.customer} is recorded "
+                           "already", field="reference")
+        plan = (_plan(conn, cid, currency, amount, p.received_on, p.allocations, with_discount=True)
+                if p.allocations is not None or p.auto_apply else [])
+        payment_id = conn.execute(insert(payments).values(
+            customer_id=cid, received_on=p.received_on, amount=amount, currency=currency, method=p.method,
+            reference=reference, unapplied=amount, refunded=Decimal("0"), status="posted", created_at=clock.now(),
+            created_by=actor.username).returning(payments.c.id)).scalar_one()
+        ledger.post(conn, cid, "payment", payment_number(payment_id), -amount, p.received_on)
+        used = ledger.apply(conn, clock, actor, cid, plan, applied_on=p.received_on, payment_id=payment_id,
+                            source_number=payment_number(payment_id))
+        if used:
+            ledger.take_credit(conn, payments, payment_id, used, refund=False)
+        return payment_id
+
+    return uow.run(work)
+
+
+def apply_payment(uow: UnitOfWork, clock: Clock, actor: Actor, payment_id: int,
+                  allocations: list[Allocation] | None = None) -> Decimal:
+    """Apply a payment's unapplied cash; the discount is judged by the day the money was received."""
+    actor.require(Permission.BILL)
+
+    def work(conn: Connection) -> Decimal:
+        pay = _payment(conn, payment_id)
+        ledger.customer_row(conn, pay.customer_id)
+        pay = _payment(conn, payment_id)
+        if pay.status != "posted":
+            raise Conflict("payment_reversed", f"payment {payment_number(payment_id)} was reversed", field="payment")
+        if pay.unapplied <= 0:
+            raise Conflict("nothing_unapplied", f"payment {payment_number(payment_id)} is fully applied",
+                           field="payment")
+        plan = _plan(conn, pay.customer_id, pay.currency, pay.unapplied, pay.received_on, allocations,
+                     with_discount=True)
+        used = ledger.apply(conn, clock, actor, pay.customer_id, plan, applied_on=clock.today(),
+                            payment_id=payment_id, source_number=payment_number(payment_id))
+        if used:
+            ledger.take_credit(conn, payments, payment_id, used, refund=False)
+        return used
+
+    return uow.run(work)
+
+
+def apply_credit_note(uow: UnitOfWork, clock: Clock, actor: Actor, credit_note_id: int,
+                      allocations: list[Allocation] | None = None) -> Decimal:
+    """Apply a credit note's unapplied credit (no early-payment discount comes with credit)."""
+    actor.require(Permission.BILL)
+
+    def work(conn: Connection) -> Decimal:
+        cn = conn.execute(select(credit_notes).where(credit_notes.c.id == credit_note_id)).first()
+        if cn is None:
+            raise NotFound("credit_note_not_found", f"credit note {credit_note_id}: no such credit note",
+                           field="credit_note")
+        ledger.customer_row(conn, cn.customer_id)
+        cn = conn.execute(select(credit_notes).where(credit_notes.c.id == credit_note_id)).one()
+        if cn.unapplied <= 0:
+            raise Conflict("nothing_unapplied", f"credit note {credit_note_number(cn.id)} is fully used",
+                           field="credit_note")
+        plan = _plan(conn, cn.customer_id, cn.currency, cn.unapplied, clock.today(), allocations, with_discount=False)
+        used = ledger.apply(conn, clock, actor, cn.customer_id, plan, applied_on=clock.today(),
+                            credit_note_id=cn.id, source_number=credit_note_number(cn.id))
+        if used:
+            ledger.take_credit(conn, credit_notes, cn.id, used, refund=False)
+        return used
+
+    return uow.run(work)
+
+
+def reverse_payment(uow: UnitOfWork, clock: Clock, actor: Actor, payment_id: int, reason: str) -> None:
+    """A payment that bounced or was recorded by mistake: its applications are undone (discounts too), the
+    invoices open again, and the ledger gets the amount back. A refunded payment cannot be reversed."""
+    actor.require(Permission.BILL)
+    if not reason or not reason.strip() or len(reason) > 300:
+        raise ValidationFailed("reason_required", "reason: say why (up to 300 characters)", field="reason")
+
+    def work(conn: Connection) -> None:
+        pay = _payment(conn, payment_id)
+        ledger.customer_row(conn, pay.customer_id)
+        pay = _payment(conn, payment_id)
+        number = payment_number(payment_id)
+        if pay.status != "posted":
+            raise Conflict("payment_reversed", f"payment: {number} was reversed already", field="payment")
+        if pay.refunded:
+            raise Conflict("payment_refunded", f"payment: part of {number} was refunded; it cannot be reversed",
+                           field="payment")
+        now, today = clock.now(), clock.today()
+        undone = {}
+        for a in conn.execute(select(applications).where(applications.c.payment_id == payment_id,
+                                                         applications.c.reversed_at.is_(None))).all():
+            conn.execute(update(invoices).where(invoices.c.id == a.invoice_id).values(
+                paid=invoices.c.paid - a.amount, discount_taken=invoices.c.discount_taken - a.discount,
+                open_amount=invoices.c.open_amount + (a.amount + a.discount), status="open"))
+            conn.execute(update(applications).where(applications.c.id == a.id).values(reversed_at=now))
+            if a.discount:
+                ledger.post(conn, pay.customer_id, "discount", invoice_number(a.invoice_id), a.discount, today)
+            undone[a.invoice_id] = {"by": number, "amount": str(a.amount), "discount": str(a.discount)}
+        conn.execute(update(payments).where(payments.c.id == payment_id).values(
+            status="reversed", unapplied=0, reversed_at=now, reverse_reason=reason.strip()))
+        ledger.post(conn, pay.customer_id, "payment_reversal", number, pay.amount, today)
+        ledger.invoice_events(conn, clock, actor, "payment_reversed", undone, reason=reason.strip())
+
+    uow.run(work)
+
+
+def _payment(conn: Connection, payment_id: int):
+    row = conn.execute(select(payments).where(payments.c.id == payment_id)).first()
+    if row is None:
+        raise NotFound("payment_not_found", f"payment {payment_id}: no such payment", field="payment")
+    return row
