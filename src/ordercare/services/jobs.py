@@ -51,7 +51,7 @@ def _run(uow: UnitOfWork, clock: Clock, job_id: int, work: Work) -> None:
         result = work(_Reporter(uow, job_id))
     except DomainError as exc:
         _finish(uow, clock, job_id, status="failed", error=exc.as_dict())
-    except Exception:  # noqa: BLE001 - a job must end with a status whatever happens; the trace goes to the log
+    except Exception:  # a job must end with a status whatever happens; the trace goes to the log
         log.exception("job %s failed", job_id)
         _finish(uow, clock, job_id, status="failed",
                 error={"code": "internal_error", "message": "something went wrong on our side; it was logged"})
