@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select, update
 
 from ordercare.store.tables import api_tokens, users
-from tests.api import access_billing
+from tests.api import access_analytics, access_billing
 from tests.api import access_fulfilment, access_integrations, access_outbox
 from tests.api.access import (
     ALL,
@@ -37,7 +37,7 @@ from tests.api.conftest import STAFF_ROLES, api_routes, assert_error, order_body
 from tests.factories import add_customer
 
 # Each feature's routes are checked by its own module (see tests/api/access.py for what one provides).
-FEATURES = [access_fulfilment, access_outbox, access_integrations]
+FEATURES = [access_fulfilment, access_outbox, access_integrations, access_analytics]
 FEATURES.append(access_billing)  # billing and cash (invoices, credit notes, payments, receivables)
 
 

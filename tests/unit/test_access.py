@@ -49,6 +49,8 @@ EXPECTED[Role.MANAGER] |= {P.MANAGE_WEBHOOKS, P.READ_OUTBOX, P.MANAGE_OUTBOX, P.
 EXPECTED[Role.CS_AGENT] |= {P.READ_OUTBOX, P.CONTACT_PREFERENCES}
 EXPECTED[Role.CUSTOMER] |= {P.MANAGE_WEBHOOKS, P.CONTACT_PREFERENCES}
 
+# Service versus cost: managers read the analytics and set the policy data and offer rules.
+EXPECTED[Role.MANAGER] |= {P.READ_ANALYTICS, P.MANAGE_POLICY}
 
 def actor(role: Role, customer_id: int | None = None) -> Actor:
     return Actor(1, f"{role}-user", role, customer_id)

@@ -11,6 +11,7 @@ from ..store.db import UnitOfWork, make_engine
 from ..web import mount_web
 from . import errors
 from .guards import RequestGuard
+from .routers import analytics  # service versus cost, lead-time offer rules
 from .routers import billing, cash
 from .routers import fulfilment, integrations, inventory, master_data, orders, outbox
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
     for r in (orders.router, master_data.router, inventory.router, fulfilment.router, outbox.router,
               integrations.router):
         app.include_router(r, prefix="/api/v1")
+    app.include_router(analytics.router, prefix="/api/v1")
 
     for r in (billing.router, cash.router):  # invoices, credit notes, payments, receivables
         app.include_router(r, prefix="/api/v1")
