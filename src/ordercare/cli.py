@@ -49,6 +49,10 @@ app.add_typer(edi_app, name="edi")
 app.add_typer(import_app, name="import")
 app.command("export")(export_cmd)
 app.add_typer(transport_app, name="transport")
+from .cli_analytics import app as analytics_app, offers_app  # noqa: E402
+
+app.add_typer(analytics_app, name="analytics")
+app.add_typer(offers_app, name="offers")
 
 from .cli_outbox import outbox_app, webhook_app, worker_command  # noqa: E402
 
@@ -312,34 +316,60 @@ def atp(sku: str, qty: int = 1, customer: str | None = None, ship_to: str | None
     console.print(t)
 
 
+def _iso_date(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err.print(f"[red]error[/red] \\[invalid_date] {name} {text!r}: use YYYY-MM-DD")
+        raise typer.Exit(2) from None
+
+
 @quote_app.command("create")
 def quote_create(customer: str, line: Annotated[list[str], typer.Option(help="SKU:QTY")],
-                 channel: Channel = Channel.DESK, ship_to: str | None = None) -> None:
-    """Quote prices and dates (nothing is reserved)."""
+                 channel: Channel = Channel.DESK, ship_to: str | None = None,
+                 requested_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None) -> None:
+    """Quote prices and dates (nothing is reserved), the package lead time and the lead-time offers per line."""
     from .services import quotes
     from .services.intake import OrderRequest
     uow = _uow()
     try:
         qid = quotes.create_quote(uow, SystemClock(), _settings(), _actor(), OrderRequest(
-            customer=customer, lines=_lines(line), channel=channel, ship_to=ship_to))
+            customer=customer, lines=_lines(line), channel=channel, ship_to=ship_to,
+            requested_date=_iso_date(requested_date, "--requested-date")))
         q = quotes.get_quote(uow, SystemClock(), _actor(), qid)
     except DomainError as exc:
         _fail(exc)
-    t = Table("sku", "qty", "price", "amount", "ATP date", "ship", "delivery",
+    t = Table("line", "sku", "qty", "price", "amount", "ATP date", "ship", "delivery", "package", "offers",
               title=f"{q['number']} for {q['customer']}, valid until {q['valid_until']}")
     for ln in q["lines"]:
-        t.add_row(ln["sku"], str(ln["qty"]), str(ln["unit_price"]), str(ln["amount"]), str(ln["atp_date"] or "—"),
-                  str(ln["ship_date"] or "—"), str(ln["delivery_date"] or "—"))
+        package = f"{ln['package_date']} ({ln['package_lead_time_days']} d)" + (" expedite" if ln["expedite"] else "")
+        offers = "; ".join(f"{o['code']} {o['delivery_date']} at {o['unit_price']}" for o in ln["offers"])
+        t.add_row(str(ln["line_no"]), ln["sku"], str(ln["qty"]), str(ln["unit_price"]), str(ln["amount"]),
+                  str(ln["atp_date"] or "—"), str(ln["ship_date"] or "—"), str(ln["delivery_date"] or "—"), package,
+                  offers or "—")
     console.print(t)
 
 
 @quote_app.command("convert")
-def quote_convert(quote_id: int, customer_po: str | None = None) -> None:
-    """Turn a valid quote into an order at the quoted prices."""
+def quote_convert(quote_id: int, customer_po: str | None = None,
+                  offer: Annotated[list[str] | None, typer.Option(help="LINE:OFFER, e.g. 1:ECONOMY (repeat)")] = None
+                  ) -> None:
+    """Turn a valid quote into an order at the quoted prices (or a chosen offer's price and date)."""
     from .services import order_views, quotes
+    from .services.quote_offers import OfferChoice
+    choices = []
+    for spec in offer or []:
+        no, _, code = spec.partition(":")
+        if not no.strip().isdigit() or not code.strip():
+            err.print(f"[red]error[/red] \\[invalid_offer] --offer {spec!r}: use LINE:OFFER, e.g. 1:ECONOMY")
+            raise typer.Exit(2)
+        choices.append(OfferChoice(int(no), code.strip()))
     uow = _uow()
     try:
-        order_id = quotes.convert_quote(uow, SystemClock(), _settings(), _actor(), quote_id, customer_po=customer_po)
+        order_id = quotes.convert_quote(uow, SystemClock(), _settings(), _actor(), quote_id, customer_po=customer_po,
+                                        offers=choices)
         _print_order(order_views.get_order(uow, _actor(), order_id))
     except DomainError as exc:
         _fail(exc)
