@@ -71,6 +71,7 @@ ROUTES: tuple[Route, ...] = (
     Route("invoice_dispute_resolved", "order.invoice_dispute_resolved"),
     Route("payment_applied", "order.payment_applied"),
     Route("payment_reversed", "order.payment_reversed"),
+    Route("credit_applied", "order.credit_applied"),
     Route("payment_reminder", "order.payment_reminder"),
     Route("credit_note", "order.credit_note"),
     Route("refund", "order.refunded"),
