@@ -29,6 +29,29 @@ def test_demo_builds_a_realistic_distributor(sqlite_env):
         admin = authenticate(c, login.admin_token)
         customer = authenticate(c, login.customer_token)
     assert admin.role == "admin" and customer.is_customer
+    _billing_is_meaningful(sqlite_env)
+
+
+def _billing_is_meaningful(env) -> None:
+    """Shipped orders were invoiced by the real services, segments paid by their habits, the books balance."""
+    from decimal import Decimal
+
+    from ordercare.domain.access import SYSTEM
+    from ordercare.services.ledger_check import check_ledger
+    from ordercare.services.receivables import aging_report
+    from ordercare.store.billing_tables import invoices, payments
+
+    with env.uow.read() as c:
+        issued = c.execute(select(func.count()).select_from(invoices).where(invoices.c.kind == "invoice")).scalar_one()
+        paid = c.execute(select(func.count()).select_from(payments)).scalar_one()
+        discount = dict(c.execute(select(customers.c.segment, func.sum(invoices.c.discount_taken))
+                                  .join(customers, customers.c.id == invoices.c.customer_id)
+                                  .group_by(customers.c.segment)).all())
+    assert issued >= 100 and paid >= 30
+    assert discount["A"] > 0  # segment A pays within the discount days
+    aged = aging_report(env.uow, FixedClock(START), SYSTEM)["totals"]
+    assert sum(1 for b in ("1-30", "31-60", "61-90", "90+") if aged[b] > Decimal("0")) >= 3
+    assert check_ledger(env.uow, SYSTEM)["balanced"]
 
 
 def test_the_demo_sign_ins_open_the_pages(sqlite_env):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import update
 
 from ..clock import Clock, FixedClock
 from ..config import Settings
@@ -21,7 +21,8 @@ from ..services import auth, master_data as md, orders, receipts
 from ..services.intake import OrderRequest
 from ..services.passwords import hash_password
 from ..store.db import UnitOfWork
-from ..store.tables import customers as customer_table, receivables, users
+from ..store.tables import users
+from . import billing as demo_billing
 from .catalog import product_range
 from .operations import run_warehouse_day
 from .places import CITIES, CUSTOMER_KINDS, WAREHOUSES
@@ -71,6 +72,7 @@ def build_demo(uow: UnitOfWork, settings: Settings, clock: Clock, *, seed: int =
                          (p["list_price"] * Decimal("0.95")).quantize(Decimal("0.01")))
 
     customers = _customers(uow, past, rng)
+    demo_billing.set_up(uow, past, customers, items, rng)
     progress("customers", len(customers), len(customers))
 
     # Opening stock: most SKUs in most warehouses, some gaps so that sourcing and back-orders have work.
@@ -132,16 +134,8 @@ def _customers(uow: UnitOfWork, clock: Clock, rng: random.Random) -> list[dict]:
             code=code, name=name, kind=CustomerKind.INTERNAL, segment="B", service_package="B",
             ship_tos=[md.ShipToData("MAIN", name, city, country, lat, lon, is_default=True)]))
         out.append({"code": code, "segment": "B", "trade": "internal", "ship_tos": ["MAIN"]})
-    # Open receivables from before the system started, so that credit checks have something to weigh.
-    with uow.transaction() as conn:
-        ids = dict(conn.execute(select(customer_table.c.code, customer_table.c.id)).all())
-        rows = []
-        for c in out:
-            if c["trade"] != "internal" and rng.random() < 0.6:
-                amount = Decimal(rng.randint(200, 8_000))
-                rows.append({"customer_id": ids[c["code"]], "kind": "opening", "ref": f"OB-{c['code']}",
-                             "amount": amount, "posted_on": clock.today(), "due_on": clock.today() + timedelta(30)})
-        conn.execute(insert(receivables), rows)
+    # Open receivables from before the system started (open items), so that credit checks have something to weigh.
+    demo_billing.opening_balances(uow, clock, out, rng)
     return out
 
 
@@ -174,6 +168,7 @@ def _history(uow, settings, clock: FixedClock, rng, customers, items, n, today, 
                 orders.cancel_order(uow, clock, settings, SYSTEM, order_id, "customer changed plans")
         clock.set(datetime.combine(clock.today(), time(17, 0), tzinfo=timezone.utc))
         run_warehouse_day(uow, settings, clock, rng)
+        demo_billing.billing_day(uow, clock, {c["code"]: c["segment"] for c in customers if c["trade"] != "internal"})
         progress("order history", placed, per_day * days)
 
 

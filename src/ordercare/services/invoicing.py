@@ -27,7 +27,7 @@ from ..store.fulfilment_tables import shipment_lines, shipments
 from ..store.service_tables import no_charge_orders
 from ..store.tables import customers, order_lines, orders, products, ship_tos
 from . import ledger
-from .billing_setup import billing_account, tax_rates_for, terms_for
+from .billing_setup import BillingAccount, billing_account, tax_rates_for, terms_for
 from .release import shipment_number
 
 SHIPPED = ("shipped", "delivered")
@@ -96,9 +96,9 @@ def _upsert_invoiced(conn: Connection, per_order: dict[int, Decimal]) -> None:
 
 
 def issue_invoice_in(conn: Connection, clock: Clock, actor: Actor, customer_id: int, goods: list, *,
-                     period: tuple[date, date] | None = None) -> int:
+                     period: tuple[date, date] | None = None, account: BillingAccount | None = None) -> int:
     """One invoice for these uninvoiced shipment lines (and their shipments' freight where charged)."""
-    account = billing_account(conn, customer_id)
+    account = account or billing_account(conn, customer_id)
     freight = _uninvoiced_freight(conn, {g.shipment_id for g in goods}) if account.charge_freight else []
     rates = tax_rates_for(conn, customer_id, {g.product_id for g in goods} | {None})
     currency = _currency_of(conn, {g.order_id for g in goods})
@@ -150,23 +150,25 @@ def invoice_shipment_in(conn: Connection, clock: Clock, actor: Actor, shipment_i
     """Called by shipping in its own transaction: invoice this shipment now if its customer is billed per
     shipment; otherwise its lines wait for the customer's periodic invoice. Returns the invoice id or None."""
     customer_id = conn.execute(select(shipments.c.customer_id).where(shipments.c.id == shipment_id)).scalar_one()
-    if billing_account(conn, customer_id).invoicing is not Invoicing.PER_SHIPMENT:
+    account = billing_account(conn, customer_id)
+    if account.invoicing is not Invoicing.PER_SHIPMENT:
         return None
     goods = uninvoiced_goods(conn, customer_id, shipment_id=shipment_id)
-    return issue_invoice_in(conn, clock, actor, customer_id, goods) if goods else None
+    return issue_invoice_in(conn, clock, actor, customer_id, goods, account=account) if goods else None
 
 
 def invoice_customer_in(conn: Connection, clock: Clock, actor: Actor, customer_id: int, through: date) -> list[int]:
     """Every invoice now due for a customer: per shipment, or one per closed period (weekly, monthly)."""
     ledger.customer_row(conn, customer_id)  # one run per customer at a time
-    cycle = billing_account(conn, customer_id).invoicing
+    account = billing_account(conn, customer_id)
+    cycle = account.invoicing
     last_day = closed_through(through, cycle)
     goods = uninvoiced_goods(conn, customer_id, shipped_before=last_day + timedelta(days=1))
     groups: dict[Any, list] = {}
     for g in goods:
         key = g.shipment_id if cycle is Invoicing.PER_SHIPMENT else period_of(g.shipped_at.date(), cycle)
         groups.setdefault(key, []).append(g)
-    return [issue_invoice_in(conn, clock, actor, customer_id, rows,
+    return [issue_invoice_in(conn, clock, actor, customer_id, rows, account=account,
                              period=None if cycle is Invoicing.PER_SHIPMENT else key)
             for key, rows in groups.items()]
 
