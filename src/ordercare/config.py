@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     worker_batch: int = 20
     run_worker: bool = False  # run the worker inside the server process (serve --with-worker)
     outbox_retention_days: int = 90  # finished messages, deliveries and e-mails older than this are purged
+    # > 0: the server runs the SLA escalation job this often (ordercare sla run does it on demand).
+    sla_interval_seconds: float = 0
 
 
 @lru_cache

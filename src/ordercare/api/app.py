@@ -13,6 +13,7 @@ from . import errors
 from .guards import RequestGuard
 from .routers import analytics  # service versus cost, lead-time offer rules
 from .routers import billing, cash
+from .routers import cases, returns, service_admin  # post-sale service
 from .routers import fulfilment, integrations, inventory, master_data, orders, outbox
 
 def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = None,
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
 
     for r in (billing.router, cash.router):  # invoices, credit notes, payments, receivables
         app.include_router(r, prefix="/api/v1")
+    for r in (cases.router, returns.router, service_admin.router):  # post-sale service
+        app.include_router(r, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:
@@ -46,5 +49,9 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
     if settings.run_worker:  # `ordercare serve --with-worker`, the demo: the outbox worker as a thread
         from ..worker import attach_worker
         attach_worker(app)
+
+    if settings.sla_interval_seconds > 0:  # the SLA escalation job on a schedule, in the server
+        from .sla_schedule import attach_sla_schedule
+        attach_sla_schedule(app, settings.sla_interval_seconds)
 
     return app

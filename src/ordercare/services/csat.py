@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.cases import check_text
-from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..domain.satisfaction import Touchpoint, check_score, check_touchpoint
 from ..store.db import UnitOfWork
 from ..store.service_events import append_case_event
@@ -107,8 +107,8 @@ def csat_by_touchpoint(uow: UnitOfWork, actor: Actor, *, answered_from: date | N
                        answered_to: date | None = None) -> list[dict[str, Any]]:
     """Per touchpoint: answers, average score, CSAT (share of 4 and 5) and the spread of scores."""
     actor.require(Permission.READ_SERVICE)
-    if actor.is_customer:
-        raise NotFound("not_found", "no such report")
+    if actor.is_customer:  # the report spans every customer
+        raise Forbidden("forbidden", "role 'customer' may not read the CSAT report", permission="read_csat_report")
     q = (select(csat_responses.c.touchpoint, csat_responses.c.score, func.count())
          .where(csat_responses.c.score.is_not(None))
          .group_by(csat_responses.c.touchpoint, csat_responses.c.score))

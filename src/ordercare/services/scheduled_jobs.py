@@ -36,7 +36,7 @@ from ..store.outbox_tables import scheduled_jobs
 log = logging.getLogger("ordercare.worker")
 
 # Modules that register jobs when imported; add yours here (one line).
-JOB_MODULES: list[str] = ["ordercare.services.outbox_housekeeping"]
+JOB_MODULES: list[str] = ["ordercare.services.outbox_housekeeping", "ordercare.services.sla_escalation"]
 
 
 @dataclass(frozen=True)

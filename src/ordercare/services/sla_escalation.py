@@ -106,3 +106,15 @@ class EscalationLoop:
                              summary["checked"])
             except Exception:  # noqa: BLE001 - a failed run is logged; the next one tries again
                 log.exception("SLA escalation run failed")
+
+
+def _register_with_the_worker() -> None:
+    """`ordercare worker` runs the job every five minutes (services/scheduled_jobs.py)."""
+    from datetime import timedelta
+
+    from .scheduled_jobs import register_job
+    register_job("sla_escalations", timedelta(minutes=5),
+                 lambda ctx: run_sla_escalations(ctx.uow, ctx.clock, ctx.actor))
+
+
+_register_with_the_worker()
