@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import http_orders
+import inventory_policy
 import order_placement
 from common import PG_ADMIN_URL, machine, pg_version
 
@@ -71,9 +72,12 @@ def main(argv=None) -> None:
               f" failures {r['failures'] or 0}", flush=True)
         http.append(r)
     RESULTS.mkdir(exist_ok=True)
-    md = render(m, placement, http)
+    policy = inventory_policy.run(skus=20_000 if args.quick else 100_000, sample=200 if args.quick else 1_000)
+    print(f"inventory policy: {policy['skus']} SKUs in {policy['vectorised_s']:.2f} s", flush=True)
+    md = render(m, placement, http) + "\n".join(["", *inventory_policy.render(policy)])
     (RESULTS / "latest.md").write_text(md)
-    (RESULTS / "latest.json").write_text(json.dumps({"machine": m, "placement": placement, "http": http},
+    (RESULTS / "latest.json").write_text(json.dumps({"machine": m, "placement": placement, "http": http,
+                                                     "inventory_policy": policy},
                                                     indent=2, default=str))
     print(md)
     print(f"(wrote {RESULTS / 'latest.md'} in {time.monotonic() - t0:.0f} s)")
