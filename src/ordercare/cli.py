@@ -59,6 +59,11 @@ from .cli_outbox import outbox_app, webhook_app, worker_command  # noqa: E402
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(outbox_app, name="outbox")
 app.command("worker")(worker_command)
+from .cli_returns import return_app  # noqa: E402
+from .cli_service import SERVICE_APPS  # noqa: E402
+
+for sub, name in [*SERVICE_APPS, (return_app, "return")]:  # case, sla, csat, personal-data, return
+    app.add_typer(sub, name=name)
 
 console = Console()
 err = Console(stderr=True)
@@ -316,28 +321,19 @@ def atp(sku: str, qty: int = 1, customer: str | None = None, ship_to: str | None
     console.print(t)
 
 
-def _iso_date(text: str | None, name: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        err.print(f"[red]error[/red] \\[invalid_date] {name} {text!r}: use YYYY-MM-DD")
-        raise typer.Exit(2) from None
-
-
 @quote_app.command("create")
 def quote_create(customer: str, line: Annotated[list[str], typer.Option(help="SKU:QTY")],
                  channel: Channel = Channel.DESK, ship_to: str | None = None,
                  requested_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None) -> None:
     """Quote prices and dates (nothing is reserved), the package lead time and the lead-time offers per line."""
+    from .cli_fulfilment import _date
     from .services import quotes
     from .services.intake import OrderRequest
     uow = _uow()
     try:
         qid = quotes.create_quote(uow, SystemClock(), _settings(), _actor(), OrderRequest(
             customer=customer, lines=_lines(line), channel=channel, ship_to=ship_to,
-            requested_date=_iso_date(requested_date, "--requested-date")))
+            requested_date=_date(requested_date, "--requested-date")))
         q = quotes.get_quote(uow, SystemClock(), _actor(), qid)
     except DomainError as exc:
         _fail(exc)
