@@ -111,6 +111,16 @@ def invoice_pdf(uow: UnitOfWork, clock: Clock, actor: Actor, invoice_id: int) ->
     return render(get_invoice(uow, clock, actor, invoice_id))
 
 
+def _owned(conn: Connection, actor: Actor, table, doc_id: int, what: str):
+    """A payment or credit note with its customer's code; another customer's is "not found" to a customer."""
+    row = conn.execute(select(table, customers.c.code.label("customer"))
+                       .join(customers, customers.c.id == table.c.customer_id).where(table.c.id == doc_id)).first()
+    if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
+        name = what.replace("_", " ")
+        raise NotFound(f"{what}_not_found", f"{name} {doc_id}: no such {name}", field=what)
+    return row
+
+
 def _payment_row(p, customer: str) -> dict[str, Any]:
     return {"id": p.id, "number": payment_number(p.id), "customer": customer, "received_on": p.received_on,
             "amount": p.amount, "currency": p.currency, "method": p.method, "reference": p.reference,
@@ -134,11 +144,7 @@ def list_payments(uow: UnitOfWork, actor: Actor, *, customer: str | None = None,
 def get_payment(uow: UnitOfWork, actor: Actor, payment_id: int) -> dict[str, Any]:
     actor.require(Permission.READ_INVOICES)
     with uow.read() as conn:
-        p = conn.execute(select(payments, customers.c.code.label("customer"))
-                         .join(customers, customers.c.id == payments.c.customer_id)
-                         .where(payments.c.id == payment_id)).first()
-        if p is None or (actor.is_customer and p.customer_id != actor.customer_id):
-            raise NotFound("payment_not_found", f"payment {payment_id}: no such payment", field="payment")
+        p = _owned(conn, actor, payments, payment_id, "payment")
         apps = conn.execute(select(applications).where(applications.c.payment_id == payment_id)
                             .order_by(applications.c.id)).all()
     return {**_payment_row(p, p.customer), "applications": [
@@ -149,12 +155,7 @@ def get_payment(uow: UnitOfWork, actor: Actor, payment_id: int) -> dict[str, Any
 def get_credit_note(uow: UnitOfWork, actor: Actor, credit_note_id: int) -> dict[str, Any]:
     actor.require(Permission.READ_INVOICES)
     with uow.read() as conn:
-        cn = conn.execute(select(credit_notes, customers.c.code.label("customer"))
-                          .join(customers, customers.c.id == credit_notes.c.customer_id)
-                          .where(credit_notes.c.id == credit_note_id)).first()
-        if cn is None or (actor.is_customer and cn.customer_id != actor.customer_id):
-            raise NotFound("credit_note_not_found", f"credit note {credit_note_id}: no such credit note",
-                           field="credit_note")
+        cn = _owned(conn, actor, credit_notes, credit_note_id, "credit_note")
         lines = conn.execute(select(credit_note_lines).where(credit_note_lines.c.credit_note_id == credit_note_id)
                              .order_by(credit_note_lines.c.line_no)).all()
         apps = conn.execute(select(applications).where(applications.c.credit_note_id == credit_note_id)

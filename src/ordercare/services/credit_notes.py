@@ -92,11 +92,8 @@ def apply_credit_note_in(conn: Connection, clock: Clock, actor: Actor, credit_no
                                   .distinct()).scalars())
     items = ledger.open_items(conn, cn.customer_id, cn.currency, scope)
     plan = plan_auto(cn.unapplied, items, clock.today(), with_discount=False)
-    used = ledger.apply(conn, clock, actor, cn.customer_id, plan, applied_on=clock.today(),
+    return ledger.apply(conn, clock, actor, cn.customer_id, plan, applied_on=clock.today(),
                         credit_note_id=credit_note_id, source_number=credit_note_number(credit_note_id))
-    if used:
-        ledger.take_credit(conn, credit_notes, credit_note_id, used, refund=False)
-    return used
 
 
 def raise_credit_note(uow: UnitOfWork, clock: Clock, actor: Actor, **kwargs: Any) -> int:

@@ -20,7 +20,7 @@ from ..domain.access import Actor
 from ..domain.cash import Applied, OpenItem
 from ..domain.errors import Conflict, NotFound
 from ..domain.invoicing import invoice_number
-from ..store.billing_tables import applications, invoice_lines, invoices
+from ..store.billing_tables import applications, credit_notes, invoice_lines, invoices, payments
 from ..store.events import append_events, event_row
 from ..store.tables import customers, receivables
 
@@ -88,7 +88,8 @@ def invoice_events(conn: Connection, clock: Clock, actor: Actor, kind: str, per_
 def apply(conn: Connection, clock: Clock, actor: Actor, customer_id: int, applied: list[Applied], *,
           applied_on: date, payment_id: int | None = None, credit_note_id: int | None = None,
           source_number: str) -> Decimal:
-    """Write planned settlements against invoices; returns the cash (or credit) used.
+    """Write planned settlements against invoices, and take them from the payment's (or credit note's)
+    unapplied amount; returns the cash (or credit) used.
 
     Each invoice is updated on condition that it is still open for at least what is settled, so a
     concurrent application can never take it below zero (the database's balance check backs this).
@@ -118,6 +119,9 @@ def apply(conn: Connection, clock: Clock, actor: Actor, customer_id: int, applie
         facts[a.invoice_id] = {"by": source_number, "amount": str(s.cash), "discount": str(s.discount),
                                "open_after": str(left)}
     invoice_events(conn, clock, actor, "payment_applied" if payment_id is not None else "credit_applied", facts)
+    if used:  # what was put against invoices leaves the payment's or credit note's unapplied amount
+        take_credit(conn, payments if payment_id is not None else credit_notes,
+                    payment_id if payment_id is not None else credit_note_id, used, refund=False)
     return used
 
 

@@ -83,10 +83,8 @@ def record_payment(uow: UnitOfWork, clock: Clock, actor: Actor, p: PaymentIn) ->
             reference=reference, unapplied=amount, refunded=Decimal("0"), status="posted", created_at=clock.now(),
             created_by=actor.username).returning(payments.c.id)).scalar_one()
         ledger.post(conn, cid, "payment", payment_number(payment_id), -amount, p.received_on)
-        used = ledger.apply(conn, clock, actor, cid, plan, applied_on=p.received_on, payment_id=payment_id,
-                            source_number=payment_number(payment_id))
-        if used:
-            ledger.take_credit(conn, payments, payment_id, used, refund=False)
+        ledger.apply(conn, clock, actor, cid, plan, applied_on=p.received_on, payment_id=payment_id,
+                     source_number=payment_number(payment_id))
         return payment_id
 
     return uow.run(work)
@@ -96,50 +94,36 @@ def apply_payment(uow: UnitOfWork, clock: Clock, actor: Actor, payment_id: int,
                   allocations: list[Allocation] | None = None) -> Decimal:
     """Apply a payment's unapplied cash; the discount is judged by the day the money was received."""
     actor.require(Permission.BILL)
-
-    def work(conn: Connection) -> Decimal:
-        pay = _payment(conn, payment_id)
-        ledger.customer_row(conn, pay.customer_id)
-        pay = _payment(conn, payment_id)
-        if pay.status != "posted":
-            raise Conflict("payment_reversed", f"payment {payment_number(payment_id)} was reversed", field="payment")
-        if pay.unapplied <= 0:
-            raise Conflict("nothing_unapplied", f"payment {payment_number(payment_id)} is fully applied",
-                           field="payment")
-        plan = _plan(conn, pay.customer_id, pay.currency, pay.unapplied, pay.received_on, allocations,
-                     with_discount=True)
-        used = ledger.apply(conn, clock, actor, pay.customer_id, plan, applied_on=clock.today(),
-                            payment_id=payment_id, source_number=payment_number(payment_id))
-        if used:
-            ledger.take_credit(conn, payments, payment_id, used, refund=False)
-        return used
-
-    return uow.run(work)
+    return uow.run(lambda conn: _apply_held(conn, clock, actor, payments, payment_id, allocations))
 
 
 def apply_credit_note(uow: UnitOfWork, clock: Clock, actor: Actor, credit_note_id: int,
                       allocations: list[Allocation] | None = None) -> Decimal:
     """Apply a credit note's unapplied credit (no early-payment discount comes with credit)."""
     actor.require(Permission.BILL)
+    return uow.run(lambda conn: _apply_held(conn, clock, actor, credit_notes, credit_note_id, allocations))
 
-    def work(conn: Connection) -> Decimal:
-        cn = conn.execute(select(credit_notes).where(credit_notes.c.id == credit_note_id)).first()
-        if cn is None:
-            raise NotFound("credit_note_not_found", f"credit note {credit_note_id}: no such credit note",
-                           field="credit_note")
-        ledger.customer_row(conn, cn.customer_id)
-        cn = conn.execute(select(credit_notes).where(credit_notes.c.id == credit_note_id)).one()
-        if cn.unapplied <= 0:
-            raise Conflict("nothing_unapplied", f"credit note {credit_note_number(cn.id)} is fully used",
-                           field="credit_note")
-        plan = _plan(conn, cn.customer_id, cn.currency, cn.unapplied, clock.today(), allocations, with_discount=False)
-        used = ledger.apply(conn, clock, actor, cn.customer_id, plan, applied_on=clock.today(),
-                            credit_note_id=cn.id, source_number=credit_note_number(cn.id))
-        if used:
-            ledger.take_credit(conn, credit_notes, cn.id, used, refund=False)
-        return used
 
-    return uow.run(work)
+def _apply_held(conn: Connection, clock: Clock, actor: Actor, table, doc_id: int,
+                allocations: list[Allocation] | None) -> Decimal:
+    """Apply what a payment or credit note still holds, under the customer's lock; returns what was used."""
+    is_payment = table is payments
+    what, number = ("payment", payment_number(doc_id)) if is_payment else ("credit_note", credit_note_number(doc_id))
+    doc = conn.execute(select(table).where(table.c.id == doc_id)).first()
+    if doc is None:
+        raise NotFound(f"{what}_not_found", f"{what.replace('_', ' ')} {doc_id}: no such {what.replace('_', ' ')}",
+                       field=what)
+    ledger.customer_row(conn, doc.customer_id)
+    doc = conn.execute(select(table).where(table.c.id == doc_id)).one()  # as it is under the lock
+    if is_payment and doc.status != "posted":
+        raise Conflict("payment_reversed", f"payment {number} was reversed", field=what)
+    if doc.unapplied <= 0:
+        raise Conflict("nothing_unapplied", f"{number} is fully applied", field=what)
+    plan = _plan(conn, doc.customer_id, doc.currency, doc.unapplied, doc.received_on if is_payment else clock.today(),
+                 allocations, with_discount=is_payment)
+    return ledger.apply(conn, clock, actor, doc.customer_id, plan, applied_on=clock.today(),
+                        payment_id=doc_id if is_payment else None, credit_note_id=None if is_payment else doc_id,
+                        source_number=number)
 
 
 def reverse_payment(uow: UnitOfWork, clock: Clock, actor: Actor, payment_id: int, reason: str) -> None:
