@@ -30,6 +30,7 @@ def test_demo_builds_a_realistic_distributor(sqlite_env):
         customer = authenticate(c, login.customer_token)
     assert admin.role == "admin" and customer.is_customer
     _billing_is_meaningful(sqlite_env)
+    _service_is_meaningful(sqlite_env)
 
 
 def _billing_is_meaningful(env) -> None:
@@ -52,6 +53,23 @@ def _billing_is_meaningful(env) -> None:
     aged = aging_report(env.uow, FixedClock(START), SYSTEM)["totals"]
     assert sum(1 for b in ("1-30", "31-60", "61-90", "90+") if aged[b] > Decimal("0")) >= 3
     assert check_ledger(env.uow, SYSTEM)["balanced"]
+
+
+def _service_is_meaningful(env) -> None:
+    """Complaints and returns on the history's damaged deliveries and short picks: the queue is not empty, some
+    cases are closed with a root cause, returned units went to the shelf or a non-sellable bucket."""
+    from ordercare.domain.access import SYSTEM
+    from ordercare.services.case_views import list_cases
+    from ordercare.services.return_views import list_returns
+    from ordercare.store.service_tables import cases, nonsellable_stock
+
+    queue = list_cases(env.uow, FixedClock(START), SYSTEM, open_only=True)
+    assert queue["total"] >= 2
+    with env.uow.read() as c:
+        closed = c.execute(select(cases.c.root_cause).where(cases.c.status == "closed")).scalars().all()
+        held = c.execute(select(func.coalesce(func.sum(nonsellable_stock.c.qty), 0))).scalar_one()
+    assert closed and all(closed)
+    assert list_returns(env.uow, SYSTEM)["total"] >= 3 and held >= 1
 
 
 def test_the_demo_sign_ins_open_the_pages(sqlite_env):

@@ -26,6 +26,7 @@ from . import billing as demo_billing
 from .catalog import product_range
 from .operations import run_warehouse_day
 from .places import CITIES, CUSTOMER_KINDS, WAREHOUSES
+from .service import service_history
 from .transport import build_transport
 
 Progress = Callable[[str, int, int], None]
@@ -96,7 +97,10 @@ def build_demo(uow: UnitOfWork, settings: Settings, clock: Clock, *, seed: int =
     progress("purchase orders", 24, 24)
 
     _history(uow, settings, past, rng, customers, items, history_orders, today, progress)
-    return _logins(uow, clock, customers)
+    login = _logins(uow, clock, customers)
+    opened = service_history(uow, settings, past, rng)  # complaints and returns on that history
+    progress("cases and returns", opened, opened)
+    return login
 
 
 SUPPLIERS = ["Bosch Industrial", "Würth Supply", "Stanley Black & Decker", "3M Safety", "Geberit Trade",
