@@ -147,3 +147,29 @@ def test_bad_case_input(svc):
         "priority": "low", "first_response_minutes": 600, "resolution_minutes": 60, "calendar": "STANDARD"}),
         422, "invalid_target", field="first_response_minutes")
     assert api.snapshot() == before
+
+
+def test_the_server_runs_the_escalation_job_when_asked_and_the_worker_knows_it(api):
+    import time
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from ordercare.api.app import create_app
+    from ordercare.services.scheduled_jobs import registered_jobs
+    from ordercare.store.service_tables import case_escalations
+
+    assert "sla_escalations" in {j.name for j in registered_jobs()}
+    case_at(api.env, "CUST1", "logged")
+    api.env.clock.advance(days=3)  # far past the first-response target
+    count = lambda: api.env.uow.run(  # noqa: E731
+        lambda c: c.execute(select(func.count()).select_from(case_escalations)).scalar_one())
+    assert count() == 0 and api.env.settings.sla_interval_seconds == 0  # off unless asked for
+    settings = api.env.settings.model_copy(update={"sla_interval_seconds": 0.05})
+    app = create_app(settings, uow=api.env.uow, clock=api.env.clock)
+    with TestClient(app):
+        deadline = time.monotonic() + 10
+        while count() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert count() == 2  # team lead, then manager: each once, however often the loop ran
+    assert not app.state.sla_loop._thread.is_alive()
