@@ -48,6 +48,9 @@ EXPECTED[Role.CUSTOMER] |= {P.READ_INVOICES, P.DISPUTE_INVOICE}
 EXPECTED[Role.MANAGER] |= {P.MANAGE_WEBHOOKS, P.READ_OUTBOX, P.MANAGE_OUTBOX, P.CONTACT_PREFERENCES}
 EXPECTED[Role.CS_AGENT] |= {P.READ_OUTBOX, P.CONTACT_PREFERENCES}
 EXPECTED[Role.CUSTOMER] |= {P.MANAGE_WEBHOOKS, P.CONTACT_PREFERENCES}
+# Service measurement: managers read every report; a customer reads its own KPIs (not the root causes).
+EXPECTED[Role.MANAGER] |= {P.READ_SERVICE_REPORT}
+EXPECTED[Role.CUSTOMER] |= {P.READ_SERVICE_REPORT}
 
 # Service versus cost: managers read the analytics and set the policy data and offer rules.
 EXPECTED[Role.MANAGER] |= {P.READ_ANALYTICS, P.MANAGE_POLICY}

@@ -17,9 +17,9 @@ from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, 
 from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
 from ordercare.metrics.periods import ReportRequest, buckets, check_request
-from ordercare.metrics.records import LineRecord, OrderRecord, ShipmentPart
 from ordercare.metrics.service_kpis import cases_block, csat_block, dso, pareto, turnover_block
 from ordercare.metrics.stats import quantile, spread
+from tests.measure_records import orders
 
 ZERO = dict.fromkeys(COUNTERS, 0)
 
@@ -84,32 +84,6 @@ def test_percentiles_from_histograms_match_numpy_on_the_raw_values(values, q):
         assert s["std"] == pytest.approx(np.std(values, ddof=1), abs=1e-9)
 
 
-D0 = date(2026, 3, 2)
-parts = st.builds(
-    lambda sid, qty, picked, shipped, delivered, dmg: ShipmentPart(
-        sid, sid % 3 + 1, sid % 2 + 1, qty, min(picked, qty), min(picked, qty) if shipped is not None else 0,
-        D0 + timedelta(days=shipped) if shipped is not None else None,
-        D0 + timedelta(days=shipped + delivered) if shipped is not None and delivered is not None else None,
-        min(picked, qty) if shipped is not None and delivered is not None else 0, 0,
-        min(dmg, min(picked, qty)) if delivered is not None else 0, 0, "picking" if picked < qty else None),
-    st.integers(1, 9), st.integers(1, 8), st.integers(0, 8), st.none() | st.integers(0, 5),
-    st.none() | st.integers(0, 6), st.integers(0, 1))
-lines = st.builds(
-    lambda lid, qty, stock, promise, req, ps, rets: LineRecord(
-        lid, lid % 4 + 1, qty, min(stock, qty), None if req is None else D0 + timedelta(days=req),
-        D0 + timedelta(days=promise),
-        D0 + timedelta(days=promise + 2), 1, tuple(ps), tuple(rets)),
-    st.integers(1, 10 ** 6), st.integers(1, 8), st.integers(0, 8), st.integers(0, 6), st.none() | st.integers(0, 8),
-    st.lists(parts, max_size=3), st.lists(st.tuples(st.sampled_from(["damaged", "wrong_item", "not_needed"]),
-                                                    st.integers(1, 2)), max_size=2))
-orders = st.builds(
-    lambda oid, day, ls, cancelled, held, disputes, seg: OrderRecord(
-        oid, D0 + timedelta(days=day), oid % 5, seg, seg, "external", "web", 4, cancelled, held,
-        D0 + timedelta(days=day + 3), tuple({ln.line_id: ln for ln in ls}.values()), tuple(disputes)),
-    st.integers(1, 10 ** 6), st.integers(0, 3), st.lists(lines, min_size=1, max_size=4), st.booleans(),
-    st.booleans(), st.lists(st.sampled_from(["open", "rejected"]), max_size=1), st.sampled_from("ABC"))
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.lists(orders, min_size=1, max_size=6))
 def test_a_tally_is_the_plain_sum_of_the_facts_and_taking_an_order_away_restores_it(records):
@@ -117,8 +91,8 @@ def test_a_tally_is_the_plain_sum_of_the_facts_and_taking_an_order_away_restores
     tally = Tally()
     for o, ls in facts:
         tally.add(o, ls)
-    day_rows = [(k, row) for k, row in tally.daily.items() if k[0] == "total"]
-    summed = {c: sum(row[c] for _, row in day_rows) for c in COUNTERS}
+    daily = [(k, dict(zip(COUNTERS, row))) for k, row in tally.changes()[0]]
+    summed = {c: sum(row[c] for k, row in daily if k[0] == "total") for c in COUNTERS}
     for c, col, agg in ORDER_COUNTERS:
         vals = [getattr(o, col) for o, _ in facts]
         assert summed[c] == (sum(v is not None for v in vals) if agg == "count" else
@@ -129,8 +103,8 @@ def test_a_tally_is_the_plain_sum_of_the_facts_and_taking_an_order_away_restores
                              sum((v or 0) ** (2 if agg == "sq" else 1) for v in vals))
     # every line-level slice carries the same line totals as the order-level ones
     for dim in ("product", "warehouse", "carrier"):
-        rows = [row for k, row in tally.daily.items() if k[0] == dim]
-        assert sum(r["units"] for r in rows) == summed["units"]
+        assert sum(row["units"] for k, row in daily if k[0] == dim) == summed["units"]
+        assert sum(row["orders"] for k, row in daily if k[0] == dim) == 0
     for o, ls in facts:
         tally.add(o, ls, -1)
     assert tally.changes() == ([], [], [])

@@ -58,6 +58,8 @@ class Permission(StrEnum):
     READ_RECEIVABLES = "read_receivables"  # aging, DSO, every customer's payments, the ledger check
     READ_ANALYTICS = "read_analytics"  # inventory policy, fill-rate curve, stockout cost
     MANAGE_POLICY = "manage_policy"  # policy settings, lead times, stockout outcomes, lead-time offer rules
+    READ_SERVICE_REPORT = "read_service_report"  # KPI reports, root-cause Pareto (a customer: its own KPIs only)
+    REBUILD_MEASURES = "rebuild_measures"  # recompute every measure's facts and summaries
 
 
 P = Permission
@@ -97,6 +99,10 @@ for _role, _extra in {Role.MANAGER: {P.MANAGE_WEBHOOKS, P.READ_OUTBOX, P.MANAGE_
 
 # Service versus cost (admin has every permission already).
 GRANTS[Role.MANAGER] = GRANTS[Role.MANAGER] | {P.READ_ANALYTICS, P.MANAGE_POLICY}
+
+# Service measurement (admin has every permission already).
+GRANTS[Role.MANAGER] = GRANTS[Role.MANAGER] | {P.READ_SERVICE_REPORT}
+GRANTS[Role.CUSTOMER] = GRANTS[Role.CUSTOMER] | {P.READ_SERVICE_REPORT}
 
 
 @dataclass(frozen=True)

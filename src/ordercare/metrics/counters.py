@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 
 from .attribution import FAILURE_KINDS
 from .facts import RETURN_REASONS, LineFact, OrderFact
@@ -60,12 +61,28 @@ COUNTERS = tuple(c for c, _, _ in ORDER_COUNTERS + LINE_COUNTERS)
 CYCLE_MEASURES = ("ship", "deliver")  # ordered -> shipped, ordered -> delivered, in whole days
 
 
-def _value(value, agg: str) -> int:
-    if agg == "count":
-        return 0 if value is None else 1
-    if value is None:
-        return 0
-    return int(value) * int(value) if agg == "sq" else int(value)
+N_ORDER = len(ORDER_COUNTERS)
+
+
+class _Vector:
+    """A fact's contribution to each counter of a spec, in counter order (one C-level attribute fetch)."""
+
+    def __init__(self, spec: list[tuple[str, str, str]]):
+        self.get = attrgetter(*[column for _, column, _ in spec])
+        self.counts = [i for i, (_, _, agg) in enumerate(spec) if agg == "count"]
+        self.squares = [i for i, (_, _, agg) in enumerate(spec) if agg == "sq"]
+
+    def __call__(self, fact) -> list[int]:
+        raw = self.get(fact)
+        out = [0 if v is None else v for v in raw]
+        for i in self.counts:
+            out[i] = 0 if raw[i] is None else 1
+        for i in self.squares:
+            out[i] *= out[i]
+        return out
+
+
+_order_vector, _line_vector = _Vector(ORDER_COUNTERS), _Vector(LINE_COUNTERS)
 
 
 def slice_key(value) -> str:
@@ -76,28 +93,32 @@ def slice_key(value) -> str:
 Key = tuple[str, str, date]  # dimension, slice key, order day
 
 
+def _zeros() -> list[int]:
+    return [0] * len(COUNTERS)
+
+
 @dataclass
 class Tally:
-    """Summary contributions: daily counters, cycle-time histograms, failures by kind and department."""
+    """Summary contributions: daily counters (in COUNTERS order), cycle-time histograms, failures by kind and
+    department."""
 
-    daily: dict[Key, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    daily: dict[Key, list[int]] = field(default_factory=lambda: defaultdict(_zeros))
     cycle: dict[tuple[str, str, date, str, int], int] = field(default_factory=lambda: defaultdict(int))
     failures: dict[tuple[str, str, date, str, str], int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, order: OrderFact, lines: list[LineFact], sign: int = 1) -> None:
         """Add (sign=1) or take away (sign=-1) one order's contribution."""
         day = order.order_day
-        line_sums: dict[str, int] = defaultdict(int)
-        for ln in lines:
-            for counter, column, agg in LINE_COUNTERS:
-                line_sums[counter] += _value(getattr(ln, column), agg)
+        line_vectors = [_line_vector(ln) for ln in lines]
+        whole = _order_vector(order) + ([sum(col) for col in zip(*line_vectors)] if line_vectors
+                                        else [0] * len(LINE_COUNTERS))
+        # Most counters of one order are 0: add only the others.
+        nonzero = [(i, sign * v) for i, v in enumerate(whole) if v]
         for dim, column in ORDER_DIMENSIONS.items():
             key = (dim, slice_key(getattr(order, column) if column else None), day)
             row = self.daily[key]
-            for counter, col, agg in ORDER_COUNTERS:
-                row[counter] += sign * _value(getattr(order, col), agg)
-            for counter, n in line_sums.items():
-                row[counter] += sign * n
+            for i, v in nonzero:
+                row[i] += v
             for measure in CYCLE_MEASURES:
                 days = getattr(order, f"{measure}_days")
                 if days is not None:
@@ -106,20 +127,22 @@ class Tally:
                 department = getattr(order, f"fail_{kind}")
                 if department is not None:
                     self.failures[(*key, kind, department)] += sign
-        for ln in lines:
+        for ln, vector in zip(lines, line_vectors, strict=True):
+            nonzero = [(i, sign * v) for i, v in enumerate(vector, N_ORDER) if v]
             for dim, column in LINE_DIMENSIONS.items():
                 key = (dim, slice_key(getattr(ln, column)), day)
                 row = self.daily[key]
-                for counter, col, agg in LINE_COUNTERS:
-                    row[counter] += sign * _value(getattr(ln, col), agg)
+                for i, v in nonzero:
+                    row[i] += v
                 for measure in CYCLE_MEASURES:
                     days = getattr(ln, f"{measure}_days")
                     if days is not None:
                         self.cycle[(*key, measure, days)] += sign
 
     def changes(self):
-        """(daily rows, cycle rows, failure rows) that are not all zero, in key order (a fixed lock order)."""
-        daily = [(k, dict(v)) for k, v in sorted(self.daily.items()) if any(v.values())]
+        """(daily rows as counter lists in COUNTERS order, cycle rows, failure rows) that are not all zero, in key
+        order (a fixed lock order for the upserts)."""
+        daily = [(k, v) for k, v in sorted(self.daily.items()) if any(v)]
         cycle = [(k, n) for k, n in sorted(self.cycle.items()) if n]
         failures = [(k, n) for k, n in sorted(self.failures.items()) if n]
         return daily, cycle, failures

@@ -14,6 +14,7 @@ from ..store.events import append_event, move_order
 from ..store.fulfilment_tables import shipment_lines, shipments
 from ..store.tables import allocations, order_lines, orders, ship_tos
 from .intake import lanes_to
+from .measure_facts import refresh_order_facts
 
 S = OrderStatus
 
@@ -140,4 +141,5 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
         old, new = refresh_promises(conn, order_id)
         note_promise_change(conn, order_id, old, new, at=at, actor=actor, reason=reason)
         recompute_status(conn, order_id, at=at, actor=actor, reason=reason)
+    refresh_order_facts(conn, touched)  # a back-ordered line's first promise is captured now
     return total

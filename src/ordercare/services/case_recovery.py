@@ -23,6 +23,7 @@ from ..store.service_events import append_case_event
 from ..store.service_tables import cases, recovery_actions
 from ..store.tables import products
 from .cases import load_case_for
+from .measure_cases import refresh_case_facts
 from .return_resolution import place_no_charge_order
 from .returns import ReturnLineRequest, authorise_return_in, request_return_in
 
@@ -117,6 +118,7 @@ def add_recovery(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
         append_case_event(conn, case.id, "recovery", at=now, actor=actor.username, note=note,
                           payload={"kind": kind, "cost": str(row["cost"]),
                                    **{k: v for k, v in row.items() if k.endswith("_id")}})
+        refresh_case_facts(conn, [case.id])
         if case.order_id is not None:
             append_event(conn, case.order_id, "service_recovery", at=now, actor=actor.username, payload={
                 "case": ref, "kind": kind, "cost": str(row["cost"]),

@@ -22,6 +22,7 @@ from ..store.service_events import append_case_event
 from ..store.service_tables import case_events, case_pauses, cases, returns
 from ..store.tables import orders, service_packages, users
 from .intake import resolve_customer
+from .measure_cases import refresh_case_facts
 from .service_setup import account_rep_of, load_calendar, load_sla_policies
 
 S = CaseStatus
@@ -98,6 +99,7 @@ def open_case_in(conn: Connection, clock: Clock, actor: Actor, req: CaseRequest)
     if req.order_id is not None:
         append_event(conn, req.order_id, "case_opened", at=now, actor=actor.username, payload={
             "case": case_number(case_id), "category": req.category, "channel": channel})
+    refresh_case_facts(conn, [case_id])
     return case_id
 
 
@@ -126,6 +128,7 @@ def move_case(conn: Connection, case, target: CaseStatus, *, at, actor: str, not
                        case_id=case.id)
     append_case_event(conn, case.id, "status_changed", at=at, actor=actor, note=note, from_status=case.status,
                       to_status=target, payload=payload)
+    refresh_case_facts(conn, [case.id])
 
 
 def _step(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int, target: CaseStatus, note: str | None,
@@ -222,6 +225,7 @@ def record_root_cause(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int,
                                                                         root_cause_note=text))
         append_case_event(conn, case.id, "root_cause", at=now, actor=actor.username, note=text,
                           payload={"root_cause": cause, "department": dept})
+        refresh_case_facts(conn, [case.id])
         if case.order_id is not None:
             append_event(conn, case.order_id, "service_failure", at=now, actor=actor.username, reason=text,
                          payload={"case": case_number(case.id), "root_cause": cause, "department": dept})

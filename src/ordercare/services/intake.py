@@ -64,7 +64,7 @@ def _unknown_customer(code: str) -> ValidationFailed:
 
 
 # Built once: they run on every order and quote.
-_CUSTOMER = (select(customers, service_packages.c.allocation_priority)
+_CUSTOMER = (select(customers, service_packages.c.allocation_priority, service_packages.c.lead_time_days)
              .join(service_packages, service_packages.c.code == customers.c.service_package)
              .where(customers.c.code == bindparam("code")))
 _SHIP_TOS = (select(ship_tos).where(ship_tos.c.customer_id == bindparam("cid"))

@@ -19,6 +19,7 @@ from ..store.events import append_event
 from . import ledger
 from .credit_notes import raise_credit_note_in
 from .invoicing import issue_invoice_in, release_invoiced, uninvoiced_goods
+from .measure_facts import refresh_order_facts
 
 
 def invoice_for(conn: Connection, actor: Actor, invoice_id: int, *, lock: bool = False):
@@ -146,6 +147,9 @@ def _dispute_events(conn, clock, actor, invoice_id, order_id, kind, payload, rea
     else:
         append_event(conn, order_id, kind, at=clock.now(), actor=actor.username, reason=reason,
                      payload={"invoice": invoice_number(invoice_id), **payload})
+    # Documentation correct (perfect order, billing accuracy) of the orders on the invoice.
+    refresh_order_facts(conn, [order_id] if order_id is not None else
+                        ledger.orders_on(conn, [invoice_id]).get(invoice_id, []))
 
 
 def disputes_for_orders(conn: Connection, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -21,6 +21,7 @@ from ..store.events import append_events, event_row, move_order
 from ..store.tables import Money, allocations, customers, order_lines, orders, receivables
 from .allocation import release_backorders, status_from_facts
 from .intake import Intake, OrderRequest, take_in
+from .measure_facts import record_placed_order, refresh_order_facts
 from .release import withdraw_unpicked
 
 S = OrderStatus
@@ -115,6 +116,10 @@ def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Acto
                                 to_status=status, reason="placed",
                                 payload={"promised_date": promised.isoformat() if promised else None}))
     append_events(conn, events)
+    record_placed_order(conn, order_id=order_id, ordered_at=now, customer=customer, channel=channel,
+                        credit_held=credit.hold, promised=promised, lines=[
+                            (line_id, ln.product.id, ln.merged.qty, ln.merged.requested_date, plan)
+                            for ln, plan, line_id in zip(intake.lines, plans, line_ids, strict=True)])
     return order_id
 
 
@@ -171,6 +176,7 @@ def cancel_order(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
         release_backorders(conn, product_ids, today=clock.today(), at=now, actor=actor.username,
                            horizon_end=clock.today() + timedelta(days=settings.promise_horizon_days),
                            reason=f"supply freed by cancelled order {order_id}")
+        refresh_order_facts(conn, [order_id])
 
     uow.run(work)
 

@@ -24,6 +24,7 @@ from ..store.events import append_event
 from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
 from ..store.tables import allocations, order_lines, stock, stock_moves
 from .allocation import note_promise_change, recompute_status, refresh_promises, release_backorders
+from .measure_facts import refresh_order_facts
 from .release import refresh_shipment_measures, shipment_number, warehouse_row
 
 
@@ -114,6 +115,8 @@ def confirm_picks(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Acto
             old, new = refresh_promises(conn, order_id)
             note_promise_change(conn, order_id, old, new, at=now, actor=actor.username, reason="short pick")
             recompute_status(conn, order_id, at=now, actor=actor.username, reason="picked")
+        if shorts:
+            refresh_order_facts(conn, orders_touched)
         return {"shipment_id": shipment_id, "status": "picking" if open_left else "picked", "short_picks": shorts}
 
     return uow.run(work)

@@ -18,6 +18,7 @@ from ..store.fulfilment_tables import shipment_lines, shipments
 from ..store.service_events import append_return_event
 from ..store.service_tables import return_lines, returns
 from ..store.tables import order_lines, products
+from .measure_facts import refresh_order_facts
 from .orders import load_order_for
 from .service_setup import load_return_policy
 
@@ -78,6 +79,7 @@ def request_return_in(conn: Connection, clock: Clock, actor: Actor, order_id: in
                         to_status=R.REQUESTED, payload={"lines": facts})
     append_event(conn, order_id, "return_requested", at=now, actor=actor.username,
                  payload={"rma": rma_number(return_id), "lines": facts})
+    refresh_order_facts(conn, [order_id])
     return return_id
 
 
@@ -105,6 +107,8 @@ def move_return(conn: Connection, ret, target: ReturnStatus, *, at, actor: str, 
                        return_id=ret.id)
     append_return_event(conn, ret.id, kind, at=at, actor=actor, note=note, from_status=ret.status, to_status=target,
                         payload=payload)
+    if target in (R.REFUSED, R.CANCELLED):  # the units no longer count as returned
+        refresh_order_facts(conn, [ret.order_id])
 
 
 def _delivered_on(conn: Connection, order_line_id: int):

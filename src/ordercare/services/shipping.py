@@ -21,6 +21,7 @@ from ..store.fulfilment_tables import carrier_services, carriers, installations,
 from ..store.tables import allocations, customers, order_lines, orders, products, stock, stock_moves
 from .allocation import recompute_status, release_backorders
 from .invoicing import invoice_shipment_in
+from .measure_facts import refresh_order_facts
 from .orders import credit_exposure
 from .release import shipment_number
 from .transport import rate_in
@@ -173,6 +174,7 @@ def _ship(conn: Connection, clock: Clock, settings: Settings, actor: Actor, ship
         recompute_status(conn, order_id, at=now, actor=actor.username, reason="shipped")
     # Billing: customers invoiced per shipment get their invoice in this same transaction.
     invoice_id = invoice_shipment_in(conn, clock, actor, shipment_id)
+    refresh_order_facts(conn, order_ids)
     return {"shipment_id": shipment_id, "tracking_number": tracking, "units": sum(wanted.values()),
             "invoice_id": invoice_id}
 
@@ -244,6 +246,7 @@ def deliver(uow: UnitOfWork, clock: Clock, actor: Actor, shipment_id: int, *, re
                 "received_by": received_by.strip(), "on_time": sh.due_date is None or at.date() <= sh.due_date,
                 "exceptions": [f for f in facts if f["order_id"] == order_id]})
             recompute_status(conn, order_id, at=now, actor=actor.username, reason="delivered")
+        refresh_order_facts(conn, {ln.order_id for ln in lines.values()})
         return {"shipment_id": shipment_id, "delivered_at": at, "exceptions": facts}
 
     return uow.run(work)

@@ -8,42 +8,26 @@ the one definition of both).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlalchemy import Connection, String, Table, delete, func, insert, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..metrics.attribution import FAILURE_KINDS
 from ..metrics.counters import CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, ORDER_COUNTERS, ORDER_DIMENSIONS, \
     COUNTERS, Tally
+from .driver_writes import DriverWrite
 from .measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
 
-_KEYS = ("dimension", "day", "slice_key")
-
-
-@lru_cache(maxsize=8)
-def _upsert(dialect: str, table: Table, added: tuple[str, ...]):
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    keys = [c.name for c in table.primary_key.columns]
-    return ins.on_conflict_do_update(index_elements=keys, set_={c: table.c[c] + ins.excluded[c] for c in added})
+_SLICE = ("dimension", "day", "slice_key")
+_DAILY = DriverWrite(kpi_daily, (*_SLICE, *COUNTERS), add=COUNTERS)
+_CYCLE = DriverWrite(kpi_daily_cycle, (*_SLICE, "measure", "days", "n"), add=("n",))
+_FAILURES = DriverWrite(kpi_daily_failures, (*_SLICE, "kind", "department", "n"), add=("n",))
 
 
 def apply_tally(conn: Connection, tally: Tally) -> None:
     """Add a tally's contributions (positive or negative) to the summaries."""
     daily, cycle, failures = tally.changes()
-    dialect = conn.dialect.name
-    if daily:
-        conn.execute(_upsert(dialect, kpi_daily, COUNTERS), [
-            {"dimension": d, "slice_key": k, "day": day, **dict.fromkeys(COUNTERS, 0), **row}
-            for (d, k, day), row in daily])
-    if cycle:
-        conn.execute(_upsert(dialect, kpi_daily_cycle, ("n",)), [
-            {"dimension": d, "slice_key": k, "day": day, "measure": m, "days": days, "n": n}
-            for (d, k, day, m, days), n in cycle])
-    if failures:
-        conn.execute(_upsert(dialect, kpi_daily_failures, ("n",)), [
-            {"dimension": d, "slice_key": k, "day": day, "kind": kind, "department": dept, "n": n}
-            for (d, k, day, kind, dept), n in failures])
+    _DAILY(conn, [(d, day, k, *row) for (d, k, day), row in daily])
+    _CYCLE(conn, [(d, day, k, m, days, n) for (d, k, day, m, days), n in cycle])
+    _FAILURES(conn, [(d, day, k, kind, dept, n) for (d, k, day, kind, dept), n in failures])
 
 
 # --- the same sums straight from the facts --------------------------------------------------------------------

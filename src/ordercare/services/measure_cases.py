@@ -1,0 +1,64 @@
+"""The facts of complaint cases for the service report: SLA outcomes, time to resolve, recovery cost, blame.
+
+refresh_case_facts(conn, case_ids) is called by the case services whenever a case is opened, moves, gets its
+root cause or a recovery action. An SLA outcome is known once its clock stopped (acknowledged, resolved); while
+it runs the fact keeps its due time, so a report counts a case already past due as missed. The order a case is
+about is refreshed too: the department its investigation names takes the blame for that order's failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from ..store.measure_tables import case_facts
+from ..store.service_tables import cases, recovery_actions
+from ..store.tables import customers
+from .case_clocks import clocks, pauses_of
+from .measure_facts import refresh_order_facts, utc_day
+from .service_setup import CalendarCache
+
+CHUNK = 500
+
+
+def _met(state) -> int | None:
+    if state.stopped_at is None:
+        return None
+    return 0 if state.breached else 1
+
+
+def refresh_case_facts(conn: Connection, case_ids: Iterable[int], *, now=None, orders: bool = True) -> None:
+    """Recompute the facts of these cases (and of the orders they are about)."""
+    ids = sorted(set(case_ids))
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        rows = conn.execute(select(cases, customers.c.segment, customers.c.service_package, customers.c.kind)
+                            .join(customers, customers.c.id == cases.c.customer_id)
+                            .where(cases.c.id.in_(chunk))).all()
+        cost = dict(conn.execute(select(recovery_actions.c.case_id, func.sum(recovery_actions.c.cost))
+                                 .where(recovery_actions.c.case_id.in_(chunk))
+                                 .group_by(recovery_actions.c.case_id)).all())
+        pauses, calendars = pauses_of(conn, chunk), CalendarCache(conn)
+        facts = []
+        for c in rows:
+            # The clocks are read as of their stop (or, running, only for their due time): `now` matters
+            # only for a running clock's elapsed time, which the facts do not keep.
+            at = now or c.resolved_at or c.acknowledged_at or c.opened_at
+            state = clocks(c, pauses.get(c.id, []), calendars, max(at, c.opened_at))
+            fr, res = state["first_response"], state["resolution"]
+            facts.append({
+                "case_id": c.id, "customer_id": c.customer_id, "segment": c.segment, "package": c.service_package,
+                "customer_kind": c.kind, "order_id": c.order_id, "opened_day": utc_day(c.opened_at),
+                "category": c.category, "priority": c.priority, "department": c.department,
+                "first_response_met": _met(fr), "resolution_met": _met(res),
+                "first_response_due": fr.due_at if fr.stopped_at is None else None,
+                "resolution_due": res.due_at if res.stopped_at is None else None,
+                "resolve_minutes": int((c.resolved_at - c.opened_at).total_seconds() // 60)
+                if c.resolved_at else None,
+                "recovery_cost": cost.get(c.id) or 0})
+        conn.execute(delete(case_facts).where(case_facts.c.case_id.in_(chunk)))
+        if facts:
+            conn.execute(insert(case_facts), facts)
+        if orders:
+            refresh_order_facts(conn, {c.order_id for c in rows if c.order_id is not None})

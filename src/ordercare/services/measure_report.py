@@ -1,0 +1,168 @@
+"""The service report (DOMAIN §4, §7, §8): every KPI for a period of order days, sliced, with targets and trend.
+
+Reads the daily summaries (a few rows per slice value and day, whatever the history's size); a customer's own
+report (a customer user, or staff naming one customer) is summed from that customer's facts. Definitions and
+edge cases: docs/kpis.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ..clock import Clock
+from ..domain.access import Actor, Permission
+from ..domain.errors import Forbidden, ValidationFailed
+from ..metrics.counters import COUNTERS, LINE_DIMENSIONS
+from ..metrics.kpis import kpi_block
+from ..metrics.periods import ReportRequest, buckets, bucket_start, check_request
+from ..metrics.service_kpis import cases_block, csat_block, dso, pareto, target_gap, turnover_block
+from ..store import measure_queries as q
+from ..store.db import UnitOfWork
+from ..store.tables import customers, service_packages
+
+ZERO = dict.fromkeys(COUNTERS, 0)
+TURNOVER_SLICES = ("total", "product", "warehouse")
+
+
+def _customer_scope(conn: Connection, actor: Actor, code: str | None) -> tuple[int | None, str | None]:
+    """A customer user sees its own account, whatever it asks; staff may name one customer."""
+    if actor.is_customer:
+        return actor.customer_id, conn.execute(select(customers.c.code).where(
+            customers.c.id == actor.customer_id)).scalar_one()
+    if code is None:
+        return None, None
+    cid = conn.execute(select(customers.c.id).where(customers.c.code == code)).scalar()
+    if cid is None:
+        raise ValidationFailed("unknown_customer", f"customer: no customer with code '{code}'", field="customer",
+                               customer=code)
+    return cid, code
+
+
+def kpi_report(uow: UnitOfWork, clock: Clock, actor: Actor, req: ReportRequest) -> dict[str, Any]:
+    actor.require(Permission.READ_SERVICE_REPORT)
+    check_request(req)
+    today, now = clock.today(), clock.now()
+    days = (req.date_to - req.date_from).days + 1
+    with uow.read() as conn:
+        cid, code = _customer_scope(conn, actor, req.customer)
+        staff = not actor.is_customer
+        dims = ["total"] if req.slice == "total" else ["total", req.slice]
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for dim in dims:
+            order_level = dim not in LINE_DIMENSIONS
+            counters, hist = q.summed(conn, dim, req.date_from, req.date_to, customer_id=cid)
+            if dim == "total":
+                counters.setdefault("", dict(ZERO))
+            past = q.open_past_promise(conn, dim, req.date_from, req.date_to, today, customer_id=cid)
+            case_rows = q.case_sums(conn, dim, req.date_from, req.date_to, now, customer_id=cid) \
+                if dim in q.CUSTOMER_SLICES else None
+            csat_rows = q.csat_sums(conn, dim, req.date_from, req.date_to, customer_id=cid) \
+                if dim in q.CUSTOMER_SLICES else None
+            money = q.receivable_sums(conn, dim, req.date_from, req.date_to, customer_id=cid) \
+                if staff and dim in q.CUSTOMER_SLICES else None
+            stock = q.inventory_sums(conn, dim, req.date_from, req.date_to) \
+                if staff and cid is None and dim in TURNOVER_SLICES else None
+            keys = set(counters) | set(case_rows or {}) | set(csat_rows or {})
+            names = q.labels(conn, dim, keys)
+            rows = []
+            for key in keys:
+                c = counters.get(key, ZERO)
+                block = kpi_block(c, hist.get(key, {}), order_level=order_level, fill_rule=req.fill_rule)
+                block["volume"]["open_past_promise"] = past.get(key, 0)
+                block["cases"] = None if case_rows is None else cases_block(
+                    case_rows.get(key) or _no_cases(), c["orders"])
+                block["csat"] = None if csat_rows is None else csat_block(csat_rows.get(key, {}))
+                if money is not None:
+                    open_end, sales = money.get(key, (0, 0))
+                    block["dso"] = {"receivables_at_end": open_end, "credit_sales": sales, "days": days,
+                                    "dso": dso(open_end, sales, days)}
+                else:
+                    block["dso"] = None
+                block["inventory_turnover"] = None if stock is None else turnover_block(
+                    *stock.get(key, (0, 0, 0)), days)
+                rows.append({"key": key, "label": names.get(key, key), **block})
+            rows.sort(key=lambda r: (r["label"], r["key"]))
+            groups[dim] = rows
+        targets = _targets(conn, req, cid)
+        series = _series(conn, req, cid) if req.trend else None
+    return {"period": {"from": req.date_from, "to": req.date_to, "days": days, "cohort": "order day (UTC)"},
+            "as_of": today, "slice": req.slice, "fill_rule": req.fill_rule, "customer": code,
+            "total": groups["total"][0], "rows": groups.get(req.slice, []) if req.slice != "total" else [],
+            "targets": targets, "trend": req.trend, "series": series}
+
+
+def _no_cases() -> dict[str, Any]:
+    from decimal import Decimal
+    return {"cases": 0, "fr_met": 0, "fr_known": 0, "fr_overdue": 0, "res_met": 0, "res_known": 0, "res_overdue": 0,
+            "resolved": 0, "resolve_minutes": 0, "cost": Decimal("0.00")}
+
+
+def _targets(conn: Connection, req: ReportRequest, cid: int | None) -> list[dict[str, Any]]:
+    """Each service package's targets next to what its orders of the period got (the performance gap)."""
+    packages = {r.code: r._mapping for r in conn.execute(select(service_packages).order_by(service_packages.c.code))}
+    counters, hist = q.summed(conn, "package", req.date_from, req.date_to, customer_id=cid)
+    out = []
+    for code, pkg in packages.items():
+        if code not in counters and (cid is not None or req.customer is not None):
+            continue
+        block = kpi_block(counters.get(code, ZERO), hist.get(code, {}), order_level=True, fill_rule=req.fill_rule)
+        out.append(target_gap(pkg, block))
+    return out
+
+
+def _series(conn: Connection, req: ReportRequest, cid: int | None) -> list[dict[str, Any]]:
+    """The whole report's order/line KPIs per week or month: for trend charts."""
+    counters, hist = q.summed(conn, "total", req.date_from, req.date_to, by_day=True, customer_id=cid)
+    per_bucket: dict[date, dict[str, int]] = {}
+    per_hist: dict[date, dict[str, dict[int, int]]] = {}
+    for (_, day), c in counters.items():
+        b = per_bucket.setdefault(bucket_start(day, req.trend), dict(ZERO))
+        for k, v in c.items():
+            b[k] += v
+    for (_, day), measures in hist.items():
+        h = per_hist.setdefault(bucket_start(day, req.trend), {})
+        for m, values in measures.items():
+            for d, n in values.items():
+                h.setdefault(m, {}).setdefault(d, 0)
+                h[m][d] += n
+    out = []
+    for start, end in buckets(req.date_from, req.date_to, req.trend):
+        key = bucket_start(start, req.trend)
+        out.append({"period": key, "from": start, "to": end,
+                    **kpi_block(per_bucket.get(key, ZERO), per_hist.get(key, {}), order_level=True,
+                                fill_rule=req.fill_rule)})
+    return out
+
+
+def pareto_report(uow: UnitOfWork, clock: Clock, actor: Actor, req: ReportRequest,
+                  key: str | None = None) -> dict[str, Any]:
+    """Failures of the period's orders by the department charged, most first (staff only: root causes are
+    internal). With a slice and key: only that slice value's orders (order-level slices)."""
+    actor.require(Permission.READ_SERVICE_REPORT)
+    if actor.is_customer:
+        raise Forbidden("forbidden", "role 'customer' may not read root causes", permission="read_root_causes")
+    check_request(req)
+    if req.slice in LINE_DIMENSIONS:
+        raise ValidationFailed("slice_not_order_level", f"slice: the Pareto counts failed orders; '{req.slice}' "
+                               "slices lines (use customer, segment, package, channel or customer_kind)",
+                               field="slice")
+    if key is not None and req.slice == "total":
+        raise ValidationFailed("key_without_slice", "key: name a slice first", field="key")
+    with uow.read() as conn:
+        cid, code = _customer_scope(conn, actor, req.customer)
+        failed = q.failures(conn, req.slice, req.date_from, req.date_to, customer_id=cid)
+        by_dept: dict[str, dict[str, int]] = {}
+        for k, depts in failed.items():
+            if key is None or k == key:
+                for d, kinds in depts.items():
+                    for kind, n in kinds.items():
+                        by_dept.setdefault(d, {}).setdefault(kind, 0)
+                        by_dept[d][kind] += n
+        case_cost = q.case_departments(conn, req.date_from, req.date_to, dimension=req.slice, key=key,
+                                       customer_id=cid) if req.slice in q.CUSTOMER_SLICES else {}
+    rows = pareto(by_dept, case_cost)
+    return {"period": {"from": req.date_from, "to": req.date_to}, "slice": req.slice, "key": key, "customer": code,
+            "failures": sum(r["failures"] for r in rows), "departments": rows}
