@@ -12,6 +12,7 @@ from ordercare.services import picking, release, shipment_views, shipping
 from ordercare.store.service_tables import nonsellable_stock
 from ordercare.store.tables import customers, metadata, products, stock, warehouses
 from tests.factories import shipment_at
+from tests.services.helpers import stock_of  # noqa: F401 - the service tests read stock the same way
 
 AGENT = Actor(2, "alice", Role.CS_AGENT)
 WAREHOUSE = Actor(4, "wendy", Role.WAREHOUSE)
@@ -47,15 +48,6 @@ def ship_order(env, warehouse: str) -> int:
                           [picking.PickConfirmation(ln["id"], ln["qty"]) for ln in lines])
     shipping.ship(env.uow, env.clock, env.settings, env.actor, sid)
     return sid
-
-
-def stock_of(env, warehouse: str, sku: str) -> tuple[int, int]:
-    with env.uow.read() as c:
-        row = c.execute(select(stock.c.on_hand, stock.c.reserved)
-                        .join(warehouses, warehouses.c.id == stock.c.warehouse_id)
-                        .join(products, products.c.id == stock.c.product_id)
-                        .where(warehouses.c.code == warehouse, products.c.sku == sku)).first()
-    return (row.on_hand, row.reserved) if row else (0, 0)
 
 
 def buckets(env, warehouse: str, sku: str) -> dict[str, int]:

@@ -13,7 +13,7 @@ from ..domain.cases import (
     CaseCategory, CaseChannel, CaseStatus, case_number, check_close, check_root_cause, check_text,
     check_transition, route,
 )
-from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.errors import Conflict, ValidationFailed
 from ..domain.sla import PRIORITIES, choose_policy
 from ..store.db import UnitOfWork
 from ..store.events import append_event
@@ -22,6 +22,7 @@ from ..store.service_events import append_case_event
 from ..store.service_tables import case_events, case_pauses, cases, returns
 from ..store.tables import orders, service_packages, users
 from .intake import resolve_customer
+from .ownership import load_owned
 from .measure_cases import refresh_case_facts
 from .service_setup import account_rep_of, load_calendar, load_sla_policies
 
@@ -110,11 +111,7 @@ def open_case(uow: UnitOfWork, clock: Clock, actor: Actor, req: CaseRequest) -> 
 
 
 def load_case_for(conn: Connection, actor: Actor, case_id: int, *, lock: bool = False):
-    q = select(cases).where(cases.c.id == case_id)
-    row = conn.execute(q.with_for_update() if lock else q).first()
-    if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
-        raise NotFound("case_not_found", f"case {case_id}: no such case", field="case_id")
-    return row
+    return load_owned(conn, actor, cases, case_id, what="case", lock=lock)
 
 
 def move_case(conn: Connection, case, target: CaseStatus, *, at, actor: str, note: str | None = None,

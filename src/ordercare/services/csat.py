@@ -10,13 +10,14 @@ from sqlalchemy import Connection, func, insert, select, update
 from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.cases import check_text
-from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..domain.errors import Conflict, Forbidden, ValidationFailed
 from ..domain.satisfaction import Touchpoint, check_score, check_touchpoint
 from ..store.db import UnitOfWork
 from ..store.service_events import append_case_event
 from ..store.service_tables import cases, csat_responses, returns
 from ..store.tables import customers, orders
 from .intake import resolve_customer
+from .ownership import load_owned
 
 
 def request_survey_in(conn: Connection, clock: Clock, *, touchpoint: str, customer_id: int,
@@ -29,10 +30,7 @@ def request_survey_in(conn: Connection, clock: Clock, *, touchpoint: str, custom
 
 
 def _survey_for(conn: Connection, actor: Actor, survey_id: int):
-    row = conn.execute(select(csat_responses).where(csat_responses.c.id == survey_id)).first()
-    if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
-        raise NotFound("survey_not_found", f"survey {survey_id}: no such survey", field="survey_id")
-    return row
+    return load_owned(conn, actor, csat_responses, survey_id, what="survey")
 
 
 def answer_survey(uow: UnitOfWork, clock: Clock, actor: Actor, survey_id: int, *, score: int,

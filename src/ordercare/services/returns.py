@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.cases import check_text
-from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.errors import Conflict, ValidationFailed
 from ..domain.returns import ReturnStatus, check_reason, check_return_qty, check_transition, evaluate, \
     restocking_fee, rma_number
 from ..store.db import UnitOfWork
@@ -20,6 +20,7 @@ from ..store.service_tables import return_lines, returns
 from ..store.tables import order_lines, products
 from .measure_facts import refresh_order_facts
 from .orders import load_order_for
+from .ownership import load_owned
 from .service_setup import load_return_policy
 
 R = ReturnStatus
@@ -91,11 +92,7 @@ def request_return(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int, l
 
 
 def load_return_for(conn: Connection, actor: Actor, return_id: int, *, lock: bool = False):
-    q = select(returns).where(returns.c.id == return_id)
-    row = conn.execute(q.with_for_update() if lock else q).first()
-    if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
-        raise NotFound("return_not_found", f"return {return_id}: no such return", field="return_id")
-    return row
+    return load_owned(conn, actor, returns, return_id, what="return", lock=lock)
 
 
 def move_return(conn: Connection, ret, target: ReturnStatus, *, at, actor: str, note: str | None = None,
