@@ -128,3 +128,22 @@ def test_a_return_resolved_by_credit_note_credits_the_received_units_less_the_fe
     assert (note.source, note.order_id) == ("return", order_id)
     assert lines == [(4, Decimal("34.00"))]  # 4 × 10.00 less the 15 % restocking fee (not needed: customer's choice)
     assert return_views.get_return(env.uow, AGENT, return_id)["credit_note_id"] == note.id
+
+
+def test_a_paid_order_returned_is_refunded_what_the_credit_note_holds(returned):
+    from ordercare.domain.access import SYSTEM
+    from ordercare.services.payments import PaymentIn, record_payment
+    from ordercare.store.billing_tables import credit_notes, invoices, refunds
+    env, order_id, return_id, line = returned
+    with env.uow.read() as c:
+        total = c.execute(select(func.sum(invoices.c.total))).scalar_one()  # CUST1's delivery, invoiced at shipping
+    record_payment(env.uow, env.clock, SYSTEM, PaymentIn("CUST1", total, "EUR", env.clock.today(), "bank_transfer",
+                                                         "BANK-1"))
+    rh.inspect_return(env.uow, env.clock, env.settings, WAREHOUSE, return_id, [rh.DispositionLine(line, "restock", 4)])
+    r = return_resolution.resolve_return(env.uow, env.clock, env.settings, AGENT, return_id, "refund",
+                                         refund_method="bank_transfer", refund_reference="RF-RMA-1")
+    with env.uow.read() as c:
+        note = c.execute(select(credit_notes).where(credit_notes.c.id == r["credit_note_id"])).one()
+        refund = c.execute(select(refunds).where(refunds.c.id == r["refund_id"])).one()
+    assert note.net_amount == Decimal("34.00") and refund.amount == note.total
+    assert (refund.source, refund.source_ref, refund.credit_note_id) == ("return", "RMA-0000001", note.id)
