@@ -21,6 +21,7 @@ from ordercare.store.tables import api_tokens, users
 from tests.api import access_analytics, access_billing
 from tests.api import access_fulfilment, access_integrations, access_outbox
 from tests.api import access_service  # post-sale service: cases, returns, surveys
+from tests.api import access_measures  # service reports
 from tests.api.access import (
     ALL,
     MASTER,
@@ -41,6 +42,7 @@ from tests.factories import add_customer
 FEATURES = [access_fulfilment, access_outbox, access_integrations, access_analytics]
 FEATURES.append(access_billing)  # billing and cash (invoices, credit notes, payments, receivables)
 FEATURES.append(access_service)
+FEATURES.append(access_measures)
 
 
 @dataclass

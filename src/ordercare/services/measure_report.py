@@ -7,7 +7,9 @@ edge cases: docs/kpis.md.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -28,10 +30,14 @@ TURNOVER_SLICES = ("total", "product", "warehouse")
 
 
 def _customer_scope(conn: Connection, actor: Actor, code: str | None) -> tuple[int | None, str | None]:
-    """A customer user sees its own account, whatever it asks; staff may name one customer."""
+    """A customer user gets its own account's report (naming another account is answered as for one that does
+    not exist); staff may name one customer."""
     if actor.is_customer:
-        return actor.customer_id, conn.execute(select(customers.c.code).where(
-            customers.c.id == actor.customer_id)).scalar_one()
+        own = conn.execute(select(customers.c.code).where(customers.c.id == actor.customer_id)).scalar_one()
+        if code is not None and code != own:
+            raise ValidationFailed("unknown_customer", f"customer: no customer with code '{code}'",
+                                   field="customer", customer=code)
+        return actor.customer_id, own
     if code is None:
         return None, None
     cid = conn.execute(select(customers.c.id).where(customers.c.code == code)).scalar()
@@ -44,58 +50,71 @@ def _customer_scope(conn: Connection, actor: Actor, code: str | None) -> tuple[i
 def kpi_report(uow: UnitOfWork, clock: Clock, actor: Actor, req: ReportRequest) -> dict[str, Any]:
     actor.require(Permission.READ_SERVICE_REPORT)
     check_request(req)
-    today, now = clock.today(), clock.now()
-    days = (req.date_to - req.date_from).days + 1
     with uow.read() as conn:
-        cid, code = _customer_scope(conn, actor, req.customer)
-        staff = not actor.is_customer
-        dims = ["total"] if req.slice == "total" else ["total", req.slice]
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for dim in dims:
-            order_level = dim not in LINE_DIMENSIONS
-            counters, hist = q.summed(conn, dim, req.date_from, req.date_to, customer_id=cid)
-            if dim == "total":
-                counters.setdefault("", dict(ZERO))
-            past = q.open_past_promise(conn, dim, req.date_from, req.date_to, today, customer_id=cid)
-            case_rows = q.case_sums(conn, dim, req.date_from, req.date_to, now, customer_id=cid) \
-                if dim in q.CUSTOMER_SLICES else None
-            csat_rows = q.csat_sums(conn, dim, req.date_from, req.date_to, customer_id=cid) \
-                if dim in q.CUSTOMER_SLICES else None
-            money = q.receivable_sums(conn, dim, req.date_from, req.date_to, customer_id=cid) \
-                if staff and dim in q.CUSTOMER_SLICES else None
-            stock = q.inventory_sums(conn, dim, req.date_from, req.date_to) \
-                if staff and cid is None and dim in TURNOVER_SLICES else None
-            keys = set(counters) | set(case_rows or {}) | set(csat_rows or {})
-            names = q.labels(conn, dim, keys)
-            rows = []
-            for key in keys:
-                c = counters.get(key, ZERO)
-                block = kpi_block(c, hist.get(key, {}), order_level=order_level, fill_rule=req.fill_rule)
-                block["volume"]["open_past_promise"] = past.get(key, 0)
-                block["cases"] = None if case_rows is None else cases_block(
-                    case_rows.get(key) or _no_cases(), c["orders"])
-                block["csat"] = None if csat_rows is None else csat_block(csat_rows.get(key, {}))
-                if money is not None:
-                    open_end, sales = money.get(key, (0, 0))
-                    block["dso"] = {"receivables_at_end": open_end, "credit_sales": sales, "days": days,
-                                    "dso": dso(open_end, sales, days)}
-                else:
-                    block["dso"] = None
-                block["inventory_turnover"] = None if stock is None else turnover_block(
-                    *stock.get(key, (0, 0, 0)), days)
-                rows.append({"key": key, "label": names.get(key, key), **block})
-            rows.sort(key=lambda r: (r["label"], r["key"]))
-            groups[dim] = rows
-        targets = _targets(conn, req, cid)
-        series = _series(conn, req, cid) if req.trend else None
-    return {"period": {"from": req.date_from, "to": req.date_to, "days": days, "cohort": "order day (UTC)"},
-            "as_of": today, "slice": req.slice, "fill_rule": req.fill_rule, "customer": code,
-            "total": groups["total"][0], "rows": groups.get(req.slice, []) if req.slice != "total" else [],
-            "targets": targets, "trend": req.trend, "series": series}
+        return report_in(conn, actor, req, today=clock.today(), now=clock.now())
+
+
+def report_in(conn: Connection, actor: Actor, req: ReportRequest, *, today: date, now: datetime) -> dict[str, Any]:
+    """The report as of `today` / `now` (open orders past their promise, cases past their due time), read in the
+    caller's transaction; the caller checked the permission and the request."""
+    cid, code = _customer_scope(conn, actor, req.customer)
+    at = _Scope(req, cid, staff=not actor.is_customer, today=today, now=now)
+    total = _rows(conn, at, "total")[0]
+    return {"period": {"from": req.date_from, "to": req.date_to, "days": at.days, "cohort": "order day (UTC)"},
+            "as_of": today, "slice": req.slice, "fill_rule": req.fill_rule, "customer": code, "total": total,
+            "rows": [] if req.slice == "total" else _rows(conn, at, req.slice),
+            "targets": _targets(conn, req, cid), "trend": req.trend,
+            "series": _series(conn, req, cid) if req.trend else None}
+
+
+@dataclass(frozen=True)
+class _Scope:
+    req: ReportRequest
+    customer_id: int | None
+    staff: bool
+    today: date
+    now: datetime
+
+    @property
+    def days(self) -> int:
+        return (self.req.date_to - self.req.date_from).days + 1
+
+
+def _rows(conn: Connection, at: _Scope, dim: str) -> list[dict[str, Any]]:
+    """One block per value of the slice (the total: one block, key ''), sorted by label."""
+    req, cid, lo, hi = at.req, at.customer_id, at.req.date_from, at.req.date_to
+    counters, hist = q.summed(conn, dim, lo, hi, customer_id=cid)
+    if dim == "total":
+        counters.setdefault("", dict(ZERO))
+    past = q.open_past_promise(conn, dim, lo, hi, at.today, customer_id=cid)
+    by_customer = dim in q.CUSTOMER_SLICES
+    case_rows = q.case_sums(conn, dim, lo, hi, at.now, customer_id=cid) if by_customer else None
+    csat_rows = q.csat_sums(conn, dim, lo, hi, customer_id=cid) if by_customer else None
+    # The firm's own figures (receivables, stock) are not shown to a customer.
+    money = q.receivable_sums(conn, dim, lo, hi, customer_id=cid) if at.staff and by_customer else None
+    stock = q.inventory_sums(conn, dim, lo, hi) if at.staff and cid is None and dim in TURNOVER_SLICES else None
+    keys = set(counters) | set(case_rows or {}) | set(csat_rows or {})
+    names = q.labels(conn, dim, keys)
+    rows = []
+    for key in keys:
+        c = counters.get(key, ZERO)
+        block = kpi_block(c, hist.get(key, {}), order_level=dim not in LINE_DIMENSIONS, fill_rule=req.fill_rule)
+        block["volume"]["open_past_promise"] = past.get(key, 0)
+        block["cases"] = None if case_rows is None else cases_block(case_rows.get(key) or _no_cases(), c["orders"])
+        block["csat"] = None if csat_rows is None else csat_block(csat_rows.get(key, {}))
+        block["dso"] = None
+        if money is not None:
+            open_end, sales = money.get(key, (Decimal("0.00"), Decimal("0.00")))
+            block["dso"] = {"receivables_at_end": open_end, "credit_sales": sales, "days": at.days,
+                            "dso": dso(open_end, sales, at.days)}
+        zero = Decimal("0.00")
+        block["inventory_turnover"] = None if stock is None else turnover_block(
+            *stock.get(key, (zero, zero, zero)), at.days)
+        rows.append({"key": key, "label": names.get(key, key), **block})
+    return sorted(rows, key=lambda r: (r["label"], r["key"]))
 
 
 def _no_cases() -> dict[str, Any]:
-    from decimal import Decimal
     return {"cases": 0, "fr_met": 0, "fr_known": 0, "fr_overdue": 0, "res_met": 0, "res_known": 0, "res_overdue": 0,
             "resolved": 0, "resolve_minutes": 0, "cost": Decimal("0.00")}
 
@@ -152,17 +171,21 @@ def pareto_report(uow: UnitOfWork, clock: Clock, actor: Actor, req: ReportReques
     if key is not None and req.slice == "total":
         raise ValidationFailed("key_without_slice", "key: name a slice first", field="key")
     with uow.read() as conn:
-        cid, code = _customer_scope(conn, actor, req.customer)
-        failed = q.failures(conn, req.slice, req.date_from, req.date_to, customer_id=cid)
-        by_dept: dict[str, dict[str, int]] = {}
-        for k, depts in failed.items():
-            if key is None or k == key:
-                for d, kinds in depts.items():
-                    for kind, n in kinds.items():
-                        by_dept.setdefault(d, {}).setdefault(kind, 0)
-                        by_dept[d][kind] += n
-        case_cost = q.case_departments(conn, req.date_from, req.date_to, dimension=req.slice, key=key,
-                                       customer_id=cid) if req.slice in q.CUSTOMER_SLICES else {}
+        return pareto_in(conn, actor, req, key)
+
+
+def pareto_in(conn: Connection, actor: Actor, req: ReportRequest, key: str | None = None) -> dict[str, Any]:
+    cid, code = _customer_scope(conn, actor, req.customer)
+    failed = q.failures(conn, req.slice, req.date_from, req.date_to, customer_id=cid)
+    by_dept: dict[str, dict[str, int]] = {}
+    for k, depts in failed.items():
+        if key is None or k == key:
+            for d, kinds in depts.items():
+                for kind, n in kinds.items():
+                    by_dept.setdefault(d, {}).setdefault(kind, 0)
+                    by_dept[d][kind] += n
+    case_cost = q.case_departments(conn, req.date_from, req.date_to, dimension=req.slice, key=key,
+                                   customer_id=cid) if req.slice in q.CUSTOMER_SLICES else {}
     rows = pareto(by_dept, case_cost)
     return {"period": {"from": req.date_from, "to": req.date_to}, "slice": req.slice, "key": key, "customer": code,
             "failures": sum(r["failures"] for r in rows), "departments": rows}

@@ -1,0 +1,115 @@
+"""GET /api/v1/reports/kpis and /reports/pareto: JSON, CSV and Excel, bad input named by field, empty periods."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from ordercare.services import shipping
+from ordercare.services.shipping import DeliveryException
+from tests.api.conftest import assert_error
+from tests.factories import carriers
+from tests.services.measure_helpers import release_and_pick, ship_all, shipment_lines_of
+
+V1 = "/api/v1"
+PERIOD = "from=2026-03-01&to=2026-03-31"
+
+
+def _history(api) -> None:
+    """Two orders of CUST1 and one of CUST2 placed over the API; one unit of CUST1's first order arrives
+    damaged."""
+    carriers(api.env)
+    api.place("cs_agent", lines=[("SKU-A", 2)])
+    api.place("cs_agent", lines=[("SKU-A", 1)])
+    api.place("cs_agent", customer="CUST2", lines=[("SKU-A", 3)])
+    shipments = release_and_pick(api.env, "NEAR")
+    ship_all(api.env, shipments)
+    api.env.clock.advance(days=1)
+    for sid in shipments:
+        lines = shipment_lines_of(api.env, sid)
+        shipping.deliver(api.env.uow, api.env.clock, api.env.actor, sid, received_by="Goods-in",
+                         exceptions=[DeliveryException(lines[0].id, damaged=1)] if len(lines) == 2 else [])
+
+
+def test_the_report_as_json_csv_and_excel(api):
+    _history(api)
+    r = api.get("manager", f"{V1}/reports/kpis?{PERIOD}&slice=customer&trend=month")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["period"] == {"from": "2026-03-01", "to": "2026-03-31", "days": 31, "cohort": "order day (UTC)"}
+    assert body["total"]["volume"]["orders"] == 3 and body["total"]["fill"]["order"]["rate"] == 1.0
+    po = body["total"]["perfect_order"]["order"]
+    assert po["measured"] == {"rate": pytest.approx(2 / 3), "count": 2, "of": 3}
+    assert po["components"]["damage_free"]["count"] == 2 and po["product_of_components"] == pytest.approx(2 / 3)
+    assert [(row["label"], row["volume"]["orders"]) for row in body["rows"]] == [
+        ("CUST1 Customer CUST1", 2), ("CUST2 Customer CUST2", 1)]
+    assert [s["period"] for s in body["series"]] == ["2026-03-01"]
+    assert body["total"]["on_time"]["order"]["vs_requested"]["rate"] is None  # null, not an error
+    r = api.get("manager", f"{V1}/reports/kpis?{PERIOD}&slice=customer&format=csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    table = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(t["slice"], t["label"], t["volume.orders"]) for t in table] == [
+        ("total", "all", "3"), ("customer", "CUST1 Customer CUST1", "2"), ("customer", "CUST2 Customer CUST2", "1")]
+    assert float(table[0]["perfect_order.order.product_of_components"]) == pytest.approx(2 / 3)
+    assert table[1]["delivery_exceptions.units_damaged"] == "1" and table[2]["fill.order.rate"] == "1.0"
+    x = api.get("manager", f"{V1}/reports/kpis?{PERIOD}&format=xlsx")
+    assert x.status_code == 200 and x.content[:4] == b"PK\x03\x04"
+
+
+def test_the_pareto_as_json_and_csv(api):
+    _history(api)
+    body = api.get("admin", f"{V1}/reports/pareto?{PERIOD}").json()
+    assert body["failures"] == 1
+    assert [(d["department"], d["by_kind"]) for d in body["departments"]] == [("transport", {"damaged": 1})]
+    r = api.get("admin", f"{V1}/reports/pareto?{PERIOD}&format=csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(t["department"], t["failures"], t["damaged"], t["cumulative_share"]) for t in rows] == [
+        ("transport", "1", "1", "1.0")]
+
+
+def test_the_file_exporter_lists_every_slice(api):
+    _history(api)
+    r = api.get("admin", f"{V1}/exports/service_kpis?date_from=2026-03-01&date_to=2026-03-31")
+    assert r.status_code == 200, r.text
+    table = list(csv.DictReader(io.StringIO(r.text)))
+    slices = [t["slice"] for t in table]
+    assert slices[0] == "total" and {"customer", "segment", "product", "warehouse", "carrier", "channel",
+                                     "customer_kind", "package"} <= set(slices)
+    assert sum(int(t["volume.lines"]) for t in table if t["slice"] == "product") == 3
+    assert_error(api.get("admin", f"{V1}/exports/service_kpis"), 422, "period_required", field="date_from")
+    assert api.get("admin", f"{V1}/exports/service_pareto?date_from=2026-03-01&date_to=2026-03-31").status_code == 200
+
+
+def test_an_empty_period_is_zeros_and_nulls(api):
+    body = api.get("manager", f"{V1}/reports/kpis?from=2025-01-01&to=2025-01-31&slice=segment&trend=week").json()
+    assert body["rows"] == [] and body["total"]["volume"]["orders"] == 0
+    assert body["total"]["fill"]["unit"] == {"rate": None, "count": 0, "of": 0}
+    assert body["total"]["cycle_time"]["ordered_to_delivered"]["p95"] is None
+    assert all(s["volume"]["orders"] == 0 for s in body["series"])
+    assert api.get("manager", f"{V1}/reports/pareto?from=2025-01-01&to=2025-01-31").json()["departments"] == []
+
+
+@pytest.mark.parametrize("query, code, field", [
+    ("slice=colour", "unknown_slice", "slice"),
+    ("from=2026-04-01&to=2026-03-01", "invalid_period", "from"),
+    ("from=2026-13-01", "invalid_request", "from"),
+    ("to=yesterday", "invalid_request", "to"),
+    ("fill_rule=eventually", "unknown_fill_rule", "fill_rule"),
+    ("trend=decade", "unknown_trend", "trend"),
+    ("format=pdf", "invalid_request", "format"),
+    ("from=2000-01-01&to=2026-01-01", "period_too_long", "to"),
+    ("customer=NOBODY", "unknown_customer", "customer"),
+])
+def test_bad_input_names_the_field(api, query, code, field):
+    before = api.snapshot()
+    assert_error(api.get("manager", f"{V1}/reports/kpis?{query}"), 422, code, field=field)
+    assert api.snapshot() == before
+
+
+def test_the_pareto_counts_orders_so_line_slices_are_refused(api):
+    assert_error(api.get("manager", f"{V1}/reports/pareto?slice=product"), 422, "slice_not_order_level",
+                 field="slice")
+    assert_error(api.get("manager", f"{V1}/reports/pareto?key=B"), 422, "key_without_slice", field="key")
