@@ -64,6 +64,9 @@ from .cli_service import SERVICE_APPS  # noqa: E402
 
 for sub, name in [*SERVICE_APPS, (return_app, "return")]:  # case, sla, csat, personal-data, return
     app.add_typer(sub, name=name)
+from .cli_reports import app as report_app  # noqa: E402
+
+app.add_typer(report_app, name="report")
 
 console = Console()
 err = Console(stderr=True)

@@ -87,7 +87,7 @@ def pareto(failures: Mapping[str, Mapping[str, int]], cases: Mapping[str, Mappin
     rows = []
     for d in departments:
         kinds = dict(failures.get(d, {}))
-        c = cases.get(d, {"cases": 0, "cost": Decimal("0")})
+        c = cases.get(d, {"cases": 0, "cost": Decimal("0.00")})
         rows.append({"department": d, "failures": sum(kinds.values()), "by_kind": kinds, "cases": c["cases"],
                      "recovery_cost": c["cost"]})
     rows.sort(key=lambda r: (-r["failures"], -r["recovery_cost"], r["department"]))
