@@ -35,15 +35,17 @@ def _allocations(specs: list[str]):
 def record_cmd(customer: Annotated[str, typer.Option()], amount: Annotated[str, typer.Option()],
                reference: Annotated[str, typer.Option(help="The bank's or cheque's reference")],
                received_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD, default today")] = None,
-               method: str = "bank_transfer", currency: str = "EUR",
+               method: str = "bank_transfer",
+               currency: Annotated[str | None, typer.Option(help="Default: ORDERCARE_CURRENCY")] = None,
                apply: Annotated[list[str], typer.Option(help="INVOICE:AMOUNT; default: oldest due first")] = [],  # noqa: B006
                auto_apply: Annotated[bool, typer.Option("--auto-apply/--no-auto-apply")] = True):
     """Record money received and apply it; the early-payment discount is taken where earned."""
+    from .cli import _settings
     from .services import billing_views, payments
     uow, clock, actor, console, fail = _ctx()
     try:
         pid = payments.record_payment(uow, clock, actor, payments.PaymentIn(
-            customer=customer, amount=money(amount, "--amount"), currency=currency,
+            customer=customer, amount=money(amount, "--amount"), currency=currency or _settings().currency,
             received_on=day(received_on, "--received-on") or clock.today(), method=method, reference=reference,
             allocations=_allocations(apply) if apply else None, auto_apply=auto_apply))
         _show(console, billing_views.get_payment(uow, actor, pid))

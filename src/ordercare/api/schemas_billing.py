@@ -25,7 +25,7 @@ class AllocationIn(In):
 class PaymentIn(In):
     customer: Code
     amount: Money
-    currency: Annotated[str, Field(min_length=1, max_length=3)] = "EUR"
+    currency: Annotated[str, Field(min_length=1, max_length=3)] | None = None  # default: the settings' currency
     received_on: date
     method: Annotated[str, Field(max_length=20)] = "bank_transfer"
     reference: Annotated[str, Field(max_length=100)]

@@ -32,8 +32,9 @@ def record_payment(ctx: CtxDep, body: PaymentIn) -> dict[str, Any]:
     """Record money received and apply it: to the invoices named, or oldest due first. The early-payment
     discount is taken where the day received is within the discount days; what is left is customer credit."""
     pid = payments.record_payment(ctx.uow, ctx.clock, ctx.actor, payments.PaymentIn(
-        customer=body.customer, amount=body.amount, currency=body.currency, received_on=body.received_on,
-        method=body.method, reference=body.reference, allocations=allocations(body), auto_apply=body.auto_apply))
+        customer=body.customer, amount=body.amount, currency=body.currency or ctx.settings.currency,
+        received_on=body.received_on, method=body.method, reference=body.reference, allocations=allocations(body),
+        auto_apply=body.auto_apply))
     return views.get_payment(ctx.uow, ctx.actor, pid)
 
 
