@@ -12,6 +12,7 @@ from .stats import rate, ratio
 
 # Scores 1-5: 4-5 positive, 3 neutral, 1-2 negative (DOMAIN §8: count all three).
 POSITIVE, NEUTRAL = 4, 3
+TOUCHPOINTS = tuple(t.value for t in Touchpoint)
 
 
 def cases_block(c: Mapping[str, Any], orders: int | None) -> dict[str, Any]:
@@ -31,11 +32,11 @@ def cases_block(c: Mapping[str, Any], orders: int | None) -> dict[str, Any]:
 def csat_block(by_touchpoint: Mapping[str, Mapping[str, int]]) -> dict[str, Any]:
     """by_touchpoint: {touchpoint: {positive, neutral, negative, answers, score_sum}}; every touchpoint listed."""
     rows, total = [], {"positive": 0, "neutral": 0, "negative": 0, "answers": 0, "score_sum": 0}
-    for t in Touchpoint:
-        c = by_touchpoint.get(t.value) or dict.fromkeys(total, 0)
+    for t in TOUCHPOINTS:
+        c = by_touchpoint.get(t) or dict.fromkeys(total, 0)
         for k in total:
             total[k] += c[k]
-        rows.append(_csat_row(t.value, c))
+        rows.append(_csat_row(t, c))
     return {"scale": "1-5; positive 4-5, neutral 3, negative 1-2", "touchpoints": rows,
             "all": _csat_row(None, total)}
 

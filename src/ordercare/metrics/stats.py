@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from fractions import Fraction
 from typing import Any
 
 
@@ -24,34 +23,41 @@ def rate(num: int, den: int) -> dict[str, Any]:
     return {"rate": ratio(num, den), "count": num, "of": den}
 
 
-def quantile(hist: Mapping[int, int], q: Fraction) -> Fraction | None:
-    """The q-quantile of the values a histogram {value: count} holds (type 7 interpolation)."""
-    items = sorted((v, n) for v, n in hist.items() if n > 0)
+def quantiles(hist: Mapping[int, int], *qs: tuple[int, int]) -> list[float | None]:
+    """The q-quantiles (each q a fraction num/den) of the values a histogram {value: count} holds, type 7.
+
+    Whole-number arithmetic to the last step: h = (n - 1)num/den is split into k = floor(h) and the remainder,
+    and x[k] + (rem/den)(x[k+1] - x[k]) is one exact fraction turned into the nearest float.
+    """
+    items = sorted((v, c) for v, c in hist.items() if c > 0)
     n = sum(c for _, c in items)
     if n == 0:
-        return None
-    h = (n - 1) * q
-    k = math.floor(h)
-    lo = hi = None
-    seen = 0
-    for value, count in items:
-        if lo is None and k < seen + count:
-            lo = value
-        if k + 1 < seen + count:
-            hi = value
-            break
-        seen += count
-    if hi is None:
-        hi = lo
-    return lo + (h - k) * (hi - lo)
+        return [None] * len(qs)
+    out = []
+    for num, den in qs:
+        k, rem = divmod((n - 1) * num, den)
+        lo = hi = None
+        seen = 0
+        for value, count in items:
+            if lo is None and k < seen + count:
+                lo = value
+            if k + 1 < seen + count:
+                hi = value
+                break
+            seen += count
+        hi = lo if hi is None else hi
+        out.append((lo * den + rem * (hi - lo)) / den)
+    return out
+
+
+MEDIAN, P95 = (1, 2), (95, 100)
 
 
 def spread(hist: Mapping[int, int], n: int, total: int, squares: int) -> dict[str, Any]:
     """Mean, sample standard deviation, median and 95th percentile of whole days."""
     if n == 0:
         return {"n": 0, "mean": None, "std": None, "median": None, "p95": None}
-    mean = Fraction(total, n)
-    var = Fraction(squares * n - total * total, n * (n - 1)) if n > 1 else None
-    median, p95 = quantile(hist, Fraction(1, 2)), quantile(hist, Fraction(95, 100))
-    return {"n": n, "mean": float(mean), "std": math.sqrt(var) if var is not None else None,
-            "median": float(median) if median is not None else None, "p95": float(p95) if p95 is not None else None}
+    # Exact integer numerators and denominators; one rounding each, at the end.
+    std = math.sqrt((squares * n - total * total) / (n * (n - 1))) if n > 1 else None
+    median, p95 = quantiles(hist, MEDIAN, P95)
+    return {"n": n, "mean": total / n, "std": std, "median": median, "p95": p95}

@@ -65,10 +65,11 @@ def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, 
         where = _facts_where(date_from, date_to, customer_id)
         rows = conn.execute(fact_sums(dimension, by_day=by_day, where=where))
         cyc = conn.execute(fact_cycle(dimension, by_day=by_day, where=where))
+    skip = 2 if by_day else 1  # slice_key[, day], then the counters in COUNTERS order
     for r in rows:
-        values = {c: int(getattr(r, c) or 0) for c in COUNTERS}
-        if any(values.values()):  # a slice value whose contributions all moved elsewhere is no row
-            counters[_grouping(r, by_day)] = values
+        values = [int(v or 0) for v in r[skip:]]
+        if any(values):  # a slice value whose contributions all moved elsewhere is no row
+            counters[_grouping(r, by_day)] = dict(zip(COUNTERS, values, strict=True))
     for r in cyc:
         if r.n:
             hist[_grouping(r, by_day)][r.measure][r.days] += int(r.n)

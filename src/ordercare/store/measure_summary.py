@@ -8,7 +8,8 @@ the one definition of both).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, String, Table, delete, func, insert, literal, select, union_all
+from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, case, delete, func, insert, \
+    literal, select, union_all
 
 from ..metrics.attribution import FAILURE_KINDS
 from ..metrics.counters import CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, ORDER_COUNTERS, ORDER_DIMENSIONS, \
@@ -49,8 +50,8 @@ def fact_sums(dimension: str, *, by_day: bool = True, where=None):
     """SELECT dimension-key[, day], every counter ... FROM the facts, grouped: the summary from scratch."""
     if dimension in LINE_DIMENSIONS:
         key = _slice_column(dimension, line_facts)
-        cols = [aggregate(line_facts.c[f], a).label(c) for c, f, a in LINE_COUNTERS]
-        cols += [literal(0).label(c) for c, _, _ in ORDER_COUNTERS]
+        cols = [literal(0).label(c) for c, _, _ in ORDER_COUNTERS]  # columns in COUNTERS order
+        cols += [aggregate(line_facts.c[f], a).label(c) for c, f, a in LINE_COUNTERS]
         q = select(key.label("slice_key"), *([line_facts.c.order_day.label("day")] if by_day else []), *cols)
         q = q.select_from(line_facts)
         group = [key, line_facts.c.order_day] if by_day else [key]
@@ -104,12 +105,46 @@ def fact_failures(dimension: str, *, by_day: bool = True, where=None):
     return union_all(*parts)
 
 
+def _per_order(agg: str, column):
+    """One order's own contribution to a counter (no GROUP BY: one row per order)."""
+    if agg == "count":
+        return case((column.is_not(None), 1), else_=0)
+    return func.coalesce(column * column if agg == "sq" else column, 0)
+
+
+def _order_sums_stage(conn: Connection) -> Table:
+    """Each order's counters, its lines' summed, and its slice values: one pass over the line facts, kept in a
+    temporary table that every order-level slice then groups (instead of six passes)."""
+    keys = [c for c in ORDER_DIMENSIONS.values() if c]
+    stage = Table("measure_order_sums", MetaData(), Column("order_day", Date),
+                  *[Column(c, String(64)) for c in keys], *[Column(c, BigInteger) for c in COUNTERS],
+                  prefixes=["TEMPORARY"])
+    stage.create(conn)
+    lines = (select(line_facts.c.order_id, *[aggregate(line_facts.c[f], a).label(c) for c, f, a in LINE_COUNTERS])
+             .group_by(line_facts.c.order_id).subquery())
+    conn.execute(insert(stage).from_select(
+        ["order_day", *keys, *COUNTERS],
+        select(order_facts.c.order_day, *[order_facts.c[c].cast(String(64)) for c in keys],
+               *[_per_order(a, order_facts.c[f]) for _, f, a in ORDER_COUNTERS],
+               *[func.coalesce(lines.c[c], 0) for c, _, _ in LINE_COUNTERS])
+        .select_from(order_facts.outerjoin(lines, lines.c.order_id == order_facts.c.order_id))))
+    return stage
+
+
 def rebuild_summaries(conn: Connection) -> None:
-    """Throw the summaries away and sum them again from the facts (set-based: one INSERT … SELECT each)."""
+    """Throw the summaries away and sum them again from the facts (set-based: INSERT … SELECT)."""
     for table in (kpi_daily, kpi_daily_cycle, kpi_daily_failures):
         conn.execute(delete(table))
+    stage = _order_sums_stage(conn)
     for dimension in (*ORDER_DIMENSIONS, *LINE_DIMENSIONS):
-        sums = fact_sums(dimension).subquery()
+        if dimension in ORDER_DIMENSIONS:
+            column = ORDER_DIMENSIONS[dimension]
+            key = literal("") if column is None else func.coalesce(stage.c[column], "")
+            sums = (select(key.label("slice_key"), stage.c.order_day.label("day"),
+                           *[func.sum(stage.c[c]).label(c) for c in COUNTERS])
+                    .group_by(key, stage.c.order_day).subquery())
+        else:
+            sums = fact_sums(dimension).subquery()
         conn.execute(insert(kpi_daily).from_select(
             ["dimension", "slice_key", "day", *COUNTERS],
             select(literal(dimension), sums.c.slice_key, sums.c.day, *[sums.c[c] for c in COUNTERS])))
@@ -123,3 +158,4 @@ def rebuild_summaries(conn: Connection) -> None:
                 ["dimension", "slice_key", "day", "kind", "department", "n"],
                 select(literal(dimension), fail.c.slice_key, fail.c.day, fail.c.kind, fail.c.department,
                        fail.c.n)))
+    stage.drop(conn)
