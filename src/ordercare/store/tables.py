@@ -1,4 +1,4 @@
-"""Schema. Quantities are whole units of the product's unit of measure; money is Numeric."""
+"""Schema. Quantities are whole units of the product's unit of measure; money is Decimal, stored as cents."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
     Numeric, String, Table, TypeDecorator, UniqueConstraint,
 )
+from sqlalchemy.sql import operators
 
 # Portable names for constraints, so migrations are the same on SQLite and PostgreSQL.
 metadata = MetaData(naming_convention={
@@ -46,6 +47,22 @@ class MoneyCents(TypeDecorator):
 
     impl = BigInteger
     cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator):  # noqa: N801 - the name SQLAlchemy looks up
+        """Money ± money is money, money × a number is money: so `col + a + b` binds b as cents too."""
+
+        def _adapt_expression(self, op, other_comparator):
+            if op in (operators.add, operators.sub):
+                return op, self.type
+            if op is operators.mul and not isinstance(other_comparator.type, MoneyCents):
+                return op, self.type
+            return super()._adapt_expression(op, other_comparator)
+
+    def coerce_compared_value(self, op, value):
+        # A factor or divisor is a plain number, not an amount: it must not be turned into cents.
+        if op in (operators.mul, operators.truediv, operators.floordiv, operators.mod):
+            return Integer() if isinstance(value, int) else Numeric(38, 10)
+        return self
 
     def process_bind_param(self, value, dialect):
         if value is None:
