@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from .envelopes import TransactionSet
-from .purchase_order import ITEM_QUALIFIERS, ItemId
+from .purchase_order import ItemId, item_id_elements, read_item_ids
 from .syntax import Reader, X12Error, d8, number
 
 LINE_STATUSES = {"IA": "accepted", "DR": "accepted, date rescheduled", "IB": "back-ordered", "IR": "rejected",
@@ -70,8 +70,7 @@ def build_855(ack: Acknowledgment) -> list[tuple[str, list[object]]]:
     out: list[tuple[str, list[object]]] = [
         ("BAK", ["00", ack.ack_type, ack.po_number, d8(ack.po_date), "", "", "", ack.order_number, d8(ack.ack_date)])]
     for ln in ack.lines:
-        ids = [v for i in ln.item_ids for v in (i.qualifier, i.value)]
-        out.append(("PO1", [ln.line_id, ln.qty, ln.unit, number(ln.unit_price), "", *ids]))
+        out.append(("PO1", [ln.line_id, ln.qty, ln.unit, number(ln.unit_price), "", *item_id_elements(ln.item_ids)]))
         for s in ln.statuses:
             dated = [DELIVERY_SCHEDULED, d8(s.delivery_date)] if s.delivery_date else []
             out.append(("ACK", [s.code, s.qty, ln.unit, *dated]))
@@ -90,13 +89,9 @@ def parse_855(ts: TransactionSet) -> Acknowledgment:
                     "po_date": r.date(4, "purchase order date", required=True),
                     "order_number": r.text(8, "seller's order number"), "ack_date": r.date(9, "date", required=True)}
         elif seg.tag == "PO1":
-            ids = []
-            for n in range(6, len(seg.elements) + 1, 2):
-                if r.text(n, "product id qualifier"):
-                    ids.append(ItemId(r.code(n, "product id qualifier", ITEM_QUALIFIERS), r.text(n + 1, "product id")))
             lines.append({"line_id": r.text(1, "line number"), "qty": r.count(2, "quantity"),
-                          "unit": r.text(3, "unit"), "unit_price": r.decimal(4, "unit price"), "item_ids": tuple(ids),
-                          "statuses": []})
+                          "unit": r.text(3, "unit"), "unit_price": r.decimal(4, "unit price"),
+                          "item_ids": read_item_ids(r, 6), "statuses": []})
         elif seg.tag == "ACK":
             if not lines:
                 raise X12Error("ACK before any PO1", segment=seg, segment_code="2")

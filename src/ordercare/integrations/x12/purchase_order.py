@@ -46,6 +46,17 @@ class ItemId:
         return gtin(self.value) if self.kind == "UP" else self.value
 
 
+def item_id_elements(item_ids: tuple[ItemId, ...]) -> list[str]:
+    """Item ids as the alternating qualifier and value elements of PO1, ACK's PO1 echo, LIN and IT1."""
+    return [v for i in item_ids for v in (i.qualifier, i.value)]
+
+
+def read_item_ids(r: Reader, first: int) -> tuple[ItemId, ...]:
+    """The qualifier/value pairs from element `first` on, as item_id_elements writes them (outbound sets)."""
+    return tuple(ItemId(r.code(n, "product id qualifier", ITEM_QUALIFIERS), r.text(n + 1, "product id"))
+                 for n in range(first, len(r.seg.elements) + 1, 2) if r.text(n, "product id qualifier"))
+
+
 @dataclass(frozen=True)
 class POLine:
     line_id: str  # PO101, echoed back in 855 and 856
@@ -166,8 +177,7 @@ def build_850(po: PurchaseOrder) -> list[tuple[str, list[object]]]:
     if po.ship_to:
         out.append(("N1", ["ST", po.ship_to.name, po.ship_to.qualifier, po.ship_to.code]))
     for ln in po.lines:
-        ids = [v for i in ln.item_ids for v in (i.qualifier, i.value)]
-        out.append(("PO1", [ln.line_id, ln.qty, ln.unit, number(ln.unit_price), "", *ids]))
+        out.append(("PO1", [ln.line_id, ln.qty, ln.unit, number(ln.unit_price), "", *item_id_elements(ln.item_ids)]))
         if ln.requested_date:
             out.append(("DTM", [DELIVERY_REQUESTED, d8(ln.requested_date)]))
     out.append(("CTT", [len(po.lines)]))

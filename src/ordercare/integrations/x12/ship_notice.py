@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 from .envelopes import TransactionSet
-from .purchase_order import ITEM_QUALIFIERS, ItemId
+from .purchase_order import ItemId, item_id_elements, read_item_ids
 from .syntax import Reader, X12Error, d8, hhmm, number, parse_time
 
 # Transport mode → TD504 transportation method code.
@@ -73,8 +73,8 @@ def build_856(sn: ShipNotice) -> list[tuple[str, list[object]]]:
         out += [("HL", [order_hl, 1, "O"]), ("PRF", [o.po_number]), ("REF", ["VN", o.order_number])]
         for it in o.items:
             hl += 1
-            ids = [v for i in it.item_ids for v in (i.qualifier, i.value)]
-            out += [("HL", [hl, order_hl, "I"]), ("LIN", [it.line_id, *ids]), ("SN1", ["", it.qty, it.unit])]
+            out += [("HL", [hl, order_hl, "I"]), ("LIN", [it.line_id, *item_id_elements(it.item_ids)]),
+                    ("SN1", ["", it.qty, it.unit])]
     out.append(("CTT", [hl]))
     return out
 
@@ -116,9 +116,7 @@ def parse_856(ts: TransactionSet) -> ShipNotice:
         elif tag == "PRF":
             orders[-1]["po_number"] = r.text(1, "purchase order number")
         elif tag == "LIN":
-            ids = tuple(ItemId(r.code(n, "product id qualifier", ITEM_QUALIFIERS), r.text(n + 1, "product id"))
-                        for n in range(2, len(seg.elements) + 1, 2) if r.text(n, "qualifier"))
-            orders[-1]["items"].append({"line_id": r.text(1, "line number"), "item_ids": ids})
+            orders[-1]["items"].append({"line_id": r.text(1, "line number"), "item_ids": read_item_ids(r, 2)})
         elif tag == "SN1":
             orders[-1]["items"][-1].update(qty=r.count(2, "units shipped"), unit=r.text(3, "unit"))
     head.pop("other", None)

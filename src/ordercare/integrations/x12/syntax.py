@@ -200,6 +200,16 @@ class Reader:
             raise X12Error(f"{what} {number} is too large", segment=self.seg, element=n, element_code="6")
         return int(number)
 
+    def cents(self, n: int, what: str, *, required: bool = False) -> Decimal | None:
+        """An N2 amount: whole digits with two implied decimals ('1250' is 12.50)."""
+        value = self.text(n, what, required=required)
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit()) or len(value) > 15:
+            raise X12Error(f"{what} '{_short(value)}' is not an amount in cents (digits, two implied decimals)",
+                           segment=self.seg, element=n, element_code="6", value=value)
+        return Decimal(int(value)).scaleb(-2)
+
     def date(self, n: int, what: str, *, required: bool = False) -> date | None:
         value = self.text(n, what, required=required)
         if not value:
@@ -243,3 +253,11 @@ def number(value: Decimal | int | None) -> str:
     d = Decimal(value)
     text = format(d.normalize(), "f") if d != d.to_integral_value() else str(int(d))
     return text
+
+
+def implied_cents(amount: Decimal) -> str:
+    """An N2 value: the amount in whole cents, no point (12.50 -> '1250')."""
+    cents = Decimal(amount).scaleb(2)
+    if cents != cents.to_integral_value() or cents < 0:
+        raise ValueError(f"{amount} is not a non-negative amount in whole cents")
+    return str(int(cents))
