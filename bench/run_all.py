@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import http_orders
 import inventory_policy
+import kpi_report
 import order_placement
 from common import PG_ADMIN_URL, machine, pg_version
 
@@ -52,6 +53,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--kpi-10m", action="store_true",
+                    help="also the KPI report over 10 million order lines on PostgreSQL (about 30 minutes more)")
     args = ap.parse_args(argv)
     kinds = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     orders, reps, requests = (100, 3, 150) if args.quick else (300, 5, 600)
@@ -74,10 +77,15 @@ def main(argv=None) -> None:
     RESULTS.mkdir(exist_ok=True)
     policy = inventory_policy.run(skus=20_000 if args.quick else 100_000, sample=200 if args.quick else 1_000)
     print(f"inventory policy: {policy['skus']} SKUs in {policy['vectorised_s']:.2f} s", flush=True)
-    md = render(m, placement, http) + "\n".join(["", *inventory_policy.render(policy)])
+    kpis = [r for kind in kinds for r in kpi_report.run(kind, 100_000 if args.quick else 1_000_000,
+                                                          ["segment", "customer", "product"], 3)]
+    if args.kpi_10m:
+        kpis += kpi_report.run("postgres", 10_000_000, ["segment", "customer", "product"], 3)
+    md = (render(m, placement, http) + "\n".join(["", *inventory_policy.render(policy)])
+          + "\n".join(["", *kpi_report.render(kpis)]))
     (RESULTS / "latest.md").write_text(md)
     (RESULTS / "latest.json").write_text(json.dumps({"machine": m, "placement": placement, "http": http,
-                                                     "inventory_policy": policy},
+                                                     "inventory_policy": policy, "kpi_report": kpis},
                                                     indent=2, default=str))
     print(md)
     print(f"(wrote {RESULTS / 'latest.md'} in {time.monotonic() - t0:.0f} s)")

@@ -27,6 +27,21 @@ ORDER_DIMENSIONS: dict[str, str | None] = {"total": None, "customer": "customer_
 LINE_DIMENSIONS: dict[str, str] = {"product": "product_id", "warehouse": "warehouse_id", "carrier": "carrier_id"}
 DIMENSIONS = {**ORDER_DIMENSIONS, **LINE_DIMENSIONS}
 SLICES = tuple(d for d in DIMENSIONS if d != "total")
+# Slices with thousands of values: their daily rows hardly sum anything up (a product sells a few times a day),
+# so they also keep one row per calendar month (dimension "product@month", day = the 1st); a report reads the
+# months that lie wholly in its period and the day rows of the partial months at its ends.
+MONTHLY = frozenset({"customer", "product"})
+
+
+def month_key(dimension: str) -> str:
+    return f"{dimension}@month"
+
+
+def _keys(dim: str, key: str, day: date) -> list[tuple[str, str, date]]:
+    keys = [(dim, key, day)]
+    if dim in MONTHLY:
+        keys.append((month_key(dim), key, day.replace(day=1)))
+    return keys
 
 _FLAGS = ("complete", "on_time", "damage_free", "doc_ok", "accurate", "perfect", "otif", "within_lead")
 _REQ_FLAGS = ("on_time_req", "otif_req")
@@ -114,29 +129,26 @@ class Tally:
                                         else [0] * len(LINE_COUNTERS))
         # Most counters of one order are 0: add only the others.
         nonzero = [(i, sign * v) for i, v in enumerate(whole) if v]
+        cycle = [(m, d) for m in CYCLE_MEASURES if (d := getattr(order, f"{m}_days")) is not None]
+        failed = [(k, d) for k in FAILURE_KINDS if (d := getattr(order, f"fail_{k}")) is not None]
         for dim, column in ORDER_DIMENSIONS.items():
-            key = (dim, slice_key(getattr(order, column) if column else None), day)
-            row = self.daily[key]
-            for i, v in nonzero:
-                row[i] += v
-            for measure in CYCLE_MEASURES:
-                days = getattr(order, f"{measure}_days")
-                if days is not None:
-                    self.cycle[(*key, measure, days)] += sign
-            for kind in FAILURE_KINDS:
-                department = getattr(order, f"fail_{kind}")
-                if department is not None:
-                    self.failures[(*key, kind, department)] += sign
-        for ln, vector in zip(lines, line_vectors, strict=True):
-            nonzero = [(i, sign * v) for i, v in enumerate(vector, N_ORDER) if v]
-            for dim, column in LINE_DIMENSIONS.items():
-                key = (dim, slice_key(getattr(ln, column)), day)
+            for key in _keys(dim, slice_key(getattr(order, column) if column else None), day):
                 row = self.daily[key]
                 for i, v in nonzero:
                     row[i] += v
-                for measure in CYCLE_MEASURES:
-                    days = getattr(ln, f"{measure}_days")
-                    if days is not None:
+                for measure, days in cycle:
+                    self.cycle[(*key, measure, days)] += sign
+                for kind, department in failed:
+                    self.failures[(*key, kind, department)] += sign
+        for ln, vector in zip(lines, line_vectors, strict=True):
+            nonzero = [(i, sign * v) for i, v in enumerate(vector, N_ORDER) if v]
+            cycle = [(m, d) for m in CYCLE_MEASURES if (d := getattr(ln, f"{m}_days")) is not None]
+            for dim, column in LINE_DIMENSIONS.items():
+                for key in _keys(dim, slice_key(getattr(ln, column)), day):
+                    row = self.daily[key]
+                    for i, v in nonzero:
+                        row[i] += v
+                    for measure, days in cycle:
                         self.cycle[(*key, measure, days)] += sign
 
     def changes(self):

@@ -95,13 +95,15 @@ def _rows(conn: Connection, at: _Scope, dim: str) -> list[dict[str, Any]]:
     stock = q.inventory_sums(conn, dim, lo, hi) if at.staff and cid is None and dim in TURNOVER_SLICES else None
     keys = set(counters) | set(case_rows or {}) | set(csat_rows or {})
     names = q.labels(conn, dim, keys)
+    no_answers = csat_block({})  # most slice values of a large slice have no survey answers: one block for all
     rows = []
     for key in keys:
         c = counters.get(key, ZERO)
         block = kpi_block(c, hist.get(key, {}), order_level=dim not in LINE_DIMENSIONS, fill_rule=req.fill_rule)
         block["volume"]["open_past_promise"] = past.get(key, 0)
         block["cases"] = None if case_rows is None else cases_block(case_rows.get(key) or _no_cases(), c["orders"])
-        block["csat"] = None if csat_rows is None else csat_block(csat_rows.get(key, {}))
+        block["csat"] = None if csat_rows is None else (csat_block(csat_rows[key]) if key in csat_rows
+                                                         else no_answers)
         block["dso"] = None
         if money is not None:
             open_end, sales = money.get(key, (Decimal("0.00"), Decimal("0.00")))

@@ -8,9 +8,9 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Connection, String, and_, case, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, Connection, String, and_, case, func, literal, or_, select, type_coerce
 
-from ..metrics.counters import COUNTERS, DIMENSIONS, LINE_DIMENSIONS
+from ..metrics.counters import COUNTERS, DIMENSIONS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, month_key
 from .fulfilment_tables import carriers
 from .measure_summary import fact_cycle, fact_failures, fact_sums
 from .measure_tables import case_facts, kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
@@ -33,6 +33,28 @@ def _money(cents) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _rows_of(table, dimension: str, date_from: date, date_to: date, by_day: bool):
+    """Which summary rows make up the period: the day rows; for a large slice (MONTHLY), the month rows of the
+    months wholly inside the period and the day rows of the partial months at its ends."""
+    days = and_(table.c.dimension == dimension, table.c.day.between(date_from, date_to))
+    if dimension not in MONTHLY or by_day:
+        return days
+    first = date_from if date_from.day == 1 else _next_month(date_from)
+    last = date_to.replace(day=1) if _next_month(date_to) - timedelta(days=1) == date_to else \
+        date_to.replace(day=1) - timedelta(days=1)
+    last = last.replace(day=1)
+    if first > last:
+        return days
+    return or_(and_(table.c.dimension == dimension,
+                    or_(table.c.day.between(date_from, first - timedelta(days=1)),
+                        table.c.day.between(_next_month(last), date_to))),
+               and_(table.c.dimension == month_key(dimension), table.c.day.between(first, last)))
+
+
 def _grouping(row, by_day: bool):
     return (row.slice_key, row.day) if by_day else row.slice_key
 
@@ -50,15 +72,16 @@ def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, 
     hist: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     if customer_id is None and not from_facts:
         day_cols = [kpi_daily.c.day] if by_day else []
+        # A line-level slice's order counters are all zero: not summed.
+        zero = {c for c, _, _ in ORDER_COUNTERS} if dimension in LINE_DIMENSIONS else set()
         rows = conn.execute(select(kpi_daily.c.slice_key, *day_cols,
-                                   *[func.sum(kpi_daily.c[c]).label(c) for c in COUNTERS])
-                            .where(kpi_daily.c.dimension == dimension, kpi_daily.c.day.between(date_from, date_to))
+                                   *[literal(0) if c in zero else func.sum(kpi_daily.c[c]) for c in COUNTERS])
+                            .where(_rows_of(kpi_daily, dimension, date_from, date_to, by_day))
                             .group_by(kpi_daily.c.slice_key, *day_cols))
         cyc = conn.execute(select(kpi_daily_cycle.c.slice_key, *([kpi_daily_cycle.c.day] if by_day else []),
                                   kpi_daily_cycle.c.measure, kpi_daily_cycle.c.days,
                                   func.sum(kpi_daily_cycle.c.n).label("n"))
-                           .where(kpi_daily_cycle.c.dimension == dimension,
-                                  kpi_daily_cycle.c.day.between(date_from, date_to))
+                           .where(_rows_of(kpi_daily_cycle, dimension, date_from, date_to, by_day))
                            .group_by(kpi_daily_cycle.c.slice_key, *([kpi_daily_cycle.c.day] if by_day else []),
                                      kpi_daily_cycle.c.measure, kpi_daily_cycle.c.days))
     else:
@@ -82,8 +105,7 @@ def failures(conn: Connection, dimension: str, date_from: date, date_to: date, *
     if customer_id is None and not from_facts:
         rows = conn.execute(select(kpi_daily_failures.c.slice_key, kpi_daily_failures.c.department,
                                    kpi_daily_failures.c.kind, func.sum(kpi_daily_failures.c.n).label("n"))
-                            .where(kpi_daily_failures.c.dimension == dimension,
-                                   kpi_daily_failures.c.day.between(date_from, date_to))
+                            .where(_rows_of(kpi_daily_failures, dimension, date_from, date_to, False))
                             .group_by(kpi_daily_failures.c.slice_key, kpi_daily_failures.c.department,
                                       kpi_daily_failures.c.kind))
     else:

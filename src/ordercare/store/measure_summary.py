@@ -12,8 +12,8 @@ from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, T
     literal, select, union_all
 
 from ..metrics.attribution import FAILURE_KINDS
-from ..metrics.counters import CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, ORDER_COUNTERS, ORDER_DIMENSIONS, \
-    COUNTERS, Tally
+from ..metrics.counters import CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, \
+    ORDER_DIMENSIONS, COUNTERS, Tally, month_key
 from .driver_writes import DriverWrite
 from .measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
 
@@ -159,3 +159,26 @@ def rebuild_summaries(conn: Connection) -> None:
                 select(literal(dimension), fail.c.slice_key, fail.c.day, fail.c.kind, fail.c.department,
                        fail.c.n)))
     stage.drop(conn)
+    _month_rows(conn)
+
+
+def month_start(conn: Connection, day):
+    """The first day of a date's month, in the dialect at hand."""
+    if conn.dialect.name == "postgresql":
+        return func.date_trunc("month", day).cast(Date)
+    return func.date(day, "start of month")
+
+
+def _month_rows(conn: Connection) -> None:
+    """The month rows of the large slices, summed from their day rows."""
+    for table, extra, sums in ((kpi_daily, [], list(COUNTERS)),
+                               (kpi_daily_cycle, ["measure", "days"], ["n"]),
+                               (kpi_daily_failures, ["kind", "department"], ["n"])):
+        for dimension in MONTHLY:
+            month = month_start(conn, table.c.day)
+            conn.execute(insert(table).from_select(
+                ["dimension", "slice_key", "day", *extra, *sums],
+                select(literal(month_key(dimension)), table.c.slice_key, month, *[table.c[c] for c in extra],
+                       *[func.sum(table.c[c]) for c in sums])
+                .where(table.c.dimension == dimension)
+                .group_by(table.c.slice_key, month, *[table.c[c] for c in extra])))
