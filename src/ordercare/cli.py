@@ -67,6 +67,9 @@ for sub, name in [*SERVICE_APPS, (return_app, "return")]:  # case, sla, csat, pe
 from .cli_reports import app as report_app  # noqa: E402
 
 app.add_typer(report_app, name="report")
+from .cli_check import check_cmd  # noqa: E402
+
+app.command("check")(check_cmd)
 
 console = Console()
 err = Console(stderr=True)

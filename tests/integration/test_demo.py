@@ -31,6 +31,16 @@ def test_demo_builds_a_realistic_distributor(sqlite_env):
     assert admin.role == "admin" and customer.is_customer
     _billing_is_meaningful(sqlite_env)
     _service_is_meaningful(sqlite_env)
+    _books_balance(sqlite_env)
+
+
+def _books_balance(env) -> None:
+    """`ordercare check` on the demo: every invariant holds after the history the services wrote."""
+    from ordercare.domain.access import SYSTEM
+    from ordercare.services.invariants import run_checks
+
+    report = run_checks(env.uow, FixedClock(START), SYSTEM)
+    assert report["ok"], report["violations"][:10]
 
 
 def _billing_is_meaningful(env) -> None:

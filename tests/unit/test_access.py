@@ -54,6 +54,8 @@ EXPECTED[Role.CUSTOMER] |= {P.READ_SERVICE_REPORT}
 
 # Service versus cost: managers read the analytics and set the policy data and offer rules.
 EXPECTED[Role.MANAGER] |= {P.READ_ANALYTICS, P.MANAGE_POLICY}
+# Reliability: managers run the invariant checker (it reads every account's books).
+EXPECTED[Role.MANAGER] |= {P.CHECK_INVARIANTS}
 
 def actor(role: Role, customer_id: int | None = None) -> Actor:
     return Actor(1, f"{role}-user", role, customer_id)

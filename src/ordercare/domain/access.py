@@ -60,6 +60,7 @@ class Permission(StrEnum):
     MANAGE_POLICY = "manage_policy"  # policy settings, lead times, stockout outcomes, lead-time offer rules
     READ_SERVICE_REPORT = "read_service_report"  # KPI reports, root-cause Pareto (a customer: its own KPIs only)
     REBUILD_MEASURES = "rebuild_measures"  # recompute every measure's facts and summaries
+    CHECK_INVARIANTS = "check_invariants"  # run the invariant checker over the whole database
 
 
 P = Permission
@@ -103,6 +104,9 @@ GRANTS[Role.MANAGER] = GRANTS[Role.MANAGER] | {P.READ_ANALYTICS, P.MANAGE_POLICY
 # Service measurement (admin has every permission already).
 GRANTS[Role.MANAGER] = GRANTS[Role.MANAGER] | {P.READ_SERVICE_REPORT}
 GRANTS[Role.CUSTOMER] = GRANTS[Role.CUSTOMER] | {P.READ_SERVICE_REPORT}
+
+# Reliability: the invariant checker reads every account's books (admin has every permission already).
+GRANTS[Role.MANAGER] = GRANTS[Role.MANAGER] | {P.CHECK_INVARIANTS}
 
 
 @dataclass(frozen=True)

@@ -72,20 +72,30 @@ def recompute_status(conn: Connection, order_id: int, *, at: datetime, actor: st
 
 
 def status_from_facts(conn: Connection, order_id: int) -> OrderStatus:
-    units, backordered, shipped = conn.execute(
-        select(func.sum(order_lines.c.qty), func.sum(order_lines.c.qty_backordered),
-               func.sum(order_lines.c.qty_shipped)).where(order_lines.c.order_id == order_id)).one()
-    stage, all_delivered = None, True
-    for status, line_shipped in conn.execute(
-            select(shipments.c.status, shipment_lines.c.qty_shipped)
-            .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
-            .where(shipment_lines.c.order_id == order_id)):
+    return statuses_from_facts(conn, [order_id]).get(order_id) or progress_status(
+        units=0, backordered=0, shipped=0, all_shipments_delivered=True, open_stage=None)
+
+
+def statuses_from_facts(conn: Connection, order_ids: list[int] | None = None) -> dict[int, OrderStatus]:
+    """The status each order's facts give it (order_ids None: every order with lines), in two set-based reads;
+    the invariant checker compares it with the stored status."""
+    lines_q = (select(order_lines.c.order_id, func.sum(order_lines.c.qty), func.sum(order_lines.c.qty_backordered),
+                      func.sum(order_lines.c.qty_shipped)).group_by(order_lines.c.order_id))
+    ship_q = (select(shipment_lines.c.order_id, shipments.c.status, shipment_lines.c.qty_shipped)
+              .join(shipments, shipments.c.id == shipment_lines.c.shipment_id))
+    if order_ids is not None:
+        lines_q = lines_q.where(order_lines.c.order_id.in_(order_ids))
+        ship_q = ship_q.where(shipment_lines.c.order_id.in_(order_ids))
+    stage: dict[int, str] = {}
+    undelivered: set[int] = set()
+    for oid, status, line_shipped in conn.execute(ship_q):
         if line_shipped and status != "delivered":
-            all_delivered = False
-        if not line_shipped and status in _STAGES and _STAGES[status] > _STAGES.get(stage or "", 0):
-            stage = status
-    return progress_status(units=units or 0, backordered=backordered or 0, shipped=shipped or 0,
-                           all_shipments_delivered=all_delivered, open_stage=stage)
+            undelivered.add(oid)
+        if not line_shipped and status in _STAGES and _STAGES[status] > _STAGES.get(stage.get(oid, ""), 0):
+            stage[oid] = status
+    return {oid: progress_status(units=units or 0, backordered=backordered or 0, shipped=shipped or 0,
+                                 all_shipments_delivered=oid not in undelivered, open_stage=stage.get(oid))
+            for oid, units, backordered, shipped in conn.execute(lines_q)}
 
 
 def note_promise_change(conn: Connection, order_id: int, old: date | None, new: date | None, *, at: datetime,
