@@ -41,10 +41,15 @@ def send(conn: Connection, partner: Row, code: str, bodies: list[list[tuple[str,
     return doc_id, text
 
 
+def active_partner(conn: Connection, customer_id: int) -> Row | None:
+    """The customer's active trading partner (the first set up, should it have several), or None."""
+    return conn.execute(select(trading_partners).where(trading_partners.c.customer_id == customer_id,
+                                                       trading_partners.c.active.is_(True))
+                        .order_by(trading_partners.c.id)).first()
+
+
 def partner_of_customer(conn: Connection, customer_id: int, what: str) -> Row:
-    p = conn.execute(select(trading_partners).where(trading_partners.c.customer_id == customer_id,
-                                                    trading_partners.c.active.is_(True))
-                     .order_by(trading_partners.c.id)).first()
+    p = active_partner(conn, customer_id)
     if p is None:
         raise ValidationFailed("no_trading_partner", f"{what}: the customer has no active EDI trading partner",
                                field=what)

@@ -18,6 +18,7 @@ from ..domain.access import Actor, Permission
 from ..domain.errors import Conflict
 from ..domain.orders import OrderStatus, order_number
 from ..integrations.x12.acknowledgment import AckLine, Acknowledgment, LineStatus, build_855, line_statuses
+from ..integrations.x12.invoice import BUYER_ASSIGNED, SELLER_ASSIGNED, Location
 from ..integrations.x12.purchase_order import UNITS, ItemId
 from ..integrations.x12.ship_notice import TRANSPORT_METHODS, ShipItem, ShipNotice, ShipOrder, build_856
 from ..store.db import UnitOfWork
@@ -39,7 +40,7 @@ def buyer_lines(conn: Connection, order_id: int) -> tuple[dict | None, Row | Non
     return (t.detail, t.partner_id) if t else (None, None)
 
 
-def _our_lines(lines: list[dict], units: dict[str, str]) -> list[dict]:
+def our_lines(lines: list[dict], units: dict[str, str]) -> list[dict]:
     """Our order lines in the shape of buyer lines, for orders that did not come by EDI."""
     return [{"line_id": str(ln["line_no"]), "qty": ln["qty"], "unit": X12_UNIT.get(units[ln["sku"]], "EA"),
              "unit_price": str(ln["unit_price"]), "item_ids": [["VP", ln["sku"]]], "sku": ln["sku"],
@@ -56,13 +57,13 @@ def fill_in_order(total: int, wanted: list[int]) -> list[int]:
     return out
 
 
-def _units(conn: Connection, skus) -> dict[str, str]:
+def product_units(conn: Connection, skus) -> dict[str, str]:
     return dict(conn.execute(select(products.c.sku, products.c.unit).where(products.c.sku.in_(list(skus)))).all())
 
 
 def acknowledgment_of(view: dict[str, Any], detail: dict | None, units: dict[str, str], today: date) -> Acknowledgment:
     ours = {ln["sku"]: ln for ln in view["lines"]}
-    bl = detail["lines"] if detail else _our_lines(view["lines"], units)
+    bl = detail["lines"] if detail else our_lines(view["lines"], units)
     header_date = date.fromisoformat(detail["requested_date"]) if detail and detail.get("requested_date") else \
         view["requested_date"]
     cancelled = view["status"] == OrderStatus.CANCELLED
@@ -95,7 +96,7 @@ def acknowledge_order(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int
         customer_id = conn.execute(select(orders.c.customer_id).where(orders.c.id == order_id)).scalar_one()
         detail, partner_id = buyer_lines(conn, order_id)
         partner = partner_of_customer(conn, customer_id, "order")
-        ack = acknowledgment_of(view, detail, _units(conn, [ln["sku"] for ln in view["lines"]]), clock.today())
+        ack = acknowledgment_of(view, detail, product_units(conn, [ln["sku"] for ln in view["lines"]]), clock.today())
         doc_id, _ = send(conn, partner, "855", [build_855(ack)], at=clock.now(), actor=actor.username,
                          order_id=order_id)
         append_event(conn, order_id, "edi_sent", at=clock.now(), actor=actor.username, reason="855 acknowledgment",
@@ -106,6 +107,15 @@ def acknowledge_order(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int
     return get_document(uow, actor, uow.run(work))
 
 
+def ship_to_party(conn: Connection, partner_id: int, ship_to_id: int) -> Location:
+    """A ship-to as the partner knows it: its own location code (N103 92) if mapped, else our code (91)."""
+    st = conn.execute(select(ship_tos.c.name, ship_tos.c.code).where(ship_tos.c.id == ship_to_id)).one()
+    theirs = conn.execute(select(partner_locations.c.code).where(
+        partner_locations.c.partner_id == partner_id, partner_locations.c.ship_to_id == ship_to_id)
+        .order_by(partner_locations.c.code)).scalar()
+    return Location(st.name, BUYER_ASSIGNED, theirs) if theirs else Location(st.name, SELLER_ASSIGNED, st.code)
+
+
 def ship_notice_of(conn: Connection, shipment_id: int, partner: Row) -> ShipNotice:
     view = shipment_view(conn, shipment_id)
     if view["status"] not in ("shipped", "delivered"):
@@ -113,10 +123,7 @@ def ship_notice_of(conn: Connection, shipment_id: int, partner: Row) -> ShipNoti
                        "notice is sent once it has shipped", field="shipment_id", status=view["status"])
     sh = conn.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
     wh = conn.execute(select(warehouses.c.name, warehouses.c.code).where(warehouses.c.id == sh.warehouse_id)).one()
-    st = conn.execute(select(ship_tos.c.name, ship_tos.c.code).where(ship_tos.c.id == sh.ship_to_id)).one()
-    their_code = conn.execute(select(partner_locations.c.code).where(
-        partner_locations.c.partner_id == partner.id, partner_locations.c.ship_to_id == sh.ship_to_id)
-        .order_by(partner_locations.c.code)).scalar()
+    st = ship_to_party(conn, partner.id, sh.ship_to_id)
     rows = conn.execute(select(shipment_lines.c.order_id, shipment_lines.c.qty_shipped, order_lines.c.line_no,
                                order_lines.c.qty, order_lines.c.unit_price, order_lines.c.requested_date,
                                orders.c.customer_po, products.c.sku, products.c.unit)
@@ -132,7 +139,7 @@ def ship_notice_of(conn: Connection, shipment_id: int, partner: Row) -> ShipNoti
     for oid, lines in by_order.items():
         detail, _ = buyer_lines(conn, oid)
         units = {r.sku: r.unit for r in lines}
-        bl = detail["lines"] if detail else _our_lines([{
+        bl = detail["lines"] if detail else our_lines([{
             "line_no": r.line_no, "qty": r.qty, "unit_price": r.unit_price, "sku": r.sku,
             "requested_date": r.requested_date} for r in lines], units)
         items = []
@@ -148,7 +155,7 @@ def ship_notice_of(conn: Connection, shipment_id: int, partner: Row) -> ShipNoti
         gross_weight_kg=Decimal(view["weight_kg"]), carrier_code=freight.get("carrier", ""),
         carrier_name=freight.get("carrier_name", ""), transport_method=TRANSPORT_METHODS.get(freight.get("mode"), "M"),
         tracking_number=view["tracking_number"] or "", estimated_delivery=freight.get("estimated_delivery"),
-        ship_from=(wh.name, wh.code), ship_to=(st.name, their_code or st.code), orders=tuple(ship_orders))
+        ship_from=(wh.name, wh.code), ship_to=(st.name, st.code), orders=tuple(ship_orders))
 
 
 def send_ship_notice(uow: UnitOfWork, clock: Clock, actor: Actor, shipment_id: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from ..domain.orders import order_number
 from ..store.billing_tables import invoice_disputes, invoice_lines, invoices
 from ..store.db import UnitOfWork
 from ..store.events import append_event
-from . import ledger
+from . import edi_invoice, ledger
 from .credit_notes import raise_credit_note_in
 from .invoicing import issue_invoice_in, release_invoiced, uninvoiced_goods
 from .measure_facts import refresh_order_facts
@@ -59,6 +59,7 @@ def cancel_invoice(uow: UnitOfWork, clock: Clock, actor: Actor, invoice_id: int,
             raise Conflict("invoice_changed", f"invoice: {number} changed meanwhile; reload and retry", field="invoice")
         release_invoiced(conn, invoice_id)
         ledger.post(conn, inv.customer_id, "invoice_void", number, -inv.total, clock.today())
+        edi_invoice.on_invoice_cancelled(conn, clock, actor, inv.customer_id, invoice_id)  # before any reissue
         new_id = None
         if reissue:
             line_ids = list(conn.execute(select(invoice_lines.c.shipment_line_id).where(

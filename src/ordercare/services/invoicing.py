@@ -26,7 +26,7 @@ from ..store.db import UnitOfWork
 from ..store.fulfilment_tables import shipment_lines, shipments
 from ..store.service_tables import no_charge_orders
 from ..store.tables import customers, order_lines, orders, products, ship_tos
-from . import ledger
+from . import edi_invoice, ledger
 from .billing_setup import BillingAccount, billing_account, tax_rates_for, terms_for
 from .release import shipment_number
 
@@ -135,6 +135,7 @@ def issue_invoice_in(conn: Connection, clock: Clock, actor: Actor, customer_id: 
     ledger.invoice_events(conn, clock, actor, "invoiced", {invoice_id: {
         "total": str(t.total), "due_on": terms.due_on(today).isoformat(), "terms": terms.code,
         "discount_until": terms.discount_until(today).isoformat() if terms.has_discount else None}})
+    edi_invoice.on_invoice_issued(conn, clock, actor, customer_id, invoice_id)  # an EDI partner gets its 810 now
     return invoice_id
 
 
