@@ -156,3 +156,41 @@ def test_a_key_of_the_maximum_length_is_accepted(env):
     world(env, stock={("NEAR", "SKU-A"): 10})
     oid, _ = place(env, "x" * 200, "fp-1")
     assert place(env, "x" * 200, "fp-1") == (oid, True)
+
+
+class _SlowBetweenClaimAndOrder:
+    """The unit of work of a request that is slow (not dead) after claiming its key: `meanwhile` runs between
+    the claim transaction and the one that writes the order."""
+
+    def __init__(self, uow, meanwhile):
+        self.uow, self.meanwhile, self.calls = uow, meanwhile, 0
+
+    def run(self, work, **kw):
+        self.calls += 1
+        if self.calls == 2:
+            self.meanwhile()
+        return self.uow.run(work, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.uow, name)
+
+
+def test_a_slow_request_taken_over_by_its_retry_does_not_place_a_second_order(env):
+    """The first request outlives the stale limit; its retry takes the key over and places the order. When the
+    first one finally writes, its claim is gone: it must roll back instead of committing a second order."""
+    world(env, stock={("NEAR", "SKU-A"): 10})
+    retried = {}
+
+    def retry_after_the_stale_limit():
+        env.clock.advance(seconds=env.settings.idempotency_stale_seconds + 1)
+        retried["id"], retried["replayed"] = place(env, "k-1", "fp-1")
+
+    slow = _SlowBetweenClaimAndOrder(env.uow, retry_after_the_stale_limit)
+    with pytest.raises(Conflict) as exc:
+        order_service.place_order(slow, env.clock, env.settings, AGENT, req(), idempotency_key="k-1",
+                                  fingerprint="fp-1")
+    assert exc.value.code == "request_in_progress"
+    assert retried["replayed"] is False
+    assert snapshot(env)["orders"] == 1 and keys(env) == [("2", "k-1", "done", retried["id"])]
+    assert stock_of(env, "NEAR", "SKU-A") == (10, 2)
+    assert place(env, "k-1", "fp-1") == (retried["id"], True)

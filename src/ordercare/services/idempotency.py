@@ -41,8 +41,11 @@ def run_once(uow: UnitOfWork, clock: Clock, actor: Actor, key: str, fingerprint:
     owner = str(actor.user_id)
     where = (idempotency_keys.c.user_key == owner, idempotency_keys.c.key == key)
 
+    claimed_at = clock.now()
+
     def claim(conn: Connection) -> int | None:
-        now = clock.now()
+        nonlocal claimed_at
+        now = claimed_at = clock.now()
         row = conn.execute(select(idempotency_keys).where(*where)).first()
         if row is None:
             conn.execute(insert(idempotency_keys).values(user_key=owner, key=key, request_hash=fingerprint,
@@ -71,16 +74,19 @@ def run_once(uow: UnitOfWork, clock: Clock, actor: Actor, key: str, fingerprint:
                        field="Idempotency-Key")
     if done is not None:
         return done, True
+    # Our claim is the in-progress row stamped with our claim time. A request that was only slow, not dead,
+    # may have been taken over meanwhile: then its claim is gone and its order must not commit (a second order).
+    ours = (*where, idempotency_keys.c.state == "in_progress", idempotency_keys.c.created_at == claimed_at)
 
     def finish(conn: Connection) -> int:
         order_id = place(conn)
-        conn.execute(update(idempotency_keys).where(*where).values(state="done", order_id=order_id))
+        if conn.execute(update(idempotency_keys).where(*ours).values(state="done", order_id=order_id)).rowcount != 1:
+            raise Conflict("request_in_progress", "a request with this Idempotency-Key was taken over by a retry",
+                           field="Idempotency-Key")
         return order_id
 
     try:
         return uow.run(finish), False
     except BaseException:
-        uow.run(lambda conn: conn.execute(delete(idempotency_keys).where(*where, idempotency_keys.c.state
-                                                                          == "in_progress")))
+        uow.run(lambda conn: conn.execute(delete(idempotency_keys).where(*ours)))
         raise
-
