@@ -20,6 +20,7 @@ from ordercare.clock import FixedClock
 from ordercare.config import Settings
 from ordercare.domain.access import SYSTEM, Actor
 from ordercare.store.analytics_tables import reference_rows as analytics_reference_rows
+from ordercare.store.costing_tables import reference_rows as costing_reference_rows
 from ordercare.store.db import UnitOfWork, make_engine
 from ordercare.store.migrate import upgrade
 from ordercare.store.service_tables import reference_rows as service_reference_rows
@@ -80,8 +81,9 @@ def truncate_pg(engine) -> None:
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in REFERENCE_TABLES)
     with engine.begin() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        for table, rows in [*service_reference_rows(), *analytics_reference_rows()]:  # the defaults the
-            c.execute(insert(table), rows)  # migrations seed, as a new database has them
+        # the defaults the migrations seed, as a new database has them
+        for table, rows in [*service_reference_rows(), *analytics_reference_rows(), *costing_reference_rows()]:
+            c.execute(insert(table), rows)
 
 
 @pytest.fixture(scope="session")

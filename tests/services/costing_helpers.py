@@ -1,0 +1,100 @@
+"""What the cost-to-serve tests share: the worked example of docs/cost-to-serve.md driven through the services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from ordercare.domain.orders import Channel, RequestedLine
+from ordercare.services import (
+    billing_setup,
+    case_recovery,
+    cases,
+    orders,
+    payments,
+    quotes,
+    return_handling,
+    return_views,
+    returns,
+    shipping,
+)
+from ordercare.services.costing_setup import RateIn, set_rates
+from ordercare.services.intake import OrderRequest
+from tests.factories import carriers, order, world
+from tests.services.helpers import AGENT, FINANCE
+from tests.services.service_helpers import MANAGER, WAREHOUSE, ship_order
+
+D = Decimal
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+# The cost pools of docs/cost-to-serve.md: (activity, qualifier, pool cost, driver volume) -> rate.
+POOLS = [("order_entry", "phone", "24000.00", "1600"),  # order desk: 15.00 per order
+         ("order_entry", "portal", "4500.00", "1500"),  # portal platform and support: 3.00 per order
+         ("quote", "phone", "9000.00", "750"),  # sales desk answering inquiries: 12.00 per quote
+         ("credit_check", "", "3000.00", "150"),  # credit controller: 20.00 per review
+         ("line_pick", "", "18000.00", "15000"),  # pickers: 1.20 per line
+         ("shipment", "", "8000.00", "1000"),  # dock and documents: 8.00 per shipment
+         ("case_handling", "", "7200.00", "9600")]  # service desk: 0.75 per minute
+
+
+def set_pools(env) -> None:
+    for activity, qualifier, pool, volume in POOLS:
+        set_rates(env.uow, env.clock, MANAGER, activity, [RateIn(qualifier, pool_cost=pool, driver_volume=volume)])
+
+
+def _deliver_next_day(env, sid: int) -> None:
+    env.clock.advance(days=1)
+    shipping.deliver(env.uow, env.clock, env.actor, sid, received_by="Goods-in")
+
+
+def phone_customer_march(env) -> dict[str, int]:
+    """CUST1 (package B, 3/10 net 30, freight not charged) in March 2026, by phone: 2 quotes, 4 small orders
+    shipped one by one (one asked for in 2 days: an expedite; one held for credit and released), one invoice paid
+    early with the discount, one unit returned and restocked, one complaint with a note and a 25.00 goodwill
+    gesture. Ends on 1 April, so March is complete."""
+    world(env, stock={("NEAR", "SKU-A"): 100, ("NEAR", "SKU-B"): 100})
+    carriers(env)
+    billing_setup.set_billing(env.uow, env.clock, FINANCE, "CUST1", invoicing="per_shipment", charge_freight=False)
+    set_pools(env)
+    for _ in range(2):
+        quotes.create_quote(env.uow, env.clock, env.settings, AGENT, OrderRequest(
+            customer="CUST1", channel=Channel.PHONE, lines=[RequestedLine("SKU-A", 5, None, 0)]))
+    ids = {}
+    # Monday 2 March: 2 × SKU-A + 1 × SKU-B.
+    ids["o1"] = order(env, [("SKU-A", 2), ("SKU-B", 1)], channel=Channel.PHONE, actor=AGENT)
+    s1 = ship_order(env, "NEAR")
+    _deliver_next_day(env, s1)
+    # Tuesday: 3 × SKU-A wanted Thursday — package B promises 7 days: an expedite.
+    ids["o2"] = order(env, [("SKU-A", 3)], channel=Channel.PHONE, actor=AGENT,
+                      requested_date=env.clock.today() + timedelta(days=2))
+    s2 = ship_order(env, "NEAR")
+    _deliver_next_day(env, s2)
+    # Wednesday: 2 × SKU-B, held by finance for a review, then released.
+    ids["o3"] = order(env, [("SKU-B", 2)], channel=Channel.PHONE, actor=AGENT)
+    orders.put_on_credit_hold(env.uow, env.clock, FINANCE, ids["o3"], "review the account")
+    orders.release_credit_hold(env.uow, env.clock, FINANCE, ids["o3"], "reviewed: fine")
+    s3 = ship_order(env, "NEAR")
+    _deliver_next_day(env, s3)
+    # Thursday 5 March: 1 × SKU-A; the first invoice (30.00) is paid within 10 days: 3 % off, 29.10 cash.
+    ids["o4"] = order(env, [("SKU-A", 1)], channel=Channel.PHONE, actor=AGENT)
+    s4 = ship_order(env, "NEAR")
+    payments.record_payment(env.uow, env.clock, FINANCE, payments.PaymentIn(
+        customer="CUST1", amount=D("29.10"), currency="EUR", received_on=env.clock.today(), method="bank_transfer",
+        reference="BANK 1"))
+    _deliver_next_day(env, s4)
+    # Friday: one unit of the first order comes back (not needed) and goes back on the shelf.
+    rid = returns.request_return(env.uow, env.clock, AGENT, ids["o1"], [returns.ReturnLineRequest(1, 1, "not_needed")])
+    returns.authorise_return(env.uow, env.clock, AGENT, rid)
+    line_id = return_views.get_return(env.uow, AGENT, rid)["lines"][0]["id"]
+    return_handling.receive_return(env.uow, env.clock, WAREHOUSE, rid, [return_handling.ReceivedLine(line_id, 1)])
+    return_handling.inspect_return(env.uow, env.clock, env.settings, WAREHOUSE, rid,
+                                   [return_handling.DispositionLine(line_id, "restock", 1, "as new")])
+    # A complaint about the second order: one note, a 25.00 voucher.
+    case_id = cases.open_case(env.uow, env.clock, AGENT, cases.CaseRequest(
+        customer="CUST1", subject="Carton dented", category="damaged_goods", order_id=ids["o2"]))
+    cases.acknowledge(env.uow, env.clock, AGENT, case_id)
+    cases.add_note(env.uow, env.clock, AGENT, case_id, "customer sent photos")
+    case_recovery.add_recovery(env.uow, env.clock, env.settings, AGENT, case_id, case_recovery.Recovery(
+        "goodwill", note="voucher", cost=D("25.00")))
+    env.clock.set(datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc))
+    return ids
