@@ -98,3 +98,54 @@ def phone_customer_march(env) -> dict[str, int]:
         "goodwill", note="voucher", cost=D("25.00")))
     env.clock.set(datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc))
     return ids
+
+
+def ship_everything(env, warehouse: str = "NEAR") -> list[int]:
+    """Release, pick and ship whatever is placed at the warehouse: one shipment per customer."""
+    from ordercare.services import picking, release, shipment_views
+    sids = release.release_to_warehouse(env.uow, env.clock, env.actor, warehouse,
+                                        env.clock.today() + timedelta(days=30))
+    if sids:
+        picking.create_pick_list(env.uow, env.clock, env.actor, warehouse)
+    for sid in sids:
+        lines = shipment_views.get_shipment(env.uow, env.actor, sid)["lines"]
+        picking.confirm_picks(env.uow, env.clock, env.settings, env.actor, sid,
+                              [picking.PickConfirmation(ln["id"], ln["qty"]) for ln in lines])
+        shipping.ship(env.uow, env.clock, env.settings, env.actor, sid)
+    return sids
+
+
+# Who orders what in a 28-day period, by day of the period: (channel, units of SKU-A, expedite?).
+STEADY = {
+    "BUILD": {0: ("portal", 3, False)},  # one small order: low value, low cost
+    "PROTECT": {0: ("portal", 20, False), 7: ("portal", 20, False), 14: ("portal", 20, False)},
+    "ENGINEER": {0: ("phone", 20, True), 1: ("phone", 20, True), 2: ("phone", 20, False), 3: ("phone", 20, False)},
+}
+SMALL_BY_PHONE = {d: ("phone", 1, True) for d in range(8)}  # 8 rushed single units by phone
+
+
+def ordering_history(env, switch_to: dict) -> None:
+    """Two 28-day periods from Monday 2 March: three customers each of BUILD, PROTECT and ENGINEER keep their
+    pattern; SWITCH orders SMALL_BY_PHONE in the first period and `switch_to` in the second. Cost of capital 0,
+    so customers with the same orders cost exactly the same. Ends on the day after the second period."""
+    from ordercare.services.costing_setup import RateIn, set_rates
+    from tests.factories import add_customer
+    world(env, stock={("NEAR", "SKU-A"): 5000}, customers=())
+    carriers(env)
+    set_rates(env.uow, env.clock, MANAGER, "receivables_carrying", [RateIn("", rate="0")])
+    plans = {f"{kind}{i}": plan for kind, plan in STEADY.items() for i in (1, 2, 3)}
+    for code in [*plans, "SWITCH"]:
+        add_customer(env, code)
+    for period in (0, 1):
+        plans["SWITCH"] = SMALL_BY_PHONE if period == 0 else switch_to
+        for day in range(28):
+            placed = False
+            for code, plan in plans.items():
+                if day in plan:
+                    channel, units, rushed = plan[day]
+                    order(env, [("SKU-A", units)], customer=code, channel=Channel(channel),
+                          requested_date=env.clock.today() + timedelta(days=2) if rushed else None)
+                    placed = True
+            if placed:
+                ship_everything(env)
+            env.clock.advance(days=1)
