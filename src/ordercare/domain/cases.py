@@ -62,6 +62,37 @@ OPEN = frozenset({C.LOGGED, C.ACKNOWLEDGED, C.INVESTIGATING, C.WAITING_ON_CUSTOM
 WORKABLE = frozenset({C.ACKNOWLEDGED, C.INVESTIGATING, C.WAITING_ON_CUSTOMER, C.RESOLVED})
 
 
+# The procedure as the desk works it: the steps offered from each status and the status each one leads to
+# (resume goes back to where the case was before it waited; reopen goes back to investigation).
+STEPS: dict[str, CaseStatus | None] = {
+    "acknowledge": C.ACKNOWLEDGED, "investigate": C.INVESTIGATING, "wait_on_customer": C.WAITING_ON_CUSTOMER,
+    "resume": None, "resolve": C.RESOLVED, "follow_up": C.FOLLOW_UP, "close": C.CLOSED, "reopen": C.INVESTIGATING,
+}
+_STEPS_FROM: dict[CaseStatus, tuple[str, ...]] = {
+    C.LOGGED: ("acknowledge",),
+    C.ACKNOWLEDGED: ("investigate", "wait_on_customer", "resolve"),
+    C.INVESTIGATING: ("wait_on_customer", "resolve"),
+    C.WAITING_ON_CUSTOMER: ("resume",),
+    C.RESOLVED: ("follow_up", "reopen"),
+    C.FOLLOW_UP: ("close", "reopen"),
+    C.CLOSED: (),
+}
+
+
+def desk_actions(status: str) -> tuple[str, ...]:
+    """What may be done to a case in this status: its next steps, then the actions that do not move it (a note,
+    the root cause once acknowledged, recovery while it is worked, assignment until it is closed)."""
+    st = CaseStatus(status)
+    extra = []
+    if st is not C.CLOSED:
+        extra += ["note", "assign"]
+    if st not in (C.LOGGED, C.CLOSED):
+        extra.append("root_cause")
+    if st in WORKABLE:
+        extra.append("recovery")
+    return (*_STEPS_FROM[st], *extra)
+
+
 def check_transition(current: str, target: CaseStatus) -> None:
     if target not in TRANSITIONS.get(CaseStatus(current), frozenset()):
         raise InvalidTransition("case", str(current), str(target))

@@ -9,7 +9,7 @@ bucket of the warehouse (or records it as scrapped / sent back to the supplier),
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -108,6 +108,11 @@ def evaluate(policy: ReturnPolicy, reason: str, delivered_on: date, today: date)
         problems.append(f"delivered {days} days ago, the window is {window} days")
     fee = Decimal("0") if reason in FIRM_FAULT else policy.restocking_fee_pct
     return PolicyDecision(not problems, tuple(problems), fee)
+
+
+def return_window(policy: ReturnPolicy, delivered_on: date) -> tuple[date, date]:
+    """The last day a delivered line may be asked back: for any reason, and for warranty (as `evaluate` counts)."""
+    return delivered_on + timedelta(days=policy.window_days), delivered_on + timedelta(days=policy.warranty_days)
 
 
 def restocking_fee(unit_price: Decimal, qty: int, fee_pct: Decimal) -> Decimal:

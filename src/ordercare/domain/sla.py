@@ -7,8 +7,10 @@ It is breached when more business time than the target has been counted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from .business_hours import BusinessCalendar, add_business_time, business_time_between
 from .errors import ValidationFailed
@@ -106,6 +108,53 @@ def sla_clock(cal: BusinessCalendar, started: datetime, target_minutes: int, *, 
             break
         due = add_business_time(cal, due, business_time_between(cal, p.start, p.end))
     return ClockState(target_minutes, elapsed, due, stopped_at, paused_now, elapsed > target)
+
+
+class Band(StrEnum):
+    """How a clock looks on the desk: the breach colours of the case queue."""
+
+    ON_TRACK = "on_track"  # green
+    DUE_SOON = "due_soon"  # amber: a quarter of the target or less is left
+    BREACHED = "breached"  # red
+    PAUSED = "paused"  # grey: waiting on the customer, the clock stands still
+    MET = "met"  # stopped in time
+
+
+# A running clock turns amber when no more than this share of its target is left (in business time).
+DUE_SOON_SHARE = 4  # 1/4
+
+
+def band(c: ClockState) -> Band:
+    if c.breached:
+        return Band.BREACHED
+    if c.stopped_at is not None:
+        return Band.MET
+    if c.paused:
+        return Band.PAUSED
+    return Band.DUE_SOON if c.remaining * DUE_SOON_SHARE <= timedelta(minutes=c.target_minutes) else Band.ON_TRACK
+
+
+# From least to most alarming: a case shows the most alarming band of its clocks.
+SEVERITY = (Band.MET, Band.PAUSED, Band.ON_TRACK, Band.DUE_SOON, Band.BREACHED)
+
+
+def overall_band(states: Iterable[ClockState]) -> Band:
+    return max((band(c) for c in states), key=SEVERITY.index, default=Band.MET)
+
+
+def urgency(states: Iterable[ClockState], priority: str) -> tuple[int, timedelta, int]:
+    """Sort key of the case queue, most urgent first: cases with a clock that runs (or has run out) by the
+    business time left on their tightest clock (overdue is negative, so the most overdue comes first); then
+    cases whose clocks are paused; then cases whose clocks have stopped. Priority breaks ties."""
+    live = [c for c in states if c.stopped_at is None]
+    pressing = [c.remaining for c in live if c.breached or not c.paused]
+    waiting = [c.remaining for c in live if c.paused and not c.breached]
+    rank = PRIORITIES.index(priority) if priority in PRIORITIES else len(PRIORITIES)
+    if pressing:
+        return 0, min(pressing), rank
+    if waiting:
+        return 1, min(waiting), rank
+    return 2, timedelta(0), rank
 
 
 def escalations_due(clock: ClockState, levels: tuple[EscalationLevel, ...]) -> list[EscalationLevel]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..domain.sla import ClockState, EscalationLevel, Pause, sla_clock
+from ..domain.sla import ClockState, EscalationLevel, Pause, band, sla_clock
 from ..store.service_tables import case_pauses
 from .service_setup import CalendarCache
 
@@ -41,5 +41,6 @@ def levels(case) -> tuple[EscalationLevel, ...]:
 
 def clock_view(c: ClockState) -> dict[str, Any]:
     return {"target_minutes": c.target_minutes, "due_at": c.due_at, "state": c.state, "breached": c.breached,
+            "band": band(c).value,
             "elapsed_minutes": int(c.elapsed.total_seconds() // 60),
             "remaining_minutes": int(c.remaining.total_seconds() // 60), "stopped_at": c.stopped_at}

@@ -15,6 +15,7 @@ from ..domain.cases import (
 )
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.sla import PRIORITIES, choose_policy
+from ..store.billing_tables import invoices
 from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.fulfilment_tables import shipments
@@ -72,8 +73,7 @@ def open_case_in(conn: Connection, clock: Clock, actor: Actor, req: CaseRequest)
     description = check_text(req.description, "description", max_len=4000)
     contact = {f: check_text(getattr(req, f), f, max_len=50 if f == "contact_phone" else 200)
                for f in ("contact_name", "contact_email", "contact_phone")}
-    if req.invoice_id is not None and req.invoice_id <= 0:
-        raise ValidationFailed("unknown_invoice", "invoice_id: must be a positive id", field="invoice_id")
+    _linked(conn, invoices, req.invoice_id, customer.id, "invoice_id", "invoice")
     _linked(conn, orders, req.order_id, customer.id, "order_id", "order")
     _linked(conn, shipments, req.shipment_id, customer.id, "shipment_id", "shipment")
     _linked(conn, returns, req.return_id, customer.id, "return_id", "return")

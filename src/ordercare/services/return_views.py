@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.errors import ValidationFailed
 from ..domain.orders import order_number
-from ..domain.returns import FIRM_FAULT, ReturnStatus, rma_number
+from ..domain.returns import FIRM_FAULT, ReturnStatus, check_reason, return_window, rma_number
 from ..store.db import UnitOfWork
 from ..store.service_events import return_history
 from ..store.service_tables import nonsellable_stock, return_dispositions, return_lines, returns
 from ..store.tables import customers, order_lines, products, warehouses
-from .returns import load_return_for
+from .orders import load_order_for
+from .returns import already_returned, delivered_on_of, load_return_for, policy_decisions
+from .service_setup import load_return_policy
 
 
 def return_view(conn: Connection, actor: Actor, return_id: int) -> dict[str, Any]:
@@ -54,15 +58,21 @@ def get_return(uow: UnitOfWork, actor: Actor, return_id: int) -> dict[str, Any]:
 
 
 def list_returns(uow: UnitOfWork, actor: Actor, *, status: str | None = None, customer: str | None = None,
-                 order_id: int | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+                 order_id: int | None = None, reason: str | None = None, warehouse: str | None = None,
+                 limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """Returns, newest first; `reason` matches a return with a line of that reason, `warehouse` where the goods
+    come back."""
     actor.require(Permission.READ_SERVICE)
     if status is not None and status not in {s.value for s in ReturnStatus}:
         raise ValidationFailed("unknown_status", f"status: '{status}' is not a return status", field="status",
                                allowed=[s.value for s in ReturnStatus])
+    if reason is not None:
+        check_reason(reason, "reason")
     units = (select(return_lines.c.return_id, func.sum(return_lines.c.qty).label("units"))
              .group_by(return_lines.c.return_id).subquery())
-    q = (select(returns, customers.c.code.label("customer_code"), units.c.units)
-         .join(customers, customers.c.id == returns.c.customer_id).join(units, units.c.return_id == returns.c.id))
+    q = (select(returns, customers.c.code.label("customer_code"), units.c.units, warehouses.c.code.label("wh"))
+         .join(customers, customers.c.id == returns.c.customer_id).join(units, units.c.return_id == returns.c.id)
+         .outerjoin(warehouses, warehouses.c.id == returns.c.warehouse_id))
     if actor.is_customer:
         q = q.where(returns.c.customer_id == actor.customer_id)
     if status:
@@ -71,13 +81,89 @@ def list_returns(uow: UnitOfWork, actor: Actor, *, status: str | None = None, cu
         q = q.where(customers.c.code == customer)
     if order_id:
         q = q.where(returns.c.order_id == order_id)
+    if warehouse:
+        q = q.where(warehouses.c.code == warehouse)
+    if reason:
+        q = q.where(returns.c.id.in_(select(return_lines.c.return_id).where(return_lines.c.reason == reason)))
     with uow.read() as conn:
         total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
         rows = conn.execute(q.order_by(returns.c.id.desc()).limit(limit).offset(offset)).all()
+        reasons = _reasons(conn, [r.id for r in rows])
     return {"total": total, "items": [
         {"id": r.id, "number": rma_number(r.id), "customer": r.customer_code, "order": order_number(r.order_id),
-         "status": r.status, "units": r.units, "requested_at": r.requested_at, "resolution": r.resolution}
+         "status": r.status, "units": r.units, "requested_at": r.requested_at, "resolution": r.resolution,
+         "warehouse": r.wh, "reasons": reasons.get(r.id, [])}
         for r in rows]}
+
+
+def _reasons(conn: Connection, return_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for rid, reason in conn.execute(select(return_lines.c.return_id, return_lines.c.reason).distinct()
+                                    .where(return_lines.c.return_id.in_(return_ids))
+                                    .order_by(return_lines.c.return_id, return_lines.c.reason)):
+        out.setdefault(rid, []).append(reason)
+    return out
+
+
+def returns_of_order(conn: Connection, order_id: int) -> list[dict[str, Any]]:
+    """The order page's returns panel (the order is already checked to be the actor's)."""
+    units = dict(conn.execute(select(return_lines.c.return_id, func.sum(return_lines.c.qty))
+                              .join(returns, returns.c.id == return_lines.c.return_id)
+                              .where(returns.c.order_id == order_id).group_by(return_lines.c.return_id)).all())
+    rows = conn.execute(select(returns).where(returns.c.order_id == order_id).order_by(returns.c.id)).all()
+    reasons = _reasons(conn, [r.id for r in rows])
+    return [{"id": r.id, "number": rma_number(r.id), "status": r.status, "units": units.get(r.id, 0),
+             "reasons": reasons.get(r.id, []), "requested_at": r.requested_at, "resolution": r.resolution,
+             "replacement_order": order_number(r.replacement_order_id) if r.replacement_order_id else None}
+            for r in rows]
+
+
+def returnable_lines(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int) -> dict[str, Any]:
+    """What a return request form offers: each line's delivered units not yet on a return, its last day under
+    the returns policy, and the policy itself (reasons, restocking fee and the reasons that carry none)."""
+    actor.require(Permission.REQUEST_RETURN)
+    with uow.read() as conn:
+        load_order_for(conn, actor, order_id)
+        policy = load_return_policy(conn)
+        rows = conn.execute(select(order_lines, products.c.sku, products.c.name)
+                            .join(products, products.c.id == order_lines.c.product_id)
+                            .where(order_lines.c.order_id == order_id).order_by(order_lines.c.line_no)).all()
+        already = already_returned(conn, [r.id for r in rows])
+        lines = []
+        for r in rows:
+            delivered_on = delivered_on_of(conn, r.id)
+            last_day, warranty_until = return_window(policy, delivered_on) if delivered_on else (None, None)
+            lines.append({"line_no": r.line_no, "sku": r.sku, "product_name": r.name,
+                          "qty_delivered": r.qty_delivered, "qty_returned": already.get(r.id, 0),
+                          "returnable": max(0, r.qty_delivered - already.get(r.id, 0)), "delivered_on": delivered_on,
+                          "return_by": last_day, "warranty_until": warranty_until,
+                          "in_window": last_day is not None and clock.today() <= last_day})
+    return {"order": order_number(order_id), "order_id": order_id, "lines": lines, "policy": {
+        "code": policy.code, "window_days": policy.window_days, "warranty_days": policy.warranty_days,
+        "reasons": sorted(policy.allowed_reasons), "restocking_fee_pct": policy.restocking_fee_pct,
+        "fee_free_reasons": sorted(FIRM_FAULT)}}
+
+
+def delivered_units(conn: Connection, order_id: int) -> int:
+    return conn.execute(select(func.coalesce(func.sum(order_lines.c.qty_delivered), 0))
+                        .where(order_lines.c.order_id == order_id)).scalar_one()
+
+
+def policy_check(uow: UnitOfWork, clock: Clock, actor: Actor, return_id: int) -> dict[str, Any]:
+    """Before the decision: the return's policy, and per line whether the policy lets it come back today and the
+    restocking fee it would carry (the same evaluation authorising does)."""
+    actor.require(Permission.READ_SERVICE)
+    with uow.read() as conn:
+        ret = load_return_for(conn, actor, return_id)
+        policy = load_return_policy(conn, ret.policy_code)
+        decisions = policy_decisions(conn, return_id, policy, clock.today())
+    return {"policy": {"code": policy.code, "window_days": policy.window_days,
+                       "warranty_days": policy.warranty_days, "reasons": sorted(policy.allowed_reasons),
+                       "restocking_fee_pct": policy.restocking_fee_pct, "fee_free_reasons": sorted(FIRM_FAULT)},
+            "within_policy": not any(d.problems for _, d, _ in decisions),
+            "restocking_fee": sum((fee for _, _, fee in decisions), Decimal(0)),
+            "lines": {ln.id: {"problems": list(d.problems), "fee_pct": d.fee_pct, "restocking_fee": fee}
+                      for ln, d, fee in decisions}}
 
 
 def return_facts(conn: Connection, order_ids: list[int]) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -10,7 +11,7 @@ from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.cases import check_text
 from ..domain.errors import Conflict, ValidationFailed
-from ..domain.returns import ReturnStatus, check_reason, check_return_qty, check_transition, evaluate, \
+from ..domain.returns import ReturnPolicy, ReturnStatus, check_reason, check_return_qty, check_transition, evaluate, \
     restocking_fee, rma_number
 from ..store.db import UnitOfWork
 from ..store.events import append_event
@@ -108,12 +109,22 @@ def move_return(conn: Connection, ret, target: ReturnStatus, *, at, actor: str, 
         refresh_order_facts(conn, [ret.order_id])
 
 
-def _delivered_on(conn: Connection, order_line_id: int):
+def delivered_on_of(conn: Connection, order_line_id: int):
     """The day the line's goods were (last) delivered."""
     at = conn.execute(select(func.max(shipments.c.delivered_at))
                       .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
                       .where(shipment_lines.c.order_line_id == order_line_id)).scalar()
     return at.date() if at else None
+
+
+def policy_decisions(conn: Connection, return_id: int, policy: ReturnPolicy, today: date) -> list[tuple]:
+    """Per return line (in line order): the line, the policy's decision and its restocking fee."""
+    out = []
+    for ln in conn.execute(select(return_lines).where(return_lines.c.return_id == return_id)
+                           .order_by(return_lines.c.id)):
+        decision = evaluate(policy, ln.reason, delivered_on_of(conn, ln.order_line_id) or today, today)
+        out.append((ln, decision, restocking_fee(ln.unit_price, ln.qty, decision.fee_pct)))
+    return out
 
 
 def authorise_return_in(conn: Connection, clock: Clock, actor: Actor, return_id: int, *, override: bool = False,
@@ -123,16 +134,12 @@ def authorise_return_in(conn: Connection, clock: Clock, actor: Actor, return_id:
     if override and not text:
         raise ValidationFailed("note_required", "note: say why the policy is overridden", field="note")
     policy = load_return_policy(conn, ret.policy_code)
-    today, now = clock.today(), clock.now()
-    problems, total_fee = [], 0
-    lines = conn.execute(select(return_lines).where(return_lines.c.return_id == return_id)
-                         .order_by(return_lines.c.id)).all()
-    for i, ln in enumerate(lines):
-        delivered = _delivered_on(conn, ln.order_line_id) or today
-        decision = evaluate(policy, ln.reason, delivered, today)
+    now = clock.now()
+    problems, total_fee, lines = [], 0, []
+    for i, (ln, decision, fee) in enumerate(policy_decisions(conn, return_id, policy, clock.today())):
         problems += [f"lines[{i}]: {p}" for p in decision.problems]
-        fee = restocking_fee(ln.unit_price, ln.qty, decision.fee_pct)
         total_fee += fee
+        lines.append(ln)
         conn.execute(update(return_lines).where(return_lines.c.id == ln.id)
                      .values(fee_pct=decision.fee_pct, restocking_fee=fee))
     if problems and not override:
