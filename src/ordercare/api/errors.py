@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.errors import DomainError
@@ -54,6 +55,15 @@ def install(app: FastAPI) -> None:
         message = f"body: {exc.detail}" if field else str(exc.detail)
         return JSONResponse(error_body(code, message, field=field), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError):
+        # The database went away (restart, failover, network) or stayed locked past the busy timeout: not a
+        # fault of the request nor a bug, and the client should send it again (orders: with their Idempotency-Key).
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                    str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__)
+        return JSONResponse(error_body("database_unavailable", "the database is not available right now; retry "
+                                       "shortly"), status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
