@@ -14,7 +14,7 @@ from rich.table import Table
 from .clock import SystemClock
 from .domain.errors import DomainError
 
-edi_app = typer.Typer(help="EDI X12: receive interchanges (850 → orders, 997 back), send 855/856, manage partners.",
+edi_app = typer.Typer(help="EDI X12: receive interchanges (850 → orders, 997 back), send 855/856/810, manage partners.",
                       no_args_is_help=True)
 partner_app = typer.Typer(help="Trading partners and their cross-references.", no_args_is_help=True)
 edi_app.add_typer(partner_app, name="partner")
@@ -67,12 +67,15 @@ def edi_import(file: Annotated[Path, typer.Argument(help="An X12 interchange (an
 
 
 @edi_app.command("out")
-def edi_out(set_code: Annotated[str, typer.Argument(help="855 (ORDER is an order) or 856 (ORDER is a shipment id)")],
-            ref: Annotated[str, typer.Argument(metavar="ORDER", help="SO-0000042 / 42, or a shipment id")],
+def edi_out(set_code: Annotated[str, typer.Argument(
+                help="855 (REF is an order), 856 (REF is a shipment) or 810 (REF is an invoice)")],
+            ref: Annotated[str, typer.Argument(metavar="REF", help="SO-0000042 / 42, SH-0000012 / 12, INV-0000007 / 7")],
             out: Annotated[Path | None, typer.Option(help="Write the interchange to this file")] = None):
-    """Generate an outbound document and store it with its control number: 855 acknowledgment, 856 ship notice."""
+    """Generate an outbound document and store it with its control number: 855 acknowledgment, 856 ship notice,
+    810 invoice (sent by itself when an EDI customer is invoiced; again here, it is marked a duplicate)."""
+    from .domain.invoicing import parse_invoice_number
     from .domain.orders import parse_order_number
-    from .services import edi_outbound
+    from .services import edi_invoice, edi_outbound
     uow, _, actor, console, fail = _ctx()
     try:
         if set_code == "855":
@@ -85,8 +88,14 @@ def edi_out(set_code: Annotated[str, typer.Argument(help="855 (ORDER is an order
             if not digits.isdigit():
                 raise DomainError("shipment_not_found", f"shipment {ref}: no such shipment", field="shipment")
             doc = edi_outbound.send_ship_notice(uow, SystemClock(), actor, int(digits))
+        elif set_code == "810":
+            invoice_id = parse_invoice_number(ref)
+            if invoice_id is None:
+                raise DomainError("invoice_not_found", f"invoice {ref}: no such invoice", field="invoice")
+            doc = edi_invoice.send_invoice(uow, SystemClock(), actor, invoice_id)
         else:
-            raise DomainError("unsupported_set", f"set: {set_code} is not generated here (855, 856)", field="set")
+            raise DomainError("unsupported_set", f"set: {set_code} is not generated here (855, 856, 810)",
+                              field="set")
     except DomainError as exc:
         fail(exc)
     console.print(f"[bold]{doc['set']}[/bold] to {doc['partner']}, control {doc['control']} (document {doc['id']})",
@@ -236,7 +245,8 @@ for _kind, _about in [("orders", "Orders: one row per line; rows with the same o
     _command(_kind, _about)
 
 
-def export_cmd(name: Annotated[str, typer.Argument(help="orders, shipments (and what other features add)")],
+def export_cmd(name: Annotated[str, typer.Argument(
+                   help="orders, shipments, invoices, invoice_lines, credit_notes, payments, service_kpis, …")],
                out: Annotated[Path, typer.Option(help="File to write; .xlsx for Excel, else CSV")],
                date_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
                date_to: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,

@@ -1,19 +1,26 @@
-"""EDI and file import/export routes: EDI is for staff; a customer may import only its own orders file."""
+"""EDI and file import/export routes: EDI is for staff; a customer may import only its own orders file and
+export only its own account's rows."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
+
+from sqlalchemy import select
 
 from ordercare.integrations.x12.envelopes import Party, build_interchange
 from ordercare.integrations.x12.purchase_order import ItemId, POLine, PurchaseOrder, build_850
 from ordercare.services import edi_partners as ep
 from ordercare.services.edi_inbound import receive_interchange
 from ordercare.services.shipment_views import list_carriers
-from tests.api.access import MASTER, STAFF, V1, Action, denied, staff_only
+from ordercare.store.billing_tables import invoice_lines
+from tests.api.access import ALL, MASTER, V1, Action, denied, no_leak, staff_only
 from tests.conftest import START
 from tests.factories import carriers, shipment_at
 
 EDI = frozenset({"admin", "manager", "cs_agent"})
+INVOICE_EXPORTERS = frozenset({"admin", "manager", "cs_agent", "finance", "cust1"})
 ORDER_IMPORTERS = frozenset({"admin", "manager", "cs_agent", "cust1"})
 
 
@@ -45,12 +52,35 @@ def c_import(api, s):
     assert own.status_code == 201 and len(own.json()["created"]) == 1, own.text
 
 
+def c_export(api, s):
+    """A customer exports its own account's rows; another account's code answers as a code that does not exist."""
+    period = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+    for name in ("orders", "invoices", "invoice_lines", "credit_notes", "payments", "service_kpis"):
+        r = api.get("cust1", f"{V1}/exports/{name}", params=period)
+        assert r.status_code == 200, (name, r.text)
+        no_leak(r)
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        if name != "service_kpis":
+            assert {row["customer"] for row in rows} <= {"CUST1"}, (name, r.text)
+            assert rows or name == "invoice_lines", name
+            assert any(row["customer"] == "CUST2" for row in csv.DictReader(io.StringIO(
+                api.get("admin", f"{V1}/exports/{name}", params=period).text))), name
+        other = api.get("cust1", f"{V1}/exports/{name}", params={**period, "customer": "CUST2"})
+        missing = api.get("cust1", f"{V1}/exports/{name}", params={**period, "customer": "CUST9"})
+        assert other.status_code == missing.status_code, (name, other.text, missing.text)
+        # The code it sent may come back (a report names it), and nothing else: the answer for a missing code.
+        assert other.text.replace("CUST2", "X") == missing.text.replace("CUST9", "X"), name
+    for name in ("shipments", "service_pareto"):  # what a customer may not read, it may not export
+        denied(api, "GET", f"{V1}/exports/{name}?date_from=2026-01-01&date_to=2026-12-31")
+
+
 CHECKS = {
     ("POST", f"{V1}/edi/interchanges"): staff_only("POST", "/edi/interchanges", {"content": interchange("X")}),
     ("GET", f"{V1}/edi/documents"): staff_only("GET", "/edi/documents"),
     ("GET", f"{V1}/edi/documents/{{document_id}}"): staff_only("GET", "/edi/documents/1"),
     ("POST", f"{V1}/orders/{{order_ref}}/edi/855"): staff_only("POST", "/orders/1/edi/855"),
     ("POST", f"{V1}/shipments/{{shipment_id}}/edi/856"): staff_only("POST", "/shipments/1/edi/856"),
+    ("POST", f"{V1}/invoices/{{invoice_ref}}/edi/810"): staff_only("POST", "/invoices/1/edi/810"),
     ("GET", f"{V1}/edi/partners"): staff_only("GET", "/edi/partners"),
     ("POST", f"{V1}/edi/partners"): staff_only("POST", "/edi/partners", {
         "code": "SPY", "customer": "CUST2", "isa_qualifier": "ZZ", "isa_id": "SPY"}),
@@ -63,7 +93,7 @@ CHECKS = {
     ("POST", f"{V1}/edi/partners/{{code}}/locations"): staff_only("POST", "/edi/partners/ACME/locations", {
         "code": "L", "ship_to": "MAIN"}),
     ("POST", f"{V1}/imports/{{kind}}"): c_import,
-    ("GET", f"{V1}/exports/{{name}}"): staff_only("GET", "/exports/orders"),
+    ("GET", f"{V1}/exports/{{name}}"): c_export,
 }
 
 
@@ -74,6 +104,7 @@ def actions() -> list[Action]:
         Action("read an EDI document", EDI, "GET", "/edi/documents/{edi_doc}"),
         Action("855 out", EDI, "POST", "/orders/{order}/edi/855"),
         Action("856 out", EDI, "POST", "/shipments/{edi_shipped}/edi/856"),
+        Action("810 out", EDI, "POST", "/invoices/{edi_invoice}/edi/810"),
         Action("read partners", EDI, "GET", "/edi/partners"),
         Action("read a partner", EDI, "GET", "/edi/partners/ACME"),
         Action("create partner", MASTER, "POST", "/edi/partners",
@@ -88,15 +119,19 @@ def actions() -> list[Action]:
             "filename": "p.csv", "content": "sku,name,weight_kg,volume_m3,list_price,unit_cost\n"
                                             "IMP-{who},Bolt,1,0.01,2.00,1.00\n"}),
         Action("import orders", ORDER_IMPORTERS, "POST", "/imports/orders", orders_file("CUST1", "R-{who}")),
-        Action("export orders", STAFF, "GET", "/exports/orders?format=xlsx"),
+        Action("export orders", ALL, "GET", "/exports/orders?format=xlsx"),
+        Action("export invoices", INVOICE_EXPORTERS, "GET", "/exports/invoices"),
     ]
 
 
 def role_scene(env) -> dict[str, int]:
-    """A trading partner for CUST1 with one interchange received, and a shipped shipment of CUST1."""
+    """A trading partner for CUST1 with one interchange received, and a shipped (so invoiced) shipment of CUST1."""
     ep.create_partner(env.uow, env.clock, env.actor, ep.PartnerData("ACME", "CUST1", "ZZ", "ACMEBUY", "ACME"))
     ep.set_item_references(env.uow, env.actor, "ACME", [ep.ItemReference("BP", "DEL-1", "SKU-A")])
     doc = receive_interchange(env.uow, env.clock, env.settings, env.actor, interchange("PO-SCENE", control=900))
     if not list_carriers(env.uow, env.actor):
         carriers(env)
-    return {"edi_doc": doc["document_id"], "edi_shipped": shipment_at(env, "FAR", [("SKU-C", 1)], "shipped")}
+    shipped = shipment_at(env, "FAR", [("SKU-C", 1)], "shipped")
+    with env.uow.read() as c:
+        invoice = c.execute(select(invoice_lines.c.invoice_id).where(invoice_lines.c.shipment_id == shipped)).scalar()
+    return {"edi_doc": doc["document_id"], "edi_shipped": shipped, "edi_invoice": invoice}

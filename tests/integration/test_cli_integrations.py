@@ -67,3 +67,25 @@ def test_import_dry_run_lists_problems_and_writes_nothing(cli_env, tmp_path):
     out = tmp_path / "orders.xlsx"
     res = runner.invoke(app, ["export", "orders", "--out", str(out)])
     assert res.exit_code == 0 and out.read_bytes().startswith(b"PK")
+
+
+def test_810_on_demand_and_invoices_export(cli_env, tmp_path):
+    from ordercare.integrations.x12.invoice import parse_810
+    from tests.factories import carriers, shipment_at
+    res = runner.invoke(app, ["edi", "partner", "add", "ACME", "--customer", "CUST1", "--isa-id", "ACMEBUY"])
+    assert res.exit_code == 0, res.output
+    carriers(cli_env)
+    shipment_at(cli_env, "NEAR", [("SKU-A", 2)], "shipped")  # invoiced, and its 810 sent, as it ships
+    res = runner.invoke(app, ["edi", "out", "810", "INV-0000001", "--out", str(tmp_path / "810.x12")])
+    assert res.exit_code == 0, res.output
+    assert "810 to ACME, control 000000002" in res.output
+    sent = parse_810(parse_interchange((tmp_path / "810.x12").read_text()).groups[0].sets[0])
+    assert (sent.number, sent.purpose, [(i.line_id, i.qty) for i in sent.items]) == ("INV-0000001", "07", [("1", 2)])
+    for args, code in ((["edi", "out", "810", "NOPE"], "invoice_not_found"),
+                       (["edi", "out", "810", "INV-0000099"], "invoice_not_found"),
+                       (["edi", "out", "820", "1"], "unsupported_set")):
+        bad = runner.invoke(app, args)
+        assert bad.exit_code == 2 and code in bad.output, bad.output
+    res = runner.invoke(app, ["export", "invoices", "--out", str(tmp_path / "invoices.csv")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "invoices.csv").read_text().splitlines()[1].startswith("INV-0000001,invoice,CUST1,")

@@ -50,7 +50,7 @@ class Permission(StrEnum):
     EXCHANGE_EDI = "exchange_edi"  # receive X12 interchanges, generate 855/856/810, read what was exchanged
     IMPORT_DATA = "import_data"  # customers, products, stock and receipts from files
     IMPORT_ORDERS = "import_orders"  # orders from files (a customer: its own account only)
-    EXPORT_DATA = "export_data"  # orders, shipments, … to CSV/Excel
+    EXPORT_DATA = "export_data"  # orders, shipments, invoices, … to CSV/Excel (a customer: its own)
     READ_INVOICES = "read_invoices"  # invoices, credit notes, payments, open items (a customer: its own)
     DISPUTE_INVOICE = "dispute_invoice"  # flag an invoice as wrong
     BILL = "bill"  # invoice runs, cancellations, payments, refunds, dunning, disputes, billing set-up
@@ -89,7 +89,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 for _role, _extra in {Role.MANAGER: {P.MANAGE_PARTNERS, P.EXCHANGE_EDI, P.IMPORT_DATA, P.IMPORT_ORDERS, P.EXPORT_DATA},
                       Role.CS_AGENT: {P.EXCHANGE_EDI, P.IMPORT_ORDERS, P.EXPORT_DATA},
                       Role.WAREHOUSE: {P.EXPORT_DATA}, Role.FINANCE: {P.EXPORT_DATA},
-                      Role.CUSTOMER: {P.IMPORT_ORDERS}}.items():
+                      Role.CUSTOMER: {P.IMPORT_ORDERS, P.EXPORT_DATA}}.items():
     GRANTS[_role] = GRANTS[_role] | _extra
 
 # Outbox: webhooks and e-mail notifications (admin has every permission already).

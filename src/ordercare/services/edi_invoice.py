@@ -44,6 +44,7 @@ from ..store.fulfilment_tables import shipments
 from ..store.tables import order_lines, orders, products
 from .edi_documents import active_partner, get_document, partner_of_customer, send
 from .edi_outbound import X12_UNIT, buyer_lines, fill_in_order, our_lines, ship_to_party
+from .ledger import orders_on
 
 
 def fill_after(before: int, qty: int, wanted: list[int]) -> list[int]:
@@ -134,8 +135,7 @@ def edi_invoice_of(conn: Connection, inv: Row, partner: Row, purpose: str) -> Ed
 def send_invoice_in(conn: Connection, clock: Clock, actor: Actor, inv: Row, partner: Row, purpose: str) -> int:
     """Build, envelope and store the 810 in the caller's transaction; note it on each order billed."""
     doc = edi_invoice_of(conn, inv, partner, purpose)
-    order_ids = sorted(set(conn.execute(select(invoice_lines.c.order_id).where(
-        invoice_lines.c.invoice_id == inv.id, invoice_lines.c.order_id.is_not(None))).scalars()))
+    order_ids = orders_on(conn, [inv.id]).get(inv.id, [])
     doc_id, _ = send(conn, partner, "810", [build_810(doc)], at=clock.now(), actor=actor.username,
                      order_id=order_ids[0] if len(order_ids) == 1 else None, invoice_ref=doc.number)
     for oid in order_ids:

@@ -2,11 +2,14 @@
 
     register_exporter("invoices", Permission.READ_INVOICES, ("invoice", "customer", …), invoice_rows)
 
-where invoice_rows(conn, actor, filters) yields one list of values per row, in the order of the columns.
+where invoice_rows(conn, actor, filters) yields one list of values per row, in the order of the columns, and
+lists its module in EXPORT_MODULES (imported before an export is looked up, by the API and the CLI alike).
+A customer user exports its own account's rows only: each exporter scopes itself by `actor.customer_id`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +48,8 @@ class Exporter:
 
 
 EXPORTERS: dict[str, Exporter] = {}
+# Modules that register exporters when imported; add yours here (one line).
+EXPORT_MODULES: list[str] = ["ordercare.services.billing_exports", "ordercare.services.measure_exports"]
 
 
 def register_exporter(name: str, permission: Permission, columns: tuple[str, ...], rows: Rows, about: str = "") -> None:
@@ -55,10 +60,16 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+def exporters() -> dict[str, Exporter]:
+    for module in EXPORT_MODULES:
+        importlib.import_module(module)
+    return EXPORTERS
+
+
 def export(uow: UnitOfWork, actor: Actor, name: str, fmt: str, filters: ExportFilter) -> tuple[bytes, str]:
     """(file bytes, file name)."""
     actor.require(Permission.EXPORT_DATA)
-    exporter = EXPORTERS.get(name)
+    exporter = exporters().get(name)
     if exporter is None:
         raise ValidationFailed("unknown_export", f"export: one of {', '.join(sorted(EXPORTERS))}", field="export")
     if fmt not in FORMATS:
@@ -113,6 +124,8 @@ def _shipment_rows(conn: Connection, actor: Actor, f: ExportFilter) -> Iterable[
          .join(products, products.c.id == shipment_lines.c.product_id)
          .outerjoin(carrier_services, carrier_services.c.id == shipments.c.carrier_service_id)
          .outerjoin(carriers, carriers.c.id == carrier_services.c.carrier_id))
+    if actor.is_customer:
+        q = q.where(shipments.c.customer_id == actor.customer_id)
     if f.customer:
         q = q.where(customers.c.code == f.customer)
     if f.status:

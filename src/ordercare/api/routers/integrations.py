@@ -1,4 +1,4 @@
-"""EDI (partners, interchanges in, 855/856 out, documents) and file import/export.
+"""EDI (partners, interchanges in, 855/856/810 out, documents) and file import/export.
 
 Uploads come as the request body: an interchange as text/plain (or JSON {"content"}), a file as raw bytes
 (text/csv, the Excel media type, application/octet-stream) with ?filename=, or as JSON {"filename", "content" |
@@ -20,10 +20,11 @@ from pydantic import ValidationError
 
 from ...domain.errors import NotFound, ValidationFailed
 from ...domain.orders import parse_order_number
-from ...services import edi_documents, edi_inbound, edi_outbound, edi_partners, file_exports, file_imports
+from ...services import edi_documents, edi_inbound, edi_invoice, edi_outbound, edi_partners, file_exports, file_imports
 from ..deps import CtxDep
 from ..schemas import ERROR_RESPONSES
 from ..schemas_integrations import FileIn, InterchangeIn, ItemRefsIn, LocationIn, PartnerIn, PartnerPatch
+from .billing import invoice_id
 
 router = APIRouter(responses=ERROR_RESPONSES)
 DbId = Annotated[int, Path(ge=1, le=2**62)]
@@ -108,6 +109,13 @@ def acknowledge_order(ctx: CtxDep, order_ref: str) -> dict[str, Any]:
 def ship_notice(ctx: CtxDep, shipment_id: DbId) -> dict[str, Any]:
     """Generate and store the 856 ship notice of a shipped shipment."""
     return edi_outbound.send_ship_notice(ctx.uow, ctx.clock, ctx.actor, shipment_id)
+
+
+@router.post("/invoices/{invoice_ref}/edi/810", status_code=201, tags=["edi"])
+def invoice_out(ctx: CtxDep, invoice_ref: str) -> dict[str, Any]:
+    """Generate and store the 810 of an invoice (sent by itself when issued; this one is marked a duplicate, or
+    the cancellation of a cancelled invoice)."""
+    return edi_invoice.send_invoice(ctx.uow, ctx.clock, ctx.actor, invoice_id(invoice_ref))
 
 
 @router.get("/edi/partners", tags=["edi"])
