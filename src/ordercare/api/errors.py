@@ -60,6 +60,9 @@ def install(app: FastAPI) -> None:
     async def database_unavailable(request: Request, exc: OperationalError):
         # The database went away (restart, failover, network) or stayed locked past the busy timeout: not a
         # fault of the request nor a bug, and the client should send it again (orders: with their Idempotency-Key).
+        # SQLite raises OperationalError for bugs too (a syntax error): those stay internal errors.
+        if not _unavailable(exc):
+            return _internal_error(request, exc)
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
                     str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__)
         return JSONResponse(error_body("database_unavailable", "the database is not available right now; retry "
@@ -67,7 +70,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
-        # Logged with its trace for operators; the caller gets no internals.
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal_error", "something went wrong on our side; it was logged"),
-                            status_code=500)
+        return _internal_error(request, exc)
+
+
+def _unavailable(exc: OperationalError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    if type(exc.orig).__module__.startswith("psycopg"):  # psycopg's OperationalError: the connection, not the SQL
+        return True
+    return any(s in str(exc.orig) for s in ("database is locked", "unable to open database", "disk I/O error"))
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    # Logged with its trace for operators; the caller gets no internals.
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(error_body("internal_error", "something went wrong on our side; it was logged"),
+                        status_code=500)

@@ -119,8 +119,11 @@ def update_customer(uow: UnitOfWork, actor: Actor, code: str, changes: dict[str,
         raise ValidationFailed("unknown_field", f"{name}: cannot be changed", field=name)
 
     def work(conn: Connection) -> None:
-        res = conn.execute(update(customers).where(customers.c.code == code).values(**_customer_refs(conn, changes)))
-        if res.rowcount != 1:
+        # An empty change is a no-op (an UPDATE without SET is not SQL), but still a 404 for a missing customer.
+        found = (conn.execute(update(customers).where(customers.c.code == code)
+                              .values(**_customer_refs(conn, changes))).rowcount if changes else
+                 len(conn.execute(select(customers.c.id).where(customers.c.code == code)).all()))
+        if found != 1:
             raise NotFound("customer_not_found", f"customer '{code}': no such customer", field="code")
 
     uow.run(work)
@@ -184,9 +187,9 @@ def update_product(uow: UnitOfWork, actor: Actor, sku: str, changes: dict[str, A
             raise ValidationFailed("invalid_value", f"{name}: must not be negative", field=name)
 
     def work(conn: Connection) -> None:
-        if not changes:
-            return
-        if conn.execute(update(products).where(products.c.sku == sku).values(**changes)).rowcount != 1:
+        found = (conn.execute(update(products).where(products.c.sku == sku).values(**changes)).rowcount if changes
+                 else len(conn.execute(select(products.c.id).where(products.c.sku == sku)).all()))
+        if found != 1:
             raise NotFound("product_not_found", f"product '{sku}': no such product", field="sku")
 
     uow.run(work)
