@@ -153,7 +153,7 @@ def test_fill_after_shares_in_order_and_keeps_every_unit():
     assert fill_after(0, 6, [10, 4]) == [6, 0]
     assert fill_after(6, 8, [10, 4]) == [4, 4]
     assert fill_after(14, 2, [10, 4]) == [0, 2]  # more than asked for: on the last line
-    for before in range(0, 16):
+    for before in range(16):
         for qty in range(1, 6):
             assert sum(fill_after(before, qty, [10, 4])) == qty
 

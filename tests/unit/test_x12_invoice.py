@@ -7,13 +7,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ordercare.domain.invoicing import totals
 from ordercare.domain.payment_terms import early_payment_discount
 from ordercare.integrations.x12.envelopes import build_interchange, parse_interchange
 from ordercare.integrations.x12.invoice import (
-    BillTo, Charge, EdiInvoice, InvoiceItem, InvoiceTerms, Location, TaxTotal, build_810, parse_810,
+    BillTo,
+    Charge,
+    EdiInvoice,
+    InvoiceItem,
+    InvoiceTerms,
+    Location,
+    TaxTotal,
+    build_810,
+    parse_810,
 )
 from ordercare.integrations.x12.purchase_order import ItemId
 from ordercare.integrations.x12.syntax import X12Error, implied_cents
@@ -136,10 +145,10 @@ def _text() -> str:
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("TDS*18818", "TDS*18819", "segment 18 (TDS), element 01: total invoice amount 188.19 is not the lines, "
-                               "charges and tax: 188.18"),
-    ("TDS*18818", "TDS*188.18", "segment 18 (TDS), element 01: total invoice amount '188.18' is not an amount in "
-                                "cents"),
+    ("TDS*18818", "TDS*18819",
+     "segment 18 (TDS), element 01: total invoice amount 188.19 is not the lines, charges and tax: 188.18"),
+    ("TDS*18818", "TDS*188.18",
+     "segment 18 (TDS), element 01: total invoice amount '188.18' is not an amount in cents"),
     ("IT1*20*5*EA*4*", "IT1*20*5*EA*x*", "segment 15 (IT1), element 04: unit price 'x' is not a number"),
     ("IT1*20*5*", "IT1*20*0*", "segment 15 (IT1), element 02: quantity invoiced must be positive, got 0"),
     ("SAC*C*D240***1250", "SAC*C*D240***12.50", "segment 21 (SAC), element 05: amount '12.50' is not an amount"),
@@ -148,8 +157,8 @@ def _text() -> str:
     ("CTT*2*15", "CTT*2*16", "segment 22 (CTT), element 02: hash total 16 is not the sum of the quantities"),
     ("ITD*08*3*2*20260312*10*20260401*30", "ITD*08*3*2*20260312*10*20260401*x",
      "segment 11 (ITD), element 07: net days 'x' is not a number"),
-    ("ITD*08*3*2*20260312", "ITD*08*3*2*20260399", "segment 11 (ITD), element 04: discount due date '20260399' is "
-                                                   "not a date"),
+    ("ITD*08*3*2*20260312", "ITD*08*3*2*20260399",
+     "segment 11 (ITD), element 04: discount due date '20260399' is not a date"),
     ("*DI*00~", "*DI*09~", "segment 4 (BIG), element 08: purpose '09' is not one of 00, 01, 07"),
 ])
 def test_malformed_810_names_segment_and_element(old, new, message):
@@ -168,3 +177,12 @@ def test_missing_segments():
                                  at=AT)
         with pytest.raises(X12Error, match=message):
             parse_810(parse_interchange(text).groups[0].sets[0])
+
+
+def test_free_text_is_cut_to_the_standards_lengths():
+    long = EdiInvoice(**{**KNOWN.__dict__, "items": (InvoiceItem(**{**ITEMS[0].__dict__, "description": "W" * 100}),
+                                                     ITEMS[1]),
+                         "bill_to": BillTo("N" * 70, "C1005", "S" * 60, "C" * 40, "P" * 20, "BE")})
+    segs = _segments(long)
+    assert "PID*F****" + "W" * 80 in segs and "N1*BT*" + "N" * 60 + "*91*C1005" in segs
+    assert "N3*" + "S" * 55 in segs and "N4*" + "C" * 30 + "**" + "P" * 15 + "*BE" in segs

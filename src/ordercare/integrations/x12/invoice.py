@@ -7,7 +7,8 @@ ITD08 have two implied decimals (N2: `1250` is 12.50), as the standard defines t
 
 What every line shares (the buyer's PO number, our order number, the ship-to) is written once in the heading
 (BIG04, REF*VN, N1*ST); an invoice billing several orders or ship-tos carries them in each IT1 loop instead
-(REF*PO, REF*VN, N1*ST). The parser reads both shapes into the same per-line values.
+(REF*PO, REF*VN, N1*ST). The parser reads both shapes into the same per-line values. Free text (names, street,
+city, descriptions) is cut to the standard's maximum lengths.
 """
 
 from __future__ import annotations
@@ -87,10 +88,10 @@ class InvoiceTerms:
     description: str  # our terms code, e.g. "2/10 net 30"
     net_days: int
     due_on: date
-    discount_pct: Decimal = Decimal("0")
+    discount_pct: Decimal = Decimal(0)
     discount_days: int | None = None
     discount_until: date | None = None
-    discount_amount: Decimal = Decimal("0")  # pct of the total, rounded half-up
+    discount_amount: Decimal = Decimal(0)  # pct of the total, rounded half-up
 
     @property
     def has_discount(self) -> bool:
@@ -113,6 +114,11 @@ class EdiInvoice:
     kind: str = "DI"
 
 
+def _cut(text: str, most: int) -> str:
+    """Free text cut to the element's maximum length in the standard (a translator refuses longer values)."""
+    return text[:most].rstrip()
+
+
 def _shared(values: Iterable[Any]) -> Any:
     """The value every line has, or None when they differ."""
     found = set(values)
@@ -122,8 +128,8 @@ def _shared(values: Iterable[Any]) -> Any:
 def _itd(t: InvoiceTerms) -> list[object]:
     if t.has_discount:
         return ["08", INVOICE_DATE_BASIS, number(t.discount_pct), d8(t.discount_until), t.discount_days,
-                d8(t.due_on), t.net_days, implied_cents(t.discount_amount), "", "", "", t.description]
-    return ["05", INVOICE_DATE_BASIS, "", "", "", d8(t.due_on), t.net_days, "", "", "", "", t.description]
+                d8(t.due_on), t.net_days, implied_cents(t.discount_amount), "", "", "", _cut(t.description, 80)]
+    return ["05", INVOICE_DATE_BASIS, "", "", "", d8(t.due_on), t.net_days, "", "", "", "", _cut(t.description, 80)]
 
 
 def build_810(inv: EdiInvoice) -> list[tuple[str, list[object]]]:
@@ -135,25 +141,25 @@ def build_810(inv: EdiInvoice) -> list[tuple[str, list[object]]]:
         ("CUR", ["SE", inv.currency])]
     if order:
         out.append(("REF", ["VN", order]))
-    out.append(("N1", ["BT", b.name, SELLER_ASSIGNED, b.code]))
+    out.append(("N1", ["BT", _cut(b.name, 60), SELLER_ASSIGNED, b.code]))
     if b.street:
-        out.append(("N3", [b.street]))
+        out.append(("N3", [_cut(b.street, 55)]))
     if b.city or b.postal_code or b.country:
-        out.append(("N4", [b.city, "", b.postal_code, b.country]))
+        out.append(("N4", [_cut(b.city, 30), "", _cut(b.postal_code, 15), b.country]))
     if ship_to:
-        out.append(("N1", ["ST", ship_to.name, ship_to.qualifier, ship_to.code]))
+        out.append(("N1", ["ST", _cut(ship_to.name, 60), ship_to.qualifier, ship_to.code]))
     out.append(("ITD", _itd(inv.terms)))
     for it in inv.items:
         out += [("IT1", [it.line_id, it.qty, it.unit, number(it.unit_price), "", *item_id_elements(it.item_ids)]),
                 ("TXI", [VAT, "", number(it.tax_rate)])]
         if it.description:
-            out.append(("PID", ["F", "", "", "", it.description]))
+            out.append(("PID", ["F", "", "", "", _cut(it.description, 80)]))
         if po is None:
             out.append(("REF", ["PO", it.po_number]))
         if order is None:
             out.append(("REF", ["VN", it.order_number]))
         if ship_to is None and it.ship_to:
-            out.append(("N1", ["ST", it.ship_to.name, it.ship_to.qualifier, it.ship_to.code]))
+            out.append(("N1", ["ST", _cut(it.ship_to.name, 60), it.ship_to.qualifier, it.ship_to.code]))
     t = inv.terms
     discounted = [implied_cents(inv.total), implied_cents(inv.total - t.discount_amount),
                   implied_cents(t.discount_amount)] if t.has_discount else []
@@ -161,7 +167,7 @@ def build_810(inv: EdiInvoice) -> list[tuple[str, list[object]]]:
     for tax in inv.taxes:
         out.append(("TXI", [VAT, number(tax.amount), number(tax.rate), "", "", "", "", number(tax.basis)]))
     for c in inv.charges:
-        out.append(("SAC", ["C", c.code, "", "", implied_cents(c.amount), *[""] * 9, c.description]))
+        out.append(("SAC", ["C", c.code, "", "", implied_cents(c.amount), *[""] * 9, _cut(c.description, 80)]))
     out.append(("CTT", [len(inv.items), sum(i.qty for i in inv.items)]))
     return out
 
@@ -182,10 +188,10 @@ def _terms(r: Reader) -> InvoiceTerms:
     return InvoiceTerms(
         description=r.text(12, "terms description"), net_days=_days(r, 7, "net days"),
         due_on=r.date(6, "net due date", required=True),
-        discount_pct=r.decimal(3, "discount percent", required=discount) or Decimal("0"),
+        discount_pct=r.decimal(3, "discount percent", required=discount) or Decimal(0),
         discount_days=_days(r, 5, "discount days") if discount else None,
         discount_until=r.date(4, "discount due date", required=discount),
-        discount_amount=r.cents(8, "discount amount") or Decimal("0"))
+        discount_amount=r.cents(8, "discount amount") or Decimal(0))
 
 
 def _item(r: Reader) -> dict[str, Any]:
@@ -194,7 +200,7 @@ def _item(r: Reader) -> dict[str, Any]:
         raise X12Error(f"unit price must not be negative, got {price}", segment=r.seg, element=4, element_code="6")
     return {"line_id": r.text(1, "line number", required=True), "qty": r.count(2, "quantity invoiced"),
             "unit": r.text(3, "unit", required=True), "unit_price": price, "item_ids": read_item_ids(r, 6),
-            "description": "", "tax_rate": Decimal("0"), "po_number": None, "order_number": None, "ship_to": None}
+            "description": "", "tax_rate": Decimal(0), "po_number": None, "order_number": None, "ship_to": None}
 
 
 def parse_810(ts: TransactionSet) -> EdiInvoice:
@@ -271,8 +277,8 @@ def _checked(ts: TransactionSet, head: dict[str, Any], shared: dict[str, Any], b
         raise X12Error("the 810 has no TDS segment", segment=first, segment_code="3")
     lines = tuple(InvoiceItem(**{**it, **{k: it[k] if it[k] is not None else shared[k]
                                           for k in ("po_number", "order_number", "ship_to")}}) for it in items)
-    summed = sum((i.amount for i in lines), Decimal("0")) + sum((c.amount for c in charges), Decimal("0")) \
-        + sum((t.amount for t in taxes), Decimal("0"))
+    summed = sum((i.amount for i in lines), Decimal(0)) + sum((c.amount for c in charges), Decimal(0)) \
+        + sum((t.amount for t in taxes), Decimal(0))
     if summed != head["total"]:
         raise X12Error(f"total invoice amount {head['total']} is not the lines, charges and tax: {summed}",
                        segment=tds, element=1, element_code="6")
