@@ -74,6 +74,8 @@ def _scene(web: Web) -> dict:
     purchase(env, "PO-W", "FAR", [("SKU-B", 5)])
     s["receipt"] = list_receipts(env.uow, SYSTEM)["items"][0]["id"]
     assert get_shipment(env.uow, SYSTEM, sid)["customer"] == "CUST2"
+    from tests.api.access_service import isolation_scene
+    s.update(isolation_scene(web.api))  # cases, returns and surveys of both accounts
     return s
 
 
@@ -83,6 +85,9 @@ def _url(path: str, s: dict, *, other: bool = False) -> str:
         "/quotes/{ref}": s["other_quote"] if other else s["own_quote"],
         "/customers/{code}": "CUST2" if other else "CUST1",
         "/jobs/{job_id}": s["other_job"] if other else s["own_job"],
+        "/cases/{ref}": f"CS-{s['svc_other_case' if other else 'svc_own_case']:07d}",
+        "/returns/{ref}": f"RMA-{s['svc_other_return' if other else 'svc_own_return']:07d}",
+        "/surveys/{survey_id}": s["svc_other_survey"] if other else s["svc_own_survey"],
     }
     for prefix, value in fill.items():
         stem = prefix.split("{")[0]
@@ -94,7 +99,7 @@ def _url(path: str, s: dict, *, other: bool = False) -> str:
 
 # Pages with an id in the URL that a customer user may open: its own records (isolation checked with another
 # account's id) or the shared catalogue.
-ACCOUNT_SCOPED = ("/orders/", "/quotes/", "/customers/", "/jobs/")
+ACCOUNT_SCOPED = ("/orders/", "/quotes/", "/customers/", "/jobs/", "/cases/", "/returns/")
 CATALOGUE = {"/products/{sku}"}
 
 

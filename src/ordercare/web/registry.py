@@ -46,9 +46,10 @@ class OrderPanel:
     key: str
     title: str
     template: str
-    load: Callable[[Connection, Actor, int], Any]
+    load: Callable[..., Any]
     permission: Permission = Permission.READ_ORDERS
     order: int = 50
+    timed: bool = False  # load(conn, actor, order_id, clock): a panel that shows clocks (SLA countdowns)
 
 
 def page_modules() -> list[ModuleType]:
@@ -70,11 +71,11 @@ def nav_for(actor: Actor) -> list[NavEntry]:
     return [e for e in _NAV if e.visible_to(actor)]
 
 
-def order_panels(conn: Connection, actor: Actor, order_id: int) -> list[tuple[OrderPanel, Any]]:
+def order_panels(conn: Connection, actor: Actor, order_id: int, clock=None) -> list[tuple[OrderPanel, Any]]:
     out = []
     for panel in _PANELS:
         if panel.permission in GRANTS[actor.role]:
-            data = panel.load(conn, actor, order_id)
+            data = panel.load(conn, actor, order_id, clock) if panel.timed else panel.load(conn, actor, order_id)
             if data is not None:
                 out.append((panel, data))
     return out

@@ -148,7 +148,7 @@ def _order_page(p: Page, order_id: int, *, errors: FieldErrors | None = None, st
     from ..registry import order_panels
     with p.uow.read() as conn:
         order = order_views.order_view(conn, p.actor, order_id)
-        panels = order_panels(conn, p.actor, order_id)
+        panels = order_panels(conn, p.actor, order_id, clock=p.clock)
     return p.html("orders/show.html", order=order, panels=panels, errors=errors or FieldErrors(), status=status,
                   can_cancel=p.allowed(P.CANCEL_ORDER), cancellable=order["status"] in CANCELLABLE, can_release=p.allowed(P.RELEASE_CREDIT),
                   can_see_shipments=p.allowed(P.READ_SHIPMENTS))
