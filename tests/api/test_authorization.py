@@ -22,6 +22,7 @@ from tests.api import access_analytics, access_billing
 from tests.api import access_fulfilment, access_integrations, access_outbox
 from tests.api import access_service  # post-sale service: cases, returns, surveys
 from tests.api import access_measures  # service reports
+from tests.api import access_costing  # cost-to-serve, profitability, service gaps
 from tests.api.access import (
     ALL,
     MASTER,
@@ -43,6 +44,7 @@ FEATURES = [access_fulfilment, access_outbox, access_integrations, access_analyt
 FEATURES.append(access_billing)  # billing and cash (invoices, credit notes, payments, receivables)
 FEATURES.append(access_service)
 FEATURES.append(access_measures)
+FEATURES.append(access_costing)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from .guards import RequestGuard
 from .routers import analytics  # service versus cost, lead-time offer rules
 from .routers import billing, cash
 from .routers import cases, returns, service_admin  # post-sale service
+from .routers import costing  # cost-to-serve, profitability, service gaps
 from .routers import fulfilment, integrations, inventory, master_data, orders, outbox
 from .routers import reports  # service measurement
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, uow: UnitOfWork | None = Non
     for r in (cases.router, returns.router, service_admin.router):  # post-sale service
         app.include_router(r, prefix="/api/v1")
     app.include_router(reports.router, prefix="/api/v1")
+    app.include_router(costing.router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:
