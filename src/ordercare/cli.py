@@ -52,6 +52,9 @@ app.add_typer(transport_app, name="transport")
 from .cli_analytics import app as analytics_app, offers_app  # noqa: E402
 
 app.add_typer(analytics_app, name="analytics")
+from .cli_costing import register as _costing_commands  # noqa: E402
+
+_costing_commands(analytics_app)  # cost-to-serve, profitability, what-if, service gaps and their data
 app.add_typer(offers_app, name="offers")
 
 from .cli_outbox import outbox_app, webhook_app, worker_command  # noqa: E402
