@@ -20,6 +20,7 @@ from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
 from ..store.tables import Money, allocations, customers, order_lines, orders, receivables
 from .allocation import release_backorders, status_from_facts
+from .delivery_window_check import window_event
 from .intake import Intake, OrderRequest, take_in
 from .measure_facts import record_placed_order, refresh_order_facts
 from .release import withdraw_unpicked
@@ -115,6 +116,11 @@ def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Acto
         events.append(event_row(order_id, "status_changed", at=now, actor=actor.username, from_status="new",
                                 to_status=status, reason="placed",
                                 payload={"promised_date": promised.isoformat() if promised else None}))
+    window = window_event(conn, order_id, customer.service_package, [  # the package's delivery window
+        (i + 1, ln.merged.requested_date, p.delivery_date)
+        for i, (ln, p) in enumerate(zip(intake.lines, plans, strict=True))], at=now, actor=actor.username)
+    if window:
+        events.append(window)
     append_events(conn, events)
     record_placed_order(conn, order_id=order_id, ordered_at=now, customer=customer, channel=channel,
                         credit_held=credit.hold, promised=promised, lines=[
