@@ -11,6 +11,7 @@ import pytest
 
 from ordercare.domain.access import SYSTEM
 from ordercare.services import case_views, cases
+from ordercare.services.sla_escalation import run_sla_escalations
 from tests.api.access_service import _carriers, _survey_of, case_at, delivered
 from tests.web.conftest import Web
 
@@ -50,6 +51,10 @@ def test_the_queue_shows_countdowns_in_breach_colours_most_urgent_first(desk: We
     desk.env.clock.advance(hours=1)  # the polled rows move on by themselves
     rows = desk.get("cs_agent", "/cases/queue-rows?scope=open")
     assert rows.text.lstrip().startswith('<tbody id="queue-rows"') and "1 h 30 min overdue" in rows.text
+    assert run_sla_escalations(desk.env.uow, desk.env.clock, SYSTEM)["escalated"]  # the job, as the worker runs it
+    assert "esc. 1" in desk.get("cs_agent", "/cases").text
+    page = desk.get("cs_agent", f"/cases/{urgent}")
+    assert '<li data-kind="escalated">' in page.text and "level 1" in page.text
     assert _rows(desk.get("cs_agent", "/cases?priority=low").text) == [(low, "on_track")]
     assert _rows(desk.get("cs_agent", "/cases?breached=yes").text) == [(urgent, "breached")]
     assert _rows(desk.get("cs_agent", "/cases?category=damaged_goods&customer=CUST1").text) == [(urgent, "breached")]
@@ -132,6 +137,8 @@ def test_a_case_follows_the_procedure_and_is_closed_only_with_a_root_cause(desk:
     kinds = re.findall(r'<li data-kind="(\w+)"', page.text)
     assert kinds[:2] == ["logged", "status_changed"] and "root_cause" in kinds and "assigned" in kinds
     assert desk.post("warehouse", f"{url}/note", {"note": "x"}).status_code == 403
+    reading = desk.get("finance", f"/cases/{_open(desk, 'low')}")  # finance reads cases, offers no step
+    assert reading.status_code == 200 and 'class="steps"' not in reading.text
 
 
 def test_recovery_actions_record_their_cost_and_refuse_bad_input_on_the_field(desk: Web):

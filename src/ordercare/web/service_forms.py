@@ -8,7 +8,9 @@ refusal lands next to the input it is about.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from ..domain.access import Actor
 from ..domain.cases import parse_ref
 from ..domain.errors import DomainError, NotFound
 from ..domain.invoicing import parse_credit_note_number, parse_invoice_number
@@ -139,3 +141,12 @@ def recovery_form(form: Form, errors: FieldErrors) -> tuple[Recovery | None, lis
     if errors:
         return None, rows
     return Recovery(kind=kind[:40], note=note, **fields), rows
+
+
+def history_for(actor: Actor, history: list[dict[str, Any]], *, internal: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """A case's or return's history as the actor may see it: a customer sees neither the desk's internal events
+    nor who did what (its own steps say "you"), nor their data."""
+    if not actor.is_customer:
+        return history
+    return [{**e, "actor": "you" if e["actor"] == actor.username else None, "data": None}
+            for e in history if e["kind"] not in internal]

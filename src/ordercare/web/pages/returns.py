@@ -20,7 +20,7 @@ from ..context import Page, needs
 from ..errors import WebRoute
 from ..forms import FieldErrors, Form, text, whole_number
 from ..registry import NavEntry, OrderPanel
-from ..service_forms import MAX_ROWS, return_id_of, return_rows, take_error
+from ..service_forms import MAX_ROWS, history_for, return_id_of, return_rows, take_error
 
 router = APIRouter(route_class=WebRoute)
 Reader = Annotated[Page, Depends(needs(P.READ_SERVICE))]
@@ -127,9 +127,7 @@ def return_page(p: Page, return_id: int, *, errors: FieldErrors | None = None, f
     ret = return_views.get_return(p.uow, p.actor, return_id)
     check = return_views.policy_check(p.uow, p.clock, p.actor, return_id) \
         if ret["status"] == ReturnStatus.REQUESTED else None
-    history = ret["history"]
-    if p.actor.is_customer:  # what the desk decided and why, without who
-        history = [{**e, "actor": None, "data": None} for e in history]
+    history = history_for(p.actor, ret["history"])
     can = {name: p.allowed(perm) for name, perm in (("authorise", P.AUTHORISE_RETURN),
                                                     ("receive", P.RECEIVE_RETURN))}
     return p.html("returns/show.html", ret=ret, check=check, history=history, errors=errors or FieldErrors(),
@@ -151,31 +149,36 @@ def _refused(p: Page, return_id: int, exc: DomainError, form: str, errors: Field
                        problems=exc.data.get("problems") if exc.code == "outside_return_policy" else None)
 
 
-def _done(p: Page, return_id: int, flash: str):
-    return p.redirect(f"/returns/{rma_number(return_id)}", flash=flash)
+def _act(p: Page, return_id: int, form: str, call, flash, *, rows: list[int] | None = None,
+         prefix: str = "lines"):
+    """One step of the return: the service call, then the return page with `flash(result)`, or the refusal on
+    the form it came from."""
+    try:
+        result = call()
+    except DomainError as exc:
+        return _refused(p, return_id, exc, form, rows=rows, prefix=prefix)
+    return p.redirect(f"/returns/{rma_number(return_id)}", flash=flash(result))
+
+
+def _authorised(result: dict) -> str:
+    fee = result["restocking_fee"]
+    return "Return authorised" + (f", restocking fee {fee}" if fee else "") \
+        + (" (policy overridden)" if result["policy_problems"] else "")
 
 
 @router.post("/returns/{ref}/authorise")
 def authorise(p: Authoriser, ref: str):
     rid = return_id_of(ref)
-    try:
-        result = returns.authorise_return(p.uow, p.clock, p.actor, rid, override=p.form.get("override") == "yes",
-                                          note=p.form.get("note") or None)
-    except DomainError as exc:
-        return _refused(p, rid, exc, "authorise")
-    fee = result["restocking_fee"]
-    return _done(p, rid, "Return authorised" + (f", restocking fee {fee}" if fee else "")
-                 + (" (policy overridden)" if result["policy_problems"] else ""))
+    return _act(p, rid, "authorise", lambda: returns.authorise_return(
+        p.uow, p.clock, p.actor, rid, override=p.form.get("override") == "yes", note=p.form.get("note") or None),
+        _authorised)
 
 
 @router.post("/returns/{ref}/refuse")
 def refuse(p: Authoriser, ref: str):
     rid = return_id_of(ref)
-    try:
-        returns.refuse_return(p.uow, p.clock, p.actor, rid, p.form.get("reason"))
-    except DomainError as exc:
-        return _refused(p, rid, exc, "refuse")
-    return _done(p, rid, "Return refused")
+    return _act(p, rid, "refuse", lambda: returns.refuse_return(p.uow, p.clock, p.actor, rid, p.form.get("reason")),
+                lambda _: "Return refused")
 
 
 def _rows(form: Form, errors: FieldErrors, prefix: str, id_name: str) -> tuple[list[tuple[int, int, int]], list[int]]:
@@ -202,12 +205,10 @@ def receive(p: Receiver, ref: str):
     found, rows = _rows(p.form, errors, "lines", "line_id")
     if errors:
         return return_page(p, rid, errors=errors, form="receive", status=422)
-    try:
-        result = rh.receive_return(p.uow, p.clock, p.actor, rid, [rh.ReceivedLine(line, qty) for _, line, qty in found],
-                                   warehouse=p.form.get("warehouse") or None)
-    except DomainError as exc:
-        return _refused(p, rid, exc, "receive", rows=rows)
-    return _done(p, rid, f"Received {result['received']} unit(s): they wait for inspection")
+    return _act(p, rid, "receive", lambda: rh.receive_return(
+        p.uow, p.clock, p.actor, rid, [rh.ReceivedLine(line, qty) for _, line, qty in found],
+        warehouse=p.form.get("warehouse") or None),
+        lambda result: f"Received {result['received']} unit(s): they wait for inspection", rows=rows)
 
 
 @router.post("/returns/{ref}/inspect")
@@ -218,26 +219,24 @@ def inspect(p: Receiver, ref: str):
         return return_page(p, rid, errors=errors, form="inspect", status=422)
     lines = [rh.DispositionLine(line, p.form.get(f"dispositions[{i}].disposition")[:40], qty,
                                 p.form.get(f"dispositions[{i}].note")[:500] or None) for i, line, qty in found]
-    try:
-        result = rh.inspect_return(p.uow, p.clock, p.settings, p.actor, rid, lines)
-    except DomainError as exc:
-        return _refused(p, rid, exc, "inspect", rows=rows, prefix="dispositions")
-    left = result["awaiting_inspection"]
-    return _done(p, rid, "Inspected" + (f": {left} unit(s) still wait for inspection" if left else
-                                        ": every received unit has its disposition"))
+    return _act(p, rid, "inspect", lambda: rh.inspect_return(p.uow, p.clock, p.settings, p.actor, rid, lines),
+                lambda result: f"Inspected: {result['awaiting_inspection']} unit(s) still wait for inspection"
+                if result["awaiting_inspection"] else "Inspected: every received unit has its disposition",
+                rows=rows, prefix="dispositions")
 
 
 @router.post("/returns/{ref}/resolve")
 def resolve(p: Authoriser, ref: str):
     rid = return_id_of(ref)
-    try:
-        result = return_resolution.resolve_return(
-            p.uow, p.clock, p.settings, p.actor, rid, p.form.get("resolution"),
-            refund_method=p.form.get("refund_method") or None, refund_reference=p.form.get("refund_reference") or None)
-    except DomainError as exc:
-        return _refused(p, rid, exc, "resolve")
+    return _act(p, rid, "resolve", lambda: return_resolution.resolve_return(
+        p.uow, p.clock, p.settings, p.actor, rid, p.form.get("resolution"),
+        refund_method=p.form.get("refund_method") or None, refund_reference=p.form.get("refund_reference") or None),
+        _resolved)
+
+
+def _resolved(result: dict) -> str:
     made = f", order {order_number(result['replacement_order_id'])}" if result.get("replacement_order_id") else ""
-    return _done(p, rid, f"Resolved: {result['resolution'].replace('_', ' ')}{made}")
+    return f"Resolved: {result['resolution'].replace('_', ' ')}{made}"
 
 
 @router.get("/nonsellable-stock")

@@ -23,7 +23,7 @@ from ..context import Page, needs
 from ..errors import WebRoute
 from ..forms import FieldErrors, text
 from ..registry import NavEntry, OrderPanel
-from ..service_forms import case_id_of, record_ref, recovery_form, take_error
+from ..service_forms import case_id_of, history_for, record_ref, recovery_form, take_error
 
 router = APIRouter(route_class=WebRoute)
 Reader = Annotated[Page, Depends(needs(P.READ_SERVICE))]
@@ -165,10 +165,9 @@ def case_page(p: Page, case_id: int, *, errors: FieldErrors | None = None, form:
               status: int = 200):
     """`form` names the form the errors belong to (and whose typed values are shown again)."""
     case = case_views.get_case(p.uow, p.clock, p.actor, case_id)
-    actions = desk_actions(case["status"]) if p.allowed(P.WORK_CASES) else \
-        tuple(a for a in desk_actions(case["status"]) if a == "note")
-    history = case["history"] if not p.actor.is_customer else \
-        [e for e in case["history"] if e["kind"] not in INTERNAL_EVENTS]
+    actions = tuple(a for a in desk_actions(case["status"])
+                    if p.allowed(STEP_PERMISSIONS.get(a, P.WORK_CASES)))
+    history = history_for(p.actor, case["history"], internal=INTERNAL_EVENTS)
     lines = None
     if "recovery" in actions and case["order_id"]:
         lines = return_views.returnable_lines(p.uow, p.clock, p.actor, case["order_id"])
@@ -219,13 +218,16 @@ STEP_CALLS = {
         note=f.get("note")), "Root cause recorded"),
     "assign": (lambda p, cid, f: cases.assign(p.uow, p.clock, p.actor, cid, username=f.get("username") or None,
                                               queue=f.get("queue") or None), "Assigned"),
+    # A message on the case (a customer's own too: its answer ends a wait on the customer).
+    "note": (lambda p, cid, f: cases.add_note(p.uow, p.clock, p.actor, cid, f.get("note")), "Note added"),
 }
+STEP_PERMISSIONS = {"note": P.OPEN_CASE}  # every other step: work_cases
 
 
 def _step_route(step: str):
     call, flash = STEP_CALLS[step]
 
-    def step_handler(p: Worker, ref: str):
+    def step_handler(ref: str, p: Page = Depends(needs(STEP_PERMISSIONS.get(step, P.WORK_CASES)))):
         case_id = case_id_of(ref)
         try:
             call(p, case_id, p.form)
@@ -240,17 +242,6 @@ def _step_route(step: str):
 
 for _step in STEP_CALLS:
     _step_route(_step)
-
-
-@router.post("/cases/{ref}/note")
-def add_note(p: Opener, ref: str):
-    """A message on the case (a customer's own too: its answer ends a wait on the customer)."""
-    case_id = case_id_of(ref)
-    try:
-        cases.add_note(p.uow, p.clock, p.actor, case_id, p.form.get("note"))
-    except DomainError as exc:
-        return _refused(p, case_id, exc, "note")
-    return _done(p, case_id, "Note added")
 
 
 @router.post("/cases/{ref}/recovery")
