@@ -35,6 +35,7 @@ class OpenItem:
     discount_base: Decimal  # the total less the credit notes applied to it
     discount_pct: Decimal
     discount_until: date | None
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ class Applied:
 
 def oldest_first(items: list[OpenItem]) -> list[OpenItem]:
     return sorted(items, key=lambda i: (i.due_on, i.issued_on, i.invoice_id))
+
+
+def settles_in_full(item: OpenItem, paid_on: date) -> Settlement:
+    """The cash that settles the invoice completely if received on `paid_on`, and the discount it earns then."""
+    return settle(open_amount=item.open_amount, discount_base=item.discount_base, discount_pct=item.discount_pct,
+                  discount_until=item.discount_until, paid_on=paid_on, offered=item.open_amount)
 
 
 def plan_auto(offered: Decimal, items: list[OpenItem], paid_on: date, *, with_discount: bool = True) -> list[Applied]:

@@ -7,14 +7,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal, or_, select
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
+from ..domain.cash import settles_in_full
 from ..domain.disputes import DisputeStatus
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.invoicing import credit_note_number, invoice_number, payment_number, refund_number, totals
 from ..domain.orders import order_number
+from ..domain.payment_terms import ZERO, early_payment_discount
 from ..domain.receivables import bucket, days_overdue, dunning_name
 from ..store.billing_tables import (
     applications, credit_note_lines, credit_notes, invoice_disputes, invoice_lines, invoices, payments, refunds,
@@ -22,6 +24,7 @@ from ..store.billing_tables import (
 from ..store.db import UnitOfWork
 from ..store.tables import customers
 from .invoice_changes import dispute_row, invoice_for
+from .ledger import open_item
 from .release import shipment_number
 
 INVOICE_STATUSES = ("open", "paid", "cancelled")
@@ -38,11 +41,22 @@ def invoice_view(conn: Connection, actor: Actor, invoice_id: int, today: date) -
     disputes = conn.execute(select(invoice_disputes).where(invoice_disputes.c.invoice_id == invoice_id)
                             .order_by(invoice_disputes.c.id)).all()
     late = days_overdue(inv.due_on, today)
+    settles = settles_in_full(open_item(inv), today)
+    credit_notes_on_it = conn.execute(
+        select(credit_notes, literal(code).label("customer")).where(or_(
+            credit_notes.c.invoice_id == invoice_id, credit_notes.c.id.in_(
+                select(applications.c.credit_note_id).where(applications.c.invoice_id == invoice_id)))
+        ).order_by(credit_notes.c.id)).all()
     return {
         "id": inv.id, "number": invoice_number(inv.id), "kind": inv.kind, "status": inv.status,
         "customer": code, "bill_to": inv.bill_to, "reference": inv.reference, "issued_on": inv.issued_on,
         "due_on": inv.due_on, "terms": inv.terms, "discount_pct": inv.discount_pct,
-        "discount_until": inv.discount_until, "period_from": inv.period_from, "period_to": inv.period_to,
+        "discount_until": inv.discount_until,
+        # The discount the terms give (pct of the total less credit), and what settles the invoice if paid today.
+        "discount_amount": early_payment_discount(inv.total - inv.credited, inv.discount_pct)
+        if inv.discount_until else ZERO,
+        "settles_today": {"cash": settles.cash, "discount": settles.discount} if inv.status == "open" else None,
+        "period_from": inv.period_from, "period_to": inv.period_to,
         "currency": inv.currency, "net_amount": inv.net_amount, "tax_amount": inv.tax_amount, "total": inv.total,
         "credited": inv.credited, "paid": inv.paid, "discount_taken": inv.discount_taken,
         "open_amount": inv.open_amount,
@@ -59,6 +73,7 @@ def invoice_view(conn: Connection, actor: Actor, invoice_id: int, today: date) -
                           "amount": a.amount, "discount": a.discount, "applied_on": a.applied_on,
                           "reversed": a.reversed_at is not None} for a in apps],
         "disputes": [dispute_row(d) for d in disputes],
+        "credit_notes": [_credit_note_row(cn) for cn in credit_notes_on_it],
     }
 
 
@@ -83,8 +98,11 @@ def _page(conn: Connection, q, order_by, limit: int, offset: int) -> tuple[int, 
 
 def list_invoices(uow: UnitOfWork, clock: Clock, actor: Actor, *, customer: str | None = None,
                   status: str | None = None, order_id: int | None = None, overdue: bool = False,
+                  issued_from: date | None = None, issued_to: date | None = None,
                   limit: int = 50, offset: int = 0) -> dict[str, Any]:
     actor.require(Permission.READ_INVOICES)
+    if issued_from and issued_to and issued_from > issued_to:
+        raise ValidationFailed("invalid_period", "issued_to: before issued_from", field="issued_to")
     if status is not None and status not in INVOICE_STATUSES:
         raise ValidationFailed("unknown_status", f"status: one of {list(INVOICE_STATUSES)}", field="status")
     today = clock.today()
@@ -97,6 +115,10 @@ def list_invoices(uow: UnitOfWork, clock: Clock, actor: Actor, *, customer: str 
         q = q.where(invoices.c.status == "open", invoices.c.due_on < today)
     if order_id is not None:
         q = q.where(invoices.c.id.in_(select(invoice_lines.c.invoice_id).where(invoice_lines.c.order_id == order_id)))
+    if issued_from:
+        q = q.where(invoices.c.issued_on >= issued_from)
+    if issued_to:
+        q = q.where(invoices.c.issued_on <= issued_to)
     with uow.read() as conn:
         total, rows = _page(conn, q, [invoices.c.id.desc()], limit, offset)
     return {"total": total, "items": [{

@@ -174,15 +174,21 @@ def invoice_customer_in(conn: Connection, clock: Clock, actor: Actor, customer_i
             for key, rows in groups.items()]
 
 
+def run_through(clock: Clock, through: date | None) -> date:
+    """The last day an invoice run covers: today unless given, never a day still to come."""
+    through = through or clock.today()
+    if through > clock.today():
+        raise ValidationFailed("through_in_future", f"through: {through} is after today; only what has shipped "
+                               "can be invoiced", field="through")
+    return through
+
+
 def run_invoicing(uow: UnitOfWork, clock: Clock, actor: Actor, through: date | None = None,
                   progress: Callable[[int, int], None] | None = None) -> list[int]:
     """Issue every invoice due through a day (default today): the consolidated invoices of the periods that
     have ended, and any shipment not yet invoiced. One transaction per customer; returns the invoice ids."""
     actor.require(Permission.BILL)
-    through = through or clock.today()
-    if through > clock.today():
-        raise ValidationFailed("through_in_future", f"through: {through} is after today; only what has shipped "
-                               "can be invoiced", field="through")
+    through = run_through(clock, through)
     with uow.read() as conn:
         pending = conn.execute(select(shipments.c.customer_id).distinct().join(
             shipment_lines, shipment_lines.c.shipment_id == shipments.c.id).where(

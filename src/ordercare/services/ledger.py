@@ -46,7 +46,7 @@ def customer_row(conn: Connection, customer_id: int, *, lock: bool = True):
 
 def open_item(row) -> OpenItem:
     return OpenItem(row.id, invoice_number(row.id), row.issued_on, row.due_on, row.open_amount,
-                    row.total - row.credited, row.discount_pct, row.discount_until)
+                    row.total - row.credited, row.discount_pct, row.discount_until, row.currency)
 
 
 def open_items(conn: Connection, customer_id: int, currency: str | None = None,

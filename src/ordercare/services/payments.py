@@ -6,14 +6,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
-from ..domain.cash import Allocation, check_currency, check_method, check_reference, plan_auto, plan_explicit
+from ..domain.cash import (
+    Allocation,
+    check_currency,
+    check_method,
+    check_reference,
+    oldest_first,
+    plan_auto,
+    plan_explicit,
+    settles_in_full,
+)
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.invoicing import check_amount, credit_note_number, invoice_number, payment_number
+from ..domain.payment_terms import ZERO
 from ..store.billing_tables import applications, credit_notes, invoices, payments
 from ..store.db import UnitOfWork
 from ..store.tables import customers
@@ -56,9 +67,8 @@ def _plan(conn: Connection, customer_id: int, currency: str, available: Decimal,
     return plan_explicit(available, items, allocations, paid_on, with_discount=with_discount)
 
 
-def record_payment(uow: UnitOfWork, clock: Clock, actor: Actor, p: PaymentIn) -> int:
-    """Record money received and apply it. Over-payment stays unapplied: customer credit."""
-    actor.require(Permission.BILL)
+def _checked(clock: Clock, p: PaymentIn) -> tuple[Decimal, str, str]:
+    """What can be said about a payment without the database: (amount, currency, reference)."""
     amount = check_amount(Decimal(p.amount), "amount")
     currency = check_currency(p.currency)
     check_method(p.method)
@@ -66,18 +76,67 @@ def record_payment(uow: UnitOfWork, clock: Clock, actor: Actor, p: PaymentIn) ->
     if p.received_on > clock.today():
         raise ValidationFailed("received_in_future", f"received_on: {p.received_on} is after today",
                                field="received_on")
+    return amount, currency, reference
+
+
+def _payment_plan(conn: Connection, p: PaymentIn, amount: Decimal, currency: str, reference: str, *,
+                  lock: bool = True) -> tuple[int, list]:
+    """The customer's id and where the money goes; refuses an unknown customer or a reference recorded already.
+    The customer is locked for recording (one application at a time), not for a preview."""
+    cid = conn.execute(select(customers.c.id).where(customers.c.code == p.customer)).scalar()
+    if cid is None:
+        raise ValidationFailed("unknown_customer", f"customer: no customer '{p.customer}'", field="customer")
+    ledger.customer_row(conn, cid, lock=lock)
+    if conn.execute(select(payments.c.id).where(payments.c.customer_id == cid, payments.c.reference == reference,
+                                                payments.c.status == "posted")).first():
+        raise Conflict("duplicate_payment", f"reference: a payment '{reference}' from {p.customer} is recorded "
+                       "already", field="reference")
+    plan = (_plan(conn, cid, currency, amount, p.received_on, p.allocations, with_discount=True)
+            if p.allocations is not None or p.auto_apply else [])
+    return cid, plan
+
+
+def preview_payment(uow: UnitOfWork, clock: Clock, actor: Actor, p: PaymentIn) -> dict[str, Any]:
+    """What record_payment would do, writing nothing: each invoice's cash and the discount it earns, what is
+    open after, and what is left as customer credit. Refuses exactly what record_payment refuses."""
+    actor.require(Permission.BILL)
+    amount, currency, reference = _checked(clock, p)
+    with uow.read() as conn:
+        cid, plan = _payment_plan(conn, p, amount, currency, reference, lock=False)
+        opened = {i.invoice_id: i.open_amount for i in ledger.open_items(conn, cid, currency,
+                                                                        [a.invoice_id for a in plan])}
+    applied = sum((a.settlement.cash for a in plan), ZERO)
+    return {"amount": amount, "currency": currency, "applied": applied, "unapplied": amount - applied,
+            "discount": sum((a.settlement.discount for a in plan), ZERO),
+            "applications": [{"invoice": invoice_number(a.invoice_id), "invoice_id": a.invoice_id,
+                              "open_amount": opened[a.invoice_id], "amount": a.settlement.cash,
+                              "discount": a.settlement.discount,
+                              "open_after": opened[a.invoice_id] - a.settlement.settled} for a in plan]}
+
+
+def payable_items(uow: UnitOfWork, actor: Actor, customer: str, currency: str | None,
+                  received_on: date) -> list[dict]:
+    """The customer's open invoices (in a currency, or all), oldest due first, each with the cash that settles it
+    in full if the money was received on `received_on` and the discount that earns (what a payment form offers)."""
+    actor.require(Permission.BILL)
+    with uow.read() as conn:
+        cid = conn.execute(select(customers.c.id).where(customers.c.code == customer)).scalar()
+        if cid is None:
+            raise ValidationFailed("unknown_customer", f"customer: no customer '{customer}'", field="customer")
+        items = oldest_first(ledger.open_items(conn, cid, currency))
+    return [{"invoice": i.number, "id": i.invoice_id, "currency": i.currency,
+             "issued_on": i.issued_on, "due_on": i.due_on,
+             "open_amount": i.open_amount, "discount_until": i.discount_until, "settles_with": s.cash,
+             "discount": s.discount} for i in items for s in [settles_in_full(i, received_on)]]
+
+
+def record_payment(uow: UnitOfWork, clock: Clock, actor: Actor, p: PaymentIn) -> int:
+    """Record money received and apply it. Over-payment stays unapplied: customer credit."""
+    actor.require(Permission.BILL)
+    amount, currency, reference = _checked(clock, p)
 
     def work(conn: Connection) -> int:
-        cid = conn.execute(select(customers.c.id).where(customers.c.code == p.customer)).scalar()
-        if cid is None:
-            raise ValidationFailed("unknown_customer", f"customer: no customer '{p.customer}'", field="customer")
-        ledger.customer_row(conn, cid)
-        if conn.execute(select(payments.c.id).where(payments.c.customer_id == cid, payments.c.reference == reference,
-                                                    payments.c.status == "posted")).first():
-            raise Conflict("duplicate_payment", f"reference: a payment '{reference}' from {p.customer} is recorded "
-                           "already", field="reference")
-        plan = (_plan(conn, cid, currency, amount, p.received_on, p.allocations, with_discount=True)
-                if p.allocations is not None or p.auto_apply else [])
+        cid, plan = _payment_plan(conn, p, amount, currency, reference)
         payment_id = conn.execute(insert(payments).values(
             customer_id=cid, received_on=p.received_on, amount=amount, currency=currency, method=p.method,
             reference=reference, unapplied=amount, refunded=Decimal("0"), status="posted", created_at=clock.now(),

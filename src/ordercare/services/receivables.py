@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, exists, func, insert, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
+from ..domain.cash import settles_in_full
 from ..domain.disputes import DisputeStatus
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.invoicing import credit_note_number, invoice_number, payment_number
-from ..domain.payment_terms import ZERO, early_payment_discount
+from ..domain.payment_terms import ZERO
 from ..domain.receivables import BUCKET_NAMES, aging, bucket, days_overdue, dso, dunning_level, dunning_name
 from ..store.billing_tables import credit_notes, dunning_notices, invoice_disputes, invoices, payments
 from ..store.db import UnitOfWork
@@ -47,13 +47,12 @@ def open_items(uow: UnitOfWork, clock: Clock, actor: Actor, customer_code: str) 
     for r in rows:
         late = days_overdue(r.due_on, today)
         can_deduct = r.discount_until is not None and today <= r.discount_until
-        discount = min(early_payment_discount(r.total - r.credited, r.discount_pct), r.open_amount) \
-            if can_deduct else ZERO
+        settles = settles_in_full(ledger.open_item(r), today)
         items.append({"invoice": invoice_number(r.id), "id": r.id, "kind": r.kind, "reference": r.reference,
                       "issued_on": r.issued_on, "due_on": r.due_on, "currency": r.currency, "total": r.total,
                       "open_amount": r.open_amount, "days_overdue": max(late, 0), "bucket": bucket(r.due_on, today),
                       "discount_until": r.discount_until if can_deduct else None,
-                      "pay_now_to_settle": r.open_amount - discount, "dunning_level": r.dunning_level,
+                      "pay_now_to_settle": settles.cash, "dunning_level": r.dunning_level,
                       "disputed": bool(r.disputed)})
     open_total = sum((i["open_amount"] for i in items), ZERO)
     cash = sum((p.unapplied for p in pays), ZERO)
