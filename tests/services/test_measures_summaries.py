@@ -31,8 +31,7 @@ def _as_plain(counters, hist):
 
 
 # Periods of days only, a whole month (month rows of the large slices), and a month with partial ones around it.
-PERIODS = [(LO, HI), (D0, D0), (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 20), date(2026, 4, 2)),
-           (date(2026, 3, 3), date(2026, 3, 31))]
+PERIODS = [(LO, HI), (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 20), date(2026, 4, 2))]
 
 
 def assert_summaries_match_facts(conn) -> None:
@@ -64,7 +63,7 @@ histories = st.lists(st.integers(1, 40), min_size=1, max_size=8, unique=True).fl
     lambda ids: st.tuples(*[st.lists(order_versions(i), min_size=1, max_size=4) for i in ids]))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(histories)
 def test_summaries_equal_the_sums_of_the_facts_after_any_history(history):
     engine = make_engine("sqlite://")
