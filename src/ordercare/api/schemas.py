@@ -49,6 +49,7 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text} for status, text in [
+        (400, "the body could not be read (not UTF-8 or not JSON)"),
         (401, "missing, unknown or revoked API token"), (403, "the role may not do this"),
         (404, "no such object (or not visible to this user)"), (409, "conflicts with the current state"),
         (413, "body too large"), (422, "invalid request: the field and the problem are named"),
