@@ -76,6 +76,8 @@ def _scene(web: Web) -> dict:
     assert get_shipment(env.uow, SYSTEM, sid)["customer"] == "CUST2"
     from tests.api.access_service import isolation_scene
     s.update(isolation_scene(web.api))  # cases, returns and surveys of both accounts
+    from tests.web.billing_world import billing_scene
+    s.update(billing_scene(web))  # invoices, payments, credit notes and disputes of both accounts
     return s
 
 
@@ -88,18 +90,23 @@ def _url(path: str, s: dict, *, other: bool = False) -> str:
         "/cases/{ref}": f"CS-{s['svc_other_case' if other else 'svc_own_case']:07d}",
         "/returns/{ref}": f"RMA-{s['svc_other_return' if other else 'svc_own_return']:07d}",
         "/surveys/{survey_id}": s["svc_other_survey"] if other else s["svc_own_survey"],
+        "/invoices/{ref}": s["other_invoice"] if other else s["own_invoice"],
+        "/payments/{ref}": s["other_payment"] if other else s["own_payment"],
+        "/credit-notes/{ref}": s["other_credit_note"] if other else s["own_credit_note"],
     }
     for prefix, value in fill.items():
         stem = prefix.split("{")[0]
         if path.startswith(stem) and "{" in path:
             path = re.sub(r"\{[^}]+\}", str(value), path, count=1)
     return path.format(code="NEAR", sku="SKU-A", shipment_id=s["shipment"], pick_list_id=s["pick_list"],
-                       load_id=1, installation_id=s["installation"], receipt_id=s["receipt"])
+                       load_id=1, installation_id=s["installation"], receipt_id=s["receipt"],
+                       dispute_id=s["own_dispute"])
 
 
 # Pages with an id in the URL that a customer user may open: its own records (isolation checked with another
 # account's id) or the shared catalogue.
-ACCOUNT_SCOPED = ("/orders/", "/quotes/", "/customers/", "/jobs/", "/cases/", "/returns/")
+ACCOUNT_SCOPED = ("/orders/", "/quotes/", "/customers/", "/jobs/", "/cases/", "/returns/", "/invoices/", "/payments/",
+                  "/credit-notes/")
 CATALOGUE = {"/products/{sku}"}
 
 

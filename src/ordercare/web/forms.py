@@ -119,8 +119,9 @@ def renumber(errors: FieldErrors, prefix: str, rows: list[int]) -> FieldErrors:
     return out
 
 
-def amount(form: Form, name: str, errors: FieldErrors, *, required: bool = False, places: int = 2):
-    """A non-negative decimal with at most `places` decimals (money: 2), or None when left empty."""
+def number(form: Form, name: str, errors: FieldErrors, *, required: bool = False):
+    """A decimal number as typed (sign and places left to the caller or the service to judge), or None when left
+    empty or not a number."""
     from decimal import Decimal, InvalidOperation
     raw = form.get(name).replace(",", "")
     if not raw:
@@ -130,9 +131,20 @@ def amount(form: Form, name: str, errors: FieldErrors, *, required: bool = False
     try:
         value = Decimal(raw)
     except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or len(raw) > 30:
         errors.add(name, "must be a number")
         return None
-    if not value.is_finite() or value < 0 or value > Decimal(999999999999) or -value.as_tuple().exponent > places:
+    return value
+
+
+def amount(form: Form, name: str, errors: FieldErrors, *, required: bool = False, places: int = 2):
+    """A non-negative decimal with at most `places` decimals (money: 2), or None when left empty."""
+    from decimal import Decimal
+    value = number(form, name, errors, required=required)
+    if value is None:
+        return None
+    if value < 0 or value > Decimal(999999999999) or -value.as_tuple().exponent > places:
         errors.add(name, f"must be a number ≥ 0 with at most {places} decimals")
         return None
     return value
