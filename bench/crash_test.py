@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.table import Table
 
-from tests.reliability import crash  # noqa: E402
-from tests.reliability.throwaway_pg import ThrowawayPostgres, free_port  # noqa: E402
+from tests.reliability import crash
+from tests.reliability.throwaway_pg import ThrowawayPostgres, free_port
 
 console = Console()
 
@@ -36,7 +36,7 @@ def _one(kind: str, args) -> tuple[dict, list[str]]:
     seconds = args.minutes * 60
     plan = crash.Plan(seconds=seconds, clients=args.clients, kills=max(1, int(seconds // args.kill_every)),
                       db_restarts=int(seconds // args.db_restart_every) if kind == "postgres" else 0)
-    say = lambda msg: console.print(f"[dim]{kind}[/dim] {msg}")  # noqa: E731
+    say = lambda msg: console.print(f"[dim]{kind}[/dim] {msg}")
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="oc-crash-") as tmp:
             url = f"sqlite:///{tmp}/crash.db"

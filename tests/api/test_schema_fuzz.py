@@ -18,15 +18,16 @@ import time
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
 )
+
 from tests.api.security_scene import known_values, populate
 
 EXAMPLES = int(os.environ.get("ORDERCARE_FUZZ_EXAMPLES", "3"))
@@ -76,7 +77,7 @@ def _fuzz(op, api, who: str, known: dict[str, list]) -> str | None:
         _realistic(case, data.draw, known)
         try:
             case.validate_response(case.call(headers=api.auth(who)), checks=CHECKS)
-        except (Exception, BaseExceptionGroup) as exc:  # schemathesis raises a FailureGroup
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - schemathesis raises a FailureGroup
             found.append(f"{who} {op.label}: {exc}"[:3000])
 
     run()

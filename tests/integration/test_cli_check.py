@@ -41,7 +41,8 @@ def test_a_broken_invariant_exits_1_with_the_offending_rows(cli_env):
                        "(SELECT id FROM products WHERE sku = 'SKU-A')"))
     res = runner.invoke(app, ["check"])
     assert res.exit_code == 1, res.output
-    assert "stock_conservation: 1 violation(s)" in res.output and "stock NEAR/SKU-A" in res.output and "initial +10, shipment -3" in res.output
+    assert "stock_conservation: 1 violation(s)" in res.output and "stock NEAR/SKU-A" in res.output
+    assert "initial +10, shipment -3" in res.output
     as_json = runner.invoke(app, ["check", "--json"])
     assert as_json.exit_code == 1
     report = json.loads(as_json.output)

@@ -184,7 +184,8 @@ def _client(base: str, company: Company, n: int, stop: threading.Event, hard_sto
             key = f"crash-{n}-{i}"
             i += 1
             body = {"customer": rnd.choice(company.customers), "customer_po": key, "channel": "api",
-                    "lines": [{"sku": s, "qty": rnd.randint(1, 6)} for s in rnd.sample(company.skus, rnd.randint(1, 3))]}
+                    "lines": [{"sku": s, "qty": rnd.randint(1, 6)}
+                              for s in rnd.sample(company.skus, rnd.randint(1, 3))]}
             with tally.lock:
                 tally.sent[key] = body
             while True:  # the same request, until it is answered: the client does not know whether it landed

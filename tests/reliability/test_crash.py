@@ -9,7 +9,6 @@ never touched).
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.conftest import IN_CI

@@ -14,9 +14,8 @@ from sqlalchemy import insert, select, text
 
 from ordercare.domain.access import SYSTEM, Actor, Role
 from ordercare.domain.errors import Forbidden, ValidationFailed
-from ordercare.services import picking, receipts, release, shipment_views
+from ordercare.services import picking, receipts, release, return_views, returns, shipment_views
 from ordercare.services import return_handling as rh
-from ordercare.services import return_views, returns
 from ordercare.services.invariants import CHECK_NAMES, STUCK_AFTER, find_violations, run_checks
 from ordercare.services.orders import cancel_order
 from ordercare.store.outbox_tables import email_messages

@@ -40,7 +40,7 @@ def order_quantities(conn: Connection, now: datetime | None = None) -> list[Viol
             .order_by(order_lines.c.id)):
         subject = f"order {order_number(r.order_id)} line {r.id}"
 
-        def bad(expected, found, problem: str) -> None:
+        def bad(expected, found, problem: str, subject: str = subject) -> None:
             out.append(Violation("order_quantities", subject, str(expected), str(found), f"{subject}: {problem}"))
 
         accounted = r.qty_backordered + r.allocated + r.qty_shipped
@@ -119,7 +119,8 @@ def order_statuses(conn: Connection, now: datetime | None = None) -> list[Violat
         else:
             why = (f"its lines and shipments make it {want} (ordered {s.units}, back-ordered {s.backordered}, "
                    f"shipped {s.shipped})")
-        out.append(Violation("order_statuses", subject, str(want), str(status), f"{subject}: status {status}, but {why}"))
+        out.append(Violation("order_statuses", subject, str(want), str(status),
+                             f"{subject}: status {status}, but {why}"))
     for r in conn.execute(
             select(shipment_lines.c.order_id, shipment_lines.c.id, shipments.c.id.label("shipment_id"),
                    shipments.c.status)
@@ -130,5 +131,6 @@ def order_statuses(conn: Connection, now: datetime | None = None) -> list[Violat
         subject = f"order {order_number(r.order_id)}"
         out.append(Violation("order_statuses", subject, "no line on an open shipment",
                              f"shipment {r.shipment_id} ({r.status})",
-                             f"{subject}: cancelled, yet line {r.id} is still on shipment {r.shipment_id} ({r.status})"))
+                             f"{subject}: cancelled, yet line {r.id} is still on shipment {r.shipment_id} "
+                             f"({r.status})"))
     return out

@@ -92,7 +92,7 @@ def receipt_promises(conn: Connection, now: datetime | None = None) -> list[Viol
                           .order_by(receipts.c.id)):
         subject, received_moves = f"receipt {r.id}", int(moved.get(f"receipt:{r.id}", 0))
 
-        def bad(expected, found, problem: str) -> None:
+        def bad(expected, found, problem: str, subject: str = subject) -> None:
             out.append(Violation("receipt_promises", subject, str(expected), str(found), f"{subject}: {problem}"))
 
         if r.promised != r.allocated:
