@@ -4,9 +4,10 @@ the gap between a service package's targets and the service delivered, and the r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
+from ..domain.receivables import dso  # noqa: F401 - billing's formula, over the report's period
 from ..domain.satisfaction import Touchpoint
 from .stats import rate, ratio
 
@@ -45,13 +46,6 @@ def _csat_row(touchpoint: str | None, c: Mapping[str, int]) -> dict[str, Any]:
     return {"touchpoint": touchpoint, "answers": c["answers"], "positive": c["positive"], "neutral": c["neutral"],
             "negative": c["negative"], "mean_score": ratio(c["score_sum"], c["answers"]),
             "csat": ratio(c["positive"], c["answers"])}
-
-
-def dso(open_at_end: Decimal, credit_sales: Decimal, days: int) -> Decimal | None:
-    """Days sales outstanding = receivables open at the end of the period ÷ credit sales in it × its days."""
-    if credit_sales <= 0:
-        return None
-    return (open_at_end / credit_sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def turnover_block(cogs: Decimal, value_start: Decimal, value_end: Decimal, days: int) -> dict[str, Any]:
