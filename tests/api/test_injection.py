@@ -9,9 +9,10 @@ changes nothing; no write removes rows or touches another account's records. On 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ordercare.store.tables import customers, metadata, orders, stock, users
 from tests.api.access import FOREIGN
@@ -90,30 +91,73 @@ def _fingerprint(conn) -> tuple:
         (users.c.username, users.c.role, users.c.active))))
 
 
+@contextmanager
+def committed_writes(engine):
+    """Counts the transactions that wrote (INSERT/UPDATE/DELETE) and committed: the cheap proof that a request
+    changed nothing (the fingerprint is taken only when this moved)."""
+    count = {"n": 0}
+
+    def before(conn, cursor, statement, *_):
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            conn.info["oc_wrote"] = True
+
+    def commit(conn):
+        count["n"] += bool(conn.info.pop("oc_wrote", False))
+
+    def rollback(conn):
+        conn.info.pop("oc_wrote", None)
+
+    hooks = [("before_cursor_execute", before), ("commit", commit), ("rollback", rollback)]
+    for name, fn in hooks:
+        event.listen(engine, name, fn)
+    try:
+        yield count
+    finally:
+        for name, fn in hooks:
+            event.remove(engine, name, fn)
+
+
 def test_injection_attempts_are_harmless(api):
     populate(api)
     spec = api.app.openapi()
     known = known_values(api)
     failures, tried = [], 0
-    for method, url, query, body, what in attacks(spec, known):
-        payload = what.rsplit("=", 1)[1][1:-1]
-        for who in ("cust1", "admin"):
-            with api.env.uow.read() as conn:
-                before = _fingerprint(conn)
-            kw = {"params": query} | ({"json": body} if body is not None else {})
-            r = api.request(who, method, url, **kw)
-            tried += 1
-            if r.status_code >= 500:
-                failures.append(f"{who} {what}: {r.status_code} {r.text[:200]}")
-                continue
-            echoed = r.text.replace(payload, "")  # an error message may quote the value sent: that is no leak
-            if who == "cust1" and (leaked := [t for t in FOREIGN if t in echoed]):
-                failures.append(f"{who} {what}: another account's data in the answer: {leaked}")
-            # A read or a refused write changes nothing. An accepted write stores the payload as plain data (a
-            # reason, a note): its effects are the feature's own and tested there.
-            if method == "GET" or r.status_code >= 400:
+    with api.env.uow.read() as conn:
+        state = _fingerprint(conn)
+    with committed_writes(api.env.uow.engine) as writes:
+        for method, url, query, body, what in attacks(spec, known):
+            payload = what.rsplit("=", 1)[1][1:-1]
+            for who in ("cust1", "admin"):
+                seen = writes["n"]
+                kw = {"params": query} | ({"json": body} if body is not None else {})
+                r = api.request(who, method, url, **kw)
+                tried += 1
+                if r.status_code >= 500:
+                    failures.append(f"{who} {what}: {r.status_code} {r.text[:200]}")
+                echoed = r.text.replace(payload, "")  # an error message may quote the value sent: that is no leak
+                if who == "cust1" and (leaked := [t for t in FOREIGN if t in echoed]):
+                    failures.append(f"{who} {what}: another account's data in the answer: {leaked}")
+                if writes["n"] == seen:
+                    continue  # nothing was committed
                 with api.env.uow.read() as conn:
-                    if _fingerprint(conn) != before:
-                        failures.append(f"{who} {what}: answered {r.status_code}, yet the database changed")
+                    after = _fingerprint(conn)
+                # A read or a refused write changes nothing. An accepted write stores the payload as plain data
+                # (a reason, a note): its effects are the feature's own and tested there.
+                if (method == "GET" or r.status_code >= 400) and after != state:
+                    failures.append(f"{who} {what}: answered {r.status_code}, yet the database changed")
+                state = after
     assert tried > 500
     assert not failures, f"{len(failures)} of {tried} attempts:\n" + "\n".join(failures[:60])
+
+
+def test_the_write_counter_sees_committed_writes_only(sqlite_api):
+    """The negative control of the shortcut above: a committed write counts; a rolled-back one and a read do not."""
+    uow = sqlite_api.env.uow
+    with committed_writes(uow.engine) as writes:
+        sqlite_api.get("cust1", f"{V1}/orders")
+        assert writes["n"] == 0
+        sqlite_api.place("cust1", customer="CUST1")
+        assert writes["n"] >= 1
+        seen = writes["n"]
+        r = sqlite_api.post("cust1", f"{V1}/orders", json={"customer": "CUST1", "lines": [{"sku": "NOPE", "qty": 1}]})
+        assert r.status_code == 422 and writes["n"] == seen
