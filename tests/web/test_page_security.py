@@ -43,7 +43,8 @@ def test_every_route_is_an_api_route_a_page_or_public_on_purpose(sqlite_web: Web
     assert not stray, f"routes no access test covers (make them pages or /api/v1 routes): {stray}"
 
 
-def test_anonymous_form_posts_are_refused_and_change_nothing(web: Web):
+def test_anonymous_form_posts_are_refused_and_change_nothing(sqlite_web: Web):
+    web = sqlite_web  # who may post is decided before any query: one database is enough
     s = _scene(web)
     anonymous = web.anonymous()
     csrf = csrf_of(anonymous.get("/sign-in").text)  # an anonymous visitor's own valid CSRF token
@@ -62,7 +63,8 @@ def test_anonymous_form_posts_are_refused_and_change_nothing(web: Web):
 
 
 def test_a_customer_cannot_post_to_another_accounts_records(web: Web):
-    """Every form a customer may use on its own records answers 404 for another account's, changing nothing."""
+    """Every form a customer may use on its own records answers 404 for another account's, changing nothing
+    (on both databases: the account scoping is in the queries)."""
     s = _scene(web)
     failures, tried = [], 0
     web.as_("cust1")
