@@ -98,3 +98,19 @@ def test_negative_rates_and_bad_periods_are_refused_and_change_nothing(env):
     assert snapshot(env) == before
     with pytest.raises(Forbidden):  # the firm's costs and margins: not for the order desk
         cost_to_serve_report(env.uow, env.clock, AGENT, date_from=MARCH[0], date_to=MARCH[1])
+
+
+def test_the_worked_what_if_of_the_docs(env):
+    """The same March, ordered once through the portal: quotes 2 × 2.00, one order 3.00, 2 lines (one per SKU)
+    1.20 each, one shipment 8.00, the same 30.00 of freight, no credit check or expedite left (1/4 rounds to 0),
+    returns, cases and payments unchanged: 141.19."""
+    from ordercare.analytics.what_if import Scenario
+    from ordercare.services.profitability import what_if_report
+    phone_customer_march(env)
+    r = what_if_report(env.uow, env.clock, MANAGER, customer="CUST1", date_from=MARCH[0], date_to=MARCH[1],
+                       scenario=Scenario(channel="portal", frequency="monthly"))
+    assert r["current"]["cost_to_serve"] == D("290.79")
+    after = r["what_if"]["activities"]
+    assert (after["quote"], after["order_entry"], after["line_pick"], after["shipment"], after["credit_check"],
+            after["expedite"]) == (D("4.00"), D("3.00"), D("2.40"), D("8.00"), D("0.00"), D("0.00"))
+    assert r["what_if"]["cost_to_serve"] == D("141.19") and r["change"] == D("-149.60")

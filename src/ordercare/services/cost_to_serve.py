@@ -80,29 +80,28 @@ def costs_in(conn: Connection, p: Period, cid: int | None = None, *, today: date
     shipped = q.shipping(conn, lo, hi, cid)
     returned = q.returns_received(conn, lo, hi, cid)
     by_category, by_event, recovery = q.case_work(conn, lo, hi, cid)
-    discounts = q.discounts_taken(conn, lo, hi, cid)
-    as_of = hi if today is None else min(hi, today)
-    outstanding = q.money_days(conn, lo, as_of, cid) if as_of >= lo else {}
+    as_of = hi if today is None else min(hi, today)  # no days outstanding, no payments, after today
+    receivable = q.receivables(conn, lo, as_of, cid) if as_of >= lo else {}
     goods = q.goods_shipped(conn, lo, hi, cid)
     back = q.restocked(conn, lo, hi, cid)
     freight = q.freight_charged(conn, lo, hi, cid)
     credited = q.credits(conn, lo, hi, cid)
-    ids = set().union(quoted, placed, shape, checks, rushed, shipped, returned, by_category, recovery, discounts,
-                      outstanding, goods, back, freight, credited)
+    ids = set().union(quoted, placed, shape, checks, rushed, shipped, returned, by_category, recovery, receivable,
+                      goods, back, freight, credited)
     if cid is not None:
         ids.add(cid)
     book = load_book(conn)
     out = {}
     for c in ids:  # one pass per customer, not per order: the volumes are already summed
         lines, skus, value = shape.get(c, (0, 0, ZERO))
-        n_ship, ship_freight, picked = shipped.get(c, (0, ZERO, 0))
-        at_list, at_price, cogs = goods.get(c, (ZERO, ZERO, ZERO))
+        n_ship, ship_freight = shipped.get(c, (0, ZERO))
+        picked, at_list, at_price, cogs = goods.get(c, (0, ZERO, ZERO, ZERO))
         drivers = Drivers(
             quotes=quoted.get(c, {}), orders=placed.get(c, {}), credit_checks=int(checks.get(c, 0)),
             expedites=int(rushed.get(c, 0)), lines_picked=picked, shipments=n_ship, freight=ship_freight,
             returns=int(returned.get(c, 0)), cases=by_category.get(c, {}), case_events=by_event.get(c, {}),
-            recovery_cost=recovery.get(c, ZERO), discount_taken=discounts.get(c, ZERO),
-            money_days=outstanding.get(c, ZERO), order_lines=lines, distinct_skus=skus, order_value=value)
+            recovery_cost=recovery.get(c, ZERO), discount_taken=receivable.get(c, (ZERO, ZERO))[1],
+            money_days=receivable.get(c, (ZERO, ZERO))[0], order_lines=lines, distinct_skus=skus, order_value=value)
         sales = NetSales(gross_sales=at_list, price_discounts=at_list - at_price, freight_charged=freight.get(c, ZERO),
                          credits=credited.get(c, ZERO), cost_of_goods=cogs - back.get(c, ZERO))
         out[c] = price(drivers, sales, book)

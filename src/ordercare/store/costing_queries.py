@@ -17,12 +17,11 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     func,
     literal,
-    or_,
     select,
     type_coerce,
+    union,
 )
 
 from .analytics_tables import quote_line_terms
@@ -129,22 +128,24 @@ def credit_checks(conn: Connection, lo: date, hi: date, cid: int | None) -> PerC
 def expedites(conn: Connection, lo: date, hi: date, cid: int | None) -> PerCustomer:
     """Orders placed in the period that asked for a line earlier than the package lead time allowed (the lead
     time of the package when the order was placed, from its facts; else the customer's package now), or that
-    came from a quote line flagged expedite."""
+    came from a quote line flagged expedite. Each order once."""
     a, b = day_range(lo, hi)
+    placed = and_(orders.c.created_at >= a, orders.c.created_at < b, _scope(orders.c.customer_id, cid))
     lead = func.coalesce(order_facts.c.lead_time_days, service_packages.c.lead_time_days)
     day = func.coalesce(order_facts.c.order_day, day_of(conn, orders.c.created_at))
-    early_line = exists().where(order_lines.c.order_id == orders.c.id, order_lines.c.requested_date.is_not(None),
-                                days_between(conn, order_lines.c.requested_date, day) < lead)
-    quoted = exists().where(quote_lines.c.quote_id == orders.c.quote_id,
-                            quote_line_terms.c.quote_line_id == quote_lines.c.id, quote_line_terms.c.expedite)
-    return _by_customer(conn.execute(
-        select(orders.c.customer_id, func.count())
-        .select_from(orders.join(customers, customers.c.id == orders.c.customer_id)
-                     .join(service_packages, service_packages.c.code == customers.c.service_package)
-                     .outerjoin(order_facts, order_facts.c.order_id == orders.c.id))
-        .where(orders.c.created_at >= a, orders.c.created_at < b, _scope(orders.c.customer_id, cid),
-               or_(early_line, and_(orders.c.quote_id.is_not(None), quoted)))
-        .group_by(orders.c.customer_id)))
+    asked = (select(orders.c.id.label("oid"), orders.c.customer_id.label("cid"))
+             .select_from(orders.join(order_lines, order_lines.c.order_id == orders.c.id)
+                          .join(customers, customers.c.id == orders.c.customer_id)
+                          .join(service_packages, service_packages.c.code == customers.c.service_package)
+                          .outerjoin(order_facts, order_facts.c.order_id == orders.c.id))
+             .where(placed, order_lines.c.requested_date.is_not(None),
+                    days_between(conn, order_lines.c.requested_date, day) < lead))
+    quoted = (select(orders.c.id.label("oid"), orders.c.customer_id.label("cid"))
+              .join(quote_lines, quote_lines.c.quote_id == orders.c.quote_id)
+              .join(quote_line_terms, quote_line_terms.c.quote_line_id == quote_lines.c.id)
+              .where(placed, quote_line_terms.c.expedite))
+    both = union(asked, quoted).subquery()  # UNION: an order that is both counts once
+    return _by_customer(conn.execute(select(both.c.cid, func.count()).group_by(both.c.cid)))
 
 
 def _shipped(lo: date, hi: date, cid: int | None):
@@ -152,15 +153,11 @@ def _shipped(lo: date, hi: date, cid: int | None):
     return and_(shipments.c.shipped_at >= a, shipments.c.shipped_at < b, _scope(shipments.c.customer_id, cid))
 
 
-def shipping(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, tuple[int, Decimal, int]]:
-    """Shipments shipped in the period: (shipments, their actual freight, lines picked and shipped)."""
-    ships = conn.execute(select(shipments.c.customer_id, func.count(), _cents(shipments.c.freight_cost))
-                         .where(_shipped(lo, hi, cid)).group_by(shipments.c.customer_id)).all()
-    lines = _by_customer(conn.execute(
-        select(shipments.c.customer_id, func.count())
-        .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
-        .where(_shipped(lo, hi, cid), shipment_lines.c.qty_shipped > 0).group_by(shipments.c.customer_id)))
-    return {r[0]: (int(r[1]), money(r[2]), int(lines.get(r[0], 0))) for r in ships}
+def shipping(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, tuple[int, Decimal]]:
+    """Shipments shipped in the period: (shipments, their actual freight)."""
+    return {r[0]: (int(r[1]), money(r[2])) for r in conn.execute(
+        select(shipments.c.customer_id, func.count(), _cents(shipments.c.freight_cost))
+        .where(_shipped(lo, hi, cid)).group_by(shipments.c.customer_id))}
 
 
 def returns_received(conn: Connection, lo: date, hi: date, cid: int | None) -> PerCustomer:
@@ -191,21 +188,14 @@ def case_work(conn: Connection, lo: date, hi: date, cid: int | None):
     return by_category, by_event, recovery
 
 
-def discounts_taken(conn: Connection, lo: date, hi: date, cid: int | None) -> PerCustomer:
-    return {r[0]: money(r[1]) for r in conn.execute(
-        select(invoices.c.customer_id, _cents(applications.c.discount))
-        .join(invoices, invoices.c.id == applications.c.invoice_id)
-        .where(applications.c.applied_on >= lo, applications.c.applied_on <= hi, applications.c.reversed_at.is_(None),
-               invoices.c.status != "cancelled", _scope(invoices.c.customer_id, cid))
-        .group_by(invoices.c.customer_id))}
-
-
-def money_days(conn: Connection, lo: date, hi: date, cid: int | None) -> PerCustomer:
-    """Σ over the period's days of the customer's open invoice balance, in money × days.
+def receivables(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, tuple[Decimal, Decimal]]:
+    """(money-days, early-payment discount taken) per customer: Σ over the period's days of its open invoice
+    balance in money × days, and the discounts of the settlements applied in the period.
 
     The balance on day t is what was invoiced up to t less what was settled up to t (payments, credit notes and
     discounts applied, bounced ones left out). A day d counts for the days from max(d, lo) to hi, so
-    money-days = Σ invoiced × days(issued) − Σ settled × days(applied).
+    money-days = Σ invoiced × days(issued) − Σ settled × days(applied). One pass over the invoices, one over the
+    settlements (which also give the discounts).
     """
     period = (hi - lo).days + 1
 
@@ -216,35 +206,40 @@ def money_days(conn: Connection, lo: date, hi: date, cid: int | None) -> PerCust
                      .label("cents"))
               .where(invoices.c.status != "cancelled", invoices.c.issued_on <= hi, _scope(invoices.c.customer_id, cid))
               .group_by(invoices.c.customer_id))
+    applied = applications.c.applied_on
     settled = (select(invoices.c.customer_id.label("cid"),
-                      _cents((applications.c.amount + applications.c.discount) * days_from(applications.c.applied_on))
-                      .label("cents"))
+                      _cents((applications.c.amount + applications.c.discount) * days_from(applied)).label("cents"),
+                      _cents(case((applied >= lo, applications.c.discount), else_=0)).label("discount"))
                .join(invoices, invoices.c.id == applications.c.invoice_id)
-               .where(invoices.c.status != "cancelled", applications.c.reversed_at.is_(None),
-                      applications.c.applied_on <= hi, _scope(invoices.c.customer_id, cid))
+               .where(invoices.c.status != "cancelled", applications.c.reversed_at.is_(None), applied <= hi,
+                      _scope(invoices.c.customer_id, cid))
                .group_by(invoices.c.customer_id))
-    out = {r.cid: int(r.cents) for r in conn.execute(billed)}
+    days = {r.cid: int(r.cents) for r in conn.execute(billed)}
+    discount = {}
     for r in conn.execute(settled):
-        out[r.cid] = out.get(r.cid, 0) - int(r.cents)
-    return {k: money(v) for k, v in out.items() if v}
+        days[r.cid] = days.get(r.cid, 0) - int(r.cents)
+        discount[r.cid] = int(r.discount)
+    return {k: (money(days.get(k, 0)), money(discount.get(k, 0))) for k in set(days) | set(discount)
+            if days.get(k) or discount.get(k)}
 
 
-def goods_shipped(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
-    """(at list price, at the order's price, at unit cost) of units shipped in the period. No-charge orders (a
-    return's replacement, a case's reship) bring no sales; a case's reship is costed as its recovery instead."""
-    charged = ~exists().where(no_charge_orders.c.order_id == shipment_lines.c.order_id)
-    by_case = exists().where(no_charge_orders.c.order_id == shipment_lines.c.order_id,
-                             no_charge_orders.c.source == "case")
+def goods_shipped(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, tuple[int, Decimal, Decimal,
+                                                                                      Decimal]]:
+    """(lines picked, value at list price, at the order's price, at unit cost) of the lines shipped in the period.
+    No-charge orders (a return's replacement, a case's reship) bring no sales; a case's reship is costed as its
+    recovery instead. One pass over the shipped lines."""
     qty = shipment_lines.c.qty_shipped
+    charged = no_charge_orders.c.order_id.is_(None)
     rows = conn.execute(
-        select(shipments.c.customer_id, _cents(case((charged, products.c.list_price * qty), else_=0)),
+        select(shipments.c.customer_id, func.count(), _cents(case((charged, products.c.list_price * qty), else_=0)),
                _cents(case((charged, order_lines.c.unit_price * qty), else_=0)),
-               _cents(case((by_case, 0), else_=products.c.unit_cost * qty)))
-        .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
-        .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
-        .join(products, products.c.id == shipment_lines.c.product_id)
+               _cents(case((no_charge_orders.c.source == "case", 0), else_=products.c.unit_cost * qty)))
+        .select_from(shipments.join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
+                     .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
+                     .join(products, products.c.id == shipment_lines.c.product_id)
+                     .outerjoin(no_charge_orders, no_charge_orders.c.order_id == shipment_lines.c.order_id))
         .where(_shipped(lo, hi, cid), qty > 0).group_by(shipments.c.customer_id))
-    return {r[0]: (money(r[1]), money(r[2]), money(r[3])) for r in rows}
+    return {r[0]: (int(r[1]), money(r[2]), money(r[3]), money(r[4])) for r in rows}
 
 
 def restocked(conn: Connection, lo: date, hi: date, cid: int | None) -> PerCustomer:
