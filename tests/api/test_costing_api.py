@@ -126,3 +126,16 @@ def test_service_gaps_per_segment(api):
     assert gaps["knowledge"]["b"]["value"] == 0.0 and gaps["knowledge"]["gap"] == -1.0
     assert gaps["performance"]["a"]["value"] == 0.92  # package B's order fill target
     assert gaps["perception"]["gap"] is None  # nothing delivered, nobody answered: n/a, not 0
+
+
+def test_the_file_exporter_has_cost_to_serve_and_profitability(api):
+    api.place("cs_agent", lines=[("SKU-A", 2)], channel="phone")
+    period = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
+    r = api.get("manager", f"{V1}/exports/cost_to_serve", params=period)
+    assert r.status_code == 200, r.text
+    [row] = list(csv.DictReader(io.StringIO(r.text)))
+    assert (row["customer"], row["order_entry_cost"]) == ("CUST1", "15.00")
+    z = api.get("manager", f"{V1}/exports/profitability", params={**period, "format": "xlsx"})
+    assert z.status_code == 200 and z.content.startswith(b"PK")
+    assert_error(api.get("manager", f"{V1}/exports/cost_to_serve"), 422, "period_required", field="date_from")
+    assert_error(api.get("finance", f"{V1}/exports/cost_to_serve", params=period), 403, "forbidden")

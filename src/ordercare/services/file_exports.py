@@ -49,7 +49,8 @@ class Exporter:
 
 EXPORTERS: dict[str, Exporter] = {}
 # Modules that register exporters when imported; add yours here (one line).
-EXPORT_MODULES: list[str] = ["ordercare.services.billing_exports", "ordercare.services.measure_exports"]
+EXPORT_MODULES: list[str] = ["ordercare.services.billing_exports", "ordercare.services.measure_exports",
+                             "ordercare.services.costing_exports"]
 
 
 def register_exporter(name: str, permission: Permission, columns: tuple[str, ...], rows: Rows, about: str = "") -> None:
