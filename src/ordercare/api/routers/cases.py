@@ -54,13 +54,16 @@ def open_case(ctx: CtxDep, body: CaseIn) -> dict[str, Any]:
 
 @router.get("/cases")
 def list_cases(ctx: CtxDep, status: str | None = None, queue: str | None = None, assigned_to: str | None = None,
-               customer: str | None = None, open: bool = False, breached: bool | None = None,
+               customer: str | None = None, priority: str | None = None, category: str | None = None,
+               open: bool = False, breached: bool | None = None, sort: str = "opened",
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
-    """The case queue, oldest first, with each case's SLA due times and breach state."""
+    """The case queue, oldest first (or `sort=urgency`: most overdue first, then the least business time left),
+    with each case's SLA due times, breach state and band (on_track, due_soon, breached, paused, met)."""
     return as_json(case_views.list_cases(ctx.uow, ctx.clock, ctx.actor, status=status, queue=queue,
-                                         assigned_to=assigned_to, customer=customer, open_only=open,
-                                         breached=breached, limit=limit, offset=offset))
+                                         assigned_to=assigned_to, customer=customer, priority=priority,
+                                         category=category, open_only=open, breached=breached, sort=sort,
+                                         limit=limit, offset=offset))
 
 
 @router.get("/cases/{case_ref}")

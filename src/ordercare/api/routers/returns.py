@@ -40,11 +40,12 @@ def request_return(ctx: CtxDep, body: ReturnIn) -> dict[str, Any]:
 
 
 @router.get("/returns")
-def list_returns(ctx: CtxDep, status: str | None = None, customer: str | None = None,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 50,
+def list_returns(ctx: CtxDep, status: str | None = None, customer: str | None = None, reason: str | None = None,
+                 warehouse: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                  offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
-    return as_json(return_views.list_returns(ctx.uow, ctx.actor, status=status, customer=customer, limit=limit,
-                                             offset=offset))
+    """Returns, newest first; `reason`: with a line of that reason, `warehouse`: coming back to it."""
+    return as_json(return_views.list_returns(ctx.uow, ctx.actor, status=status, customer=customer, reason=reason,
+                                             warehouse=warehouse, limit=limit, offset=offset))
 
 
 @router.get("/returns/{return_ref}")
