@@ -134,3 +134,16 @@ def test_a_case_links_only_to_the_customers_own_invoice(desk):
     case_id = cases.open_case(env.uow, env.clock, customer_actor(env), cases.CaseRequest(
         "CUST1", "wrong invoice", "billing_error", invoice_id=own))
     assert case_views.get_case(env.uow, env.clock, AGENT, case_id)["invoice_id"] == own
+
+
+def test_investigating_a_case_that_waits_on_the_customer_ends_the_pause(desk):
+    env = desk
+    case_id = _open(env, "CUST1", "normal")
+    cases.acknowledge(env.uow, env.clock, AGENT, case_id)
+    cases.wait_on_customer(env.uow, env.clock, AGENT, case_id, "which site?")
+    env.clock.advance(hours=1)
+    cases.investigate(env.uow, env.clock, AGENT, case_id)  # the transitions table allows it, as resuming does
+    env.clock.advance(hours=1)
+    view = case_views.get_case(env.uow, env.clock, AGENT, case_id)
+    assert (view["status"], view["sla"]["resolution"]["state"]) == ("investigating", "running")
+    assert view["sla"]["resolution"]["elapsed_minutes"] == 60  # the hour of waiting is left out, the next counts

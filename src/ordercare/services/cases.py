@@ -152,7 +152,8 @@ def acknowledge(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int, note:
 
 
 def investigate(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int, note: str | None = None) -> None:
-    _step(uow, clock, actor, case_id, S.INVESTIGATING, note)
+    """Start investigating; from waiting on the customer this is working again, so the pause ends."""
+    _step(uow, clock, actor, case_id, S.INVESTIGATING, note, extra=lambda c, case, now: _end_pause(c, case, now))
 
 
 def wait_on_customer(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int, note: str) -> None:
@@ -168,9 +169,14 @@ def _resume_in(conn: Connection, case, now, actor: str, note: str | None) -> Non
     before = conn.execute(select(case_events.c.from_status).where(
         case_events.c.case_id == case.id, case_events.c.to_status == S.WAITING_ON_CUSTOMER)
         .order_by(case_events.c.id.desc()).limit(1)).scalar() or S.ACKNOWLEDGED
+    _end_pause(conn, case, now)
+    move_case(conn, case, CaseStatus(before), at=now, actor=actor, note=note)
+
+
+def _end_pause(conn: Connection, case, now) -> dict:
     conn.execute(update(case_pauses).where(case_pauses.c.case_id == case.id, case_pauses.c.ended_at.is_(None))
                  .values(ended_at=now))
-    move_case(conn, case, CaseStatus(before), at=now, actor=actor, note=note)
+    return {}
 
 
 def resume(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int, note: str | None = None) -> None:
