@@ -69,12 +69,13 @@ def cost_to_serve_cmd(date_from: From = None, date_to: To = None, customer: Cust
                   _na(i["cost_to_serve_pct_of_revenue"]))
     console.print(t)
     if customer and r["items"]:
-        a = Table("activity", "volume", "cost", "detail", title=f"{customer}: cost by activity")
+        a = Table("activity", "volume", "rate", "cost", "detail", title=f"{customer}: cost by activity")
         for x in r["items"][0]["activities"]:
             detail = ", ".join(f"{d['qualifier'] or '-'} {d['volume']}" + (f" × {d['rate']}" if "rate" in d else
                                                                            f" × {d['minutes_each']} min")
                                for d in x["detail"])
-            a.add_row(x["activity"], str(x["volume"]), str(x["cost"]), detail)
+            a.add_row(x["activity"], str(x["volume"]), "by channel" if x["rate"] is None else str(x["rate"]),
+                      str(x["cost"]), detail)
         console.print(a)
     tot = r["total"]
     console.print(f"total: net sales value {tot['net_sales']['net_sales_value']}, cost-to-serve "

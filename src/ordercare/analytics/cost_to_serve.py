@@ -87,6 +87,7 @@ class ActivityCost:
     volume: Decimal  # driver volume (orders, lines, minutes, money, money-days)
     cost: Decimal
     detail: tuple[dict[str, Any], ...] = ()  # per channel / category / event kind
+    rate: Decimal | None = None  # one rate for the whole volume (None: per qualifier, see detail)
 
 
 def _per(activity: str, counts: dict[str, int], book: RateBook) -> ActivityCost:
@@ -96,8 +97,8 @@ def _per(activity: str, counts: dict[str, int], book: RateBook) -> ActivityCost:
 
 
 def _flat(activity: str, volume, book: RateBook) -> ActivityCost:
-    v = Decimal(volume)
-    return ActivityCost(activity, v, cents(v * book.rate(activity)))
+    v, rate = Decimal(volume), book.rate(activity)
+    return ActivityCost(activity, v, cents(v * rate), rate=rate)
 
 
 def _case_handling(d: Drivers, book: RateBook) -> ActivityCost:
@@ -110,12 +111,12 @@ def _case_handling(d: Drivers, book: RateBook) -> ActivityCost:
                 detail.append({"qualifier": f"{kind}:{code}", "volume": n, "minutes_each": minutes,
                                "minutes": n * minutes})
     total = sum((x["minutes"] for x in detail), Decimal(0))
-    return ActivityCost(A.CASE_HANDLING, total, cents(total * per_minute), tuple(detail))
+    return ActivityCost(A.CASE_HANDLING, total, cents(total * per_minute), tuple(detail), per_minute)
 
 
 def activity_costs(d: Drivers, book: RateBook) -> list[ActivityCost]:
     """Every activity in the order of ACTIVITIES, zero ones included (a table reads the same for everyone)."""
-    carrying = d.money_days * book.rate(A.RECEIVABLES_CARRYING) / DAYS_PER_YEAR
+    capital = book.rate(A.RECEIVABLES_CARRYING)  # per year
     return [
         _per(A.QUOTE, d.quotes, book),
         _per(A.ORDER_ENTRY, d.orders, book),
@@ -128,7 +129,8 @@ def activity_costs(d: Drivers, book: RateBook) -> list[ActivityCost]:
         _case_handling(d, book),
         _flat(A.SERVICE_RECOVERY, d.recovery_cost, book),
         _flat(A.PAYMENT_DISCOUNT, d.discount_taken, book),
-        ActivityCost(A.RECEIVABLES_CARRYING, d.money_days, cents(carrying)),
+        ActivityCost(A.RECEIVABLES_CARRYING, d.money_days, cents(d.money_days * capital / DAYS_PER_YEAR),
+                     rate=capital),
     ]
 
 

@@ -113,8 +113,8 @@ def customer_view(row, c: CustomerCost) -> dict[str, Any]:
     return {"customer": row.code, "name": row.name, "segment": row.segment, "package": row.service_package,
             "kind": row.kind, "net_sales": c.sales.as_dict(), "cost_to_serve": c.cost_to_serve,
             "profit": c.profit, **c.measures(),
-            "activities": [{"activity": a.activity, "volume": a.volume, "cost": a.cost, "detail": list(a.detail)}
-                           for a in c.activities],
+            "activities": [{"activity": a.activity, "volume": a.volume, "rate": a.rate, "cost": a.cost,
+                            "detail": list(a.detail)} for a in c.activities],
             "drivers": {"quotes": d.quotes, "orders": d.orders, "order_lines": d.order_lines,
                         "distinct_skus": d.distinct_skus, "order_value": d.order_value, "lines_picked": d.lines_picked,
                         "shipments": d.shipments, "freight": d.freight, "expedites": d.expedites,
