@@ -18,7 +18,7 @@ from ..analytics.cost_to_serve import ZERO, CustomerCost, Drivers, NetSales, pri
 from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.errors import ValidationFailed
-from ..metrics.periods import MAX_DAYS
+from ..metrics.periods import ReportRequest, check_request
 from ..store import costing_queries as q
 from ..store.costing_tables import activity_rates, case_minutes
 from ..store.db import UnitOfWork
@@ -40,14 +40,10 @@ class Period:
 
 
 def period_of(clock: Clock, date_from: date | None, date_to: date | None) -> Period:
-    """Default: the 30 days up to today. Both ends included."""
+    """Default: the 30 days up to today. Both ends included; checked as the service report checks its period."""
     to = date_to or clock.today()
     lo = date_from or to - timedelta(days=29)
-    if lo > to:
-        raise ValidationFailed("invalid_period", f"from: {lo} is after to ({to})", field="from",
-                               date_from=str(lo), date_to=str(to))
-    if (to - lo).days >= MAX_DAYS:
-        raise ValidationFailed("period_too_long", f"to: a period of at most {MAX_DAYS} days", field="to")
+    check_request(ReportRequest(lo, to))
     return Period(lo, to)
 
 

@@ -5,12 +5,11 @@ and on which date). Amounts are summed in whole cents (exact on SQLite as on Pos
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
     Date,
     Integer,
@@ -27,6 +26,9 @@ from sqlalchemy import (
 from .analytics_tables import quote_line_terms
 from .billing_tables import applications, credit_notes, invoice_lines, invoices
 from .fulfilment_tables import shipment_lines, shipments
+from .measure_queries import _cents  # one way to sum cents
+from .measure_queries import _day_range as day_range
+from .measure_queries import _money as money
 from .measure_tables import order_facts
 from .service_tables import (
     case_events,
@@ -40,19 +42,6 @@ from .service_tables import (
 from .tables import customers, order_events, order_lines, orders, products, quote_lines, quotes, service_packages
 
 PerCustomer = dict[int, Any]
-
-
-def day_range(lo: date, hi: date) -> tuple[datetime, datetime]:
-    return datetime.combine(lo, time(), timezone.utc), datetime.combine(hi + timedelta(days=1), time(), timezone.utc)
-
-
-def _cents(expr):
-    """SUM of an amount in whole cents, read as a plain integer (whatever type the expression carries)."""
-    return type_coerce(func.coalesce(func.sum(expr), 0), BigInteger)
-
-
-def money(cents) -> Decimal:
-    return Decimal(int(cents or 0)).scaleb(-2)
 
 
 def days_between(conn: Connection, later, earlier):
@@ -84,21 +73,21 @@ def _by_customer_key(rows) -> dict[int, dict[str, int]]:
     return out
 
 
-def quotes_by_channel(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, dict[str, int]]:
+def _created_by_channel(conn: Connection, table, lo: date, hi: date, cid: int | None) -> dict[int, dict[str, int]]:
     a, b = day_range(lo, hi)
     return _by_customer_key(conn.execute(
-        select(quotes.c.customer_id, quotes.c.channel, func.count())
-        .where(quotes.c.created_at >= a, quotes.c.created_at < b, _scope(quotes.c.customer_id, cid))
-        .group_by(quotes.c.customer_id, quotes.c.channel)))
+        select(table.c.customer_id, table.c.channel, func.count())
+        .where(table.c.created_at >= a, table.c.created_at < b, _scope(table.c.customer_id, cid))
+        .group_by(table.c.customer_id, table.c.channel)))
+
+
+def quotes_by_channel(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, dict[str, int]]:
+    return _created_by_channel(conn, quotes, lo, hi, cid)
 
 
 def orders_by_channel(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, dict[str, int]]:
     """Every order placed (a cancelled one was entered too)."""
-    a, b = day_range(lo, hi)
-    return _by_customer_key(conn.execute(
-        select(orders.c.customer_id, orders.c.channel, func.count())
-        .where(orders.c.created_at >= a, orders.c.created_at < b, _scope(orders.c.customer_id, cid))
-        .group_by(orders.c.customer_id, orders.c.channel)))
+    return _created_by_channel(conn, orders, lo, hi, cid)
 
 
 def order_shape(conn: Connection, lo: date, hi: date, cid: int | None) -> dict[int, tuple[int, int, Decimal]]:
