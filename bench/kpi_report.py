@@ -17,190 +17,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, libpq_url  # noqa: E402
+from kpi_facts import AS_OF, FIRST, prepared  # noqa: E402
 
 from ordercare.clock import FixedClock  # noqa: E402
 from ordercare.domain.access import SYSTEM  # noqa: E402
 from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, LINE_DIMENSIONS, ORDER_COUNTERS  # noqa: E402
-from ordercare.metrics.facts import LINE_COLUMNS, ORDER_COLUMNS  # noqa: E402
 from ordercare.metrics.periods import ReportRequest  # noqa: E402
 from ordercare.services.measure_report import kpi_report  # noqa: E402
 from ordercare.store.db import UnitOfWork, make_engine  # noqa: E402
-from ordercare.store.measure_summary import rebuild_summaries  # noqa: E402
-from ordercare.store.migrate import upgrade  # noqa: E402
-
-FIRST = date(2025, 1, 1)
-DAYS = 730
-AS_OF = FIRST + timedelta(days=DAYS)
-N_CUSTOMERS, N_PRODUCTS = 5000, 2000
-DEPARTMENTS = np.array(["replenishment", "picking", "transport", "billing", "inventory_control", "packing"])
-CHANNELS = np.array(["desk", "phone", "web", "portal", "api", "file", "edi"])
-
-
-def generate(n_lines: int, seed: int = 1) -> tuple[dict, dict]:
-    """Column arrays of order facts and line facts (None -> NaN-free: masked with -1 and turned into NULLs)."""
-    rng = np.random.default_rng(seed)
-    per_order = rng.integers(1, 10, size=n_lines // 4 + 100)  # 1-9 lines, mean 5
-    ends = np.cumsum(per_order)
-    n_orders = int(np.searchsorted(ends, n_lines, side="left")) + 1
-    per_order = per_order[:n_orders]
-    per_order[-1] -= int(ends[n_orders - 1] - n_lines)
-    order_id = np.arange(1, n_orders + 1)
-    day = np.sort(rng.integers(0, DAYS, n_orders))
-    customer = rng.integers(1, N_CUSTOMERS + 1, n_orders)
-    segment = np.array(["A", "B", "C"])[np.digitize(customer % 20, [3, 10])]
-    lead = np.where(segment == "A", 3, np.where(segment == "B", 7, 14))
-    kind = np.where(customer % 33 == 0, "internal", "external")
-    cancelled = rng.random(n_orders) < 0.01
-    recent = day > DAYS - 12
-    open_ = ~cancelled & recent & (rng.random(n_orders) < 0.6)
-    line_order = np.repeat(np.arange(n_orders), per_order)
-    L = n_lines
-
-    def flag(p_yes: float, known: np.ndarray) -> np.ndarray:  # 1, 0 or -1 (NULL)
-        return np.where(known, (rng.random(L) < p_yes).astype(np.int64), -1)
-
-    lcancel, lopen = cancelled[line_order], open_[line_order]
-    counted = ~lcancel
-    settled = counted & ~lopen
-    qty = rng.integers(1, 20, L)
-    from_stock = np.where(rng.random(L) < 0.04, rng.integers(0, 20, L) % qty, qty)
-    filled = np.where(~counted, -1, np.where(from_stock < qty, 0, flag(0.97, settled | (rng.random(L) < 0.5))))
-    filled_p = np.where(settled, flag(0.98, settled), -1)
-    ship_days = np.where(settled | (lopen & (rng.random(L) < 0.3)), rng.integers(0, 6, L), -1)
-    deliver_days = np.where(settled, np.maximum(ship_days, 0) + rng.integers(1, 7, L), -1)
-    requested = rng.random(L) < 0.4
-    comp = {"complete": flag(0.99, settled), "on_time": flag(0.93, settled), "damage_free": flag(0.99, settled),
-            "doc_ok": flag(0.995, settled), "accurate": flag(0.99, settled)}
-    on_req = np.where(settled & requested, flag(0.9, settled), -1)
-    perfect = np.where(settled, comp["complete"] & comp["on_time"] & comp["damage_free"] & comp["doc_ok"], -1)
-    otif = np.where(settled, comp["complete"] & comp["on_time"], -1)
-    otif_req = np.where(on_req >= 0, on_req & comp["complete"], -1)
-    within = np.where(settled, (deliver_days <= lead[line_order]).astype(np.int64), -1)
-    shipped_units = np.where(ship_days >= 0, qty, 0)
-    u_fill_n = np.where((ship_days >= 0) | (from_stock == 0), qty, 0) * counted
-    lines = {
-        "order_line_id": np.arange(1, L + 1), "order_id": order_id[line_order], "order_day": day[line_order],
-        "product_id": rng.integers(1, N_PRODUCTS + 1, L), "warehouse_id": rng.integers(1, 4, L),
-        "carrier_id": np.where(ship_days >= 0, rng.integers(1, 5, L), -1), "counted": counted.astype(np.int64),
-        "open": (counted & lopen).astype(np.int64), "qty": qty, "units_ordered": qty * counted,
-        "qty_from_stock": from_stock, "requested_date": np.where(requested, day[line_order] + 4, -1),
-        "first_promised_ship": day[line_order] + 1, "first_promised_date": day[line_order] + 3,
-        "u_fill_n": u_fill_n, "u_filled": np.where(u_fill_n > 0, np.where(filled == 1, qty, from_stock // 2), 0),
-        "filled": filled, "u_fillp_n": np.where(filled_p >= 0, qty, 0),
-        "u_fillp": np.where(filled_p == 1, qty, np.where(filled_p == 0, qty // 2, 0)), "filled_p": filled_p,
-        "settled": settled.astype(np.int64), **comp, "on_time_req": on_req, "perfect": perfect, "otif": otif,
-        "otif_req": otif_req, "within_lead": within, "ship_days": ship_days, "deliver_days": deliver_days,
-        "units_shipped": shipped_units, "units_delivered": np.where(settled, qty, 0),
-        "units_damaged": np.where(comp["damage_free"] == 0, 1, 0), "units_wrong": np.where(comp["accurate"] == 0, 1, 0),
-        "units_short": np.where(comp["complete"] == 0, 1, 0),
-        **{f"ret_{r}": np.where(settled & (rng.random(L) < p), 1, 0) for r, p in
-           [("damaged", .004), ("wrong_item", .002), ("defective", .003), ("not_as_described", .001),
-            ("not_needed", .01), ("ordered_by_mistake", .003), ("warranty", .001), ("other", .001)]},
-    }
-    starts = np.concatenate([[0], np.cumsum(per_order)[:-1]])
-
-    def all_of(col: str, known: np.ndarray) -> np.ndarray:
-        return np.where(known, np.minimum.reduceat(lines[col], starts), -1)
-
-    o_settled = ~cancelled & ~open_
-    o_filled = np.minimum.reduceat(np.where(filled < 0, 2, filled), starts)
-    orders = {
-        "order_id": order_id, "order_day": day, "customer_id": customer, "segment": segment, "package": segment,
-        "customer_kind": kind, "channel": CHANNELS[rng.integers(0, 7, n_orders)], "lead_time_days": lead,
-        "counted": (~cancelled).astype(np.int64), "cancelled": cancelled.astype(np.int64),
-        "open": open_.astype(np.int64), "credit_held": (rng.random(n_orders) < 0.02).astype(np.int64),
-        "first_promised_date": day + 3, "lines": np.where(cancelled, 0, per_order),
-        "units": np.where(cancelled, 0, np.add.reduceat(qty, starts)),
-        "filled": np.where(cancelled | (o_filled == 2), -1, o_filled),
-        "filled_p": all_of("filled_p", o_settled), "settled": o_settled.astype(np.int64),
-        **{c: all_of(c, o_settled) for c in ("complete", "on_time", "damage_free", "doc_ok", "accurate",
-                                               "perfect", "otif", "within_lead")},
-        "on_time_req": np.where(o_settled & (np.maximum.reduceat(on_req, starts) >= 0),
-                                np.minimum.reduceat(np.where(on_req < 0, 1, on_req), starts), -1),
-        "ship_days": np.where(o_settled, np.maximum.reduceat(ship_days, starts), -1),
-        "deliver_days": np.where(o_settled, np.maximum.reduceat(deliver_days, starts), -1),
-    }
-    orders["otif_req"] = np.where(orders["on_time_req"] >= 0, orders["on_time_req"] & orders["complete"], -1)
-    for kind_ in ("not_filled", "late", "incomplete", "damaged", "inaccurate", "documentation"):
-        col = {"not_filled": "filled", "late": "on_time", "incomplete": "complete", "damaged": "damage_free",
-               "inaccurate": "accurate", "documentation": "doc_ok"}[kind_]
-        orders[f"fail_{kind_}"] = np.where(orders[col] == 0, DEPARTMENTS[rng.integers(0, 6, n_orders)], None)
-    return orders, lines
-
-
-DATES = {"order_day", "requested_date", "first_promised_ship", "first_promised_date"}
-
-
-def frame(cols: dict, names: tuple[str, ...]):
-    """A pandas frame with NULLs where the arrays hold -1 (or None) and real dates."""
-    import pandas as pd
-    out = {}
-    for name in names:
-        a = cols[name]
-        if name in DATES:
-            out[name] = pd.Series(np.where(a < 0, np.datetime64("NaT"), np.datetime64(FIRST) + a.astype(
-                "timedelta64[D]"))).dt.date.where(a >= 0, None)
-        elif a.dtype.kind in "iu":
-            out[name] = pd.array(np.where(a < 0, 0, a), dtype="Int64")
-            out[name][a < 0] = pd.NA
-        else:
-            out[name] = a
-    return pd.DataFrame(out)
-
-
-def write_parquet_and_csv(orders, lines, tmp: Path):
-    import duckdb
-    con = duckdb.connect()
-    of, lf = frame(orders, ORDER_COLUMNS), frame(lines, LINE_COLUMNS)
-    for name, df in (("order_facts", of), ("line_facts", lf)):
-        con.register("df", df)
-        con.execute(f"COPY df TO '{tmp / name}.parquet' (FORMAT parquet)")
-        con.execute(f"COPY df TO '{tmp / name}.csv' (FORMAT csv, HEADER false)")
-        con.unregister("df")
-    return of, lf
-
-
-def load(url: str, kind: str, tmp: Path, of, lf) -> None:
-    engine = make_engine(url)
-    upgrade(engine)
-    if kind == "postgres":
-        import psycopg
-        with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
-            for name, cols in (("order_facts", ORDER_COLUMNS), ("line_facts", LINE_COLUMNS)):
-                with open(tmp / f"{name}.csv", "rb") as fh, cur.copy(
-                        f"COPY {name} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
-                    while chunk := fh.read(1 << 20):
-                        copy.write(chunk)
-            conn.commit()
-            conn.autocommit = True
-            cur.execute("VACUUM ANALYZE order_facts")
-            cur.execute("VACUUM ANALYZE line_facts")
-    else:
-        import sqlite3
-        db = sqlite3.connect(url.removeprefix("sqlite:///"))
-        for name, df, cols in (("order_facts", of, ORDER_COLUMNS), ("line_facts", lf, LINE_COLUMNS)):
-            rows = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
-            db.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                           ((*(v.isoformat() if isinstance(v, date) else v for v in r),) for r in rows))
-        db.commit()
-        db.execute("ANALYZE")
-        db.close()
-    t0 = time.perf_counter()
-    UnitOfWork(engine).run(rebuild_summaries)
-    engine.dispose()
-    return time.perf_counter() - t0
-
 
 def _agg(col: str, agg: str, alias: str) -> str:
     return {"count": f"count({col})", "sq": f"coalesce(sum({col} * {col}), 0)",
@@ -279,19 +111,16 @@ def median_time(fn, reps: int) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
-def run(kind: str, n_lines: int, slices: list[str], reps: int) -> list[dict]:
+def run(kind: str, n_lines: int, slices: list[str], reps: int, keep: Path | None = None,
+        rebuild: bool = False) -> list[dict]:
     import duckdb
-    t0 = time.perf_counter()
-    orders, lines = generate(n_lines)
     out = []
-    with tempfile.TemporaryDirectory(prefix="ordercare-kpi-") as d, fresh_database(kind) as url:
-        tmp = Path(d)
-        of, lf = write_parquet_and_csv(orders, lines, tmp)
-        del orders, lines
-        summaries = load(url, kind, tmp, of, lf)
-        del of, lf
-        setup = time.perf_counter() - t0
-        uow = UnitOfWork(make_engine(url))
+    with prepared(kind, n_lines, keep, rebuild) as db:
+        tmp = db["facts"]
+        print(json.dumps({"backend": kind, "lines": n_lines, "setup_s": db.get("setup_s"),
+                          "summary_build_s": db.get("summary_build_s")}, default=lambda x: round(x, 1)),
+              file=sys.stderr, flush=True)
+        uow = UnitOfWork(make_engine(db["url"]))
         con = duckdb.connect()
         for dim in slices:
             ours(uow, dim)  # warm: caches, statement compilation
@@ -301,7 +130,8 @@ def run(kind: str, n_lines: int, slices: list[str], reps: int) -> list[dict]:
             duck_s, duck_runs = median_time(lambda: duck_report(con, tmp, dim), reps)
             row = {"backend": kind, "lines": n_lines, "slice": dim, "ours_s": mine_s, "duckdb_s": duck_s,
                    "ratio": mine_s / duck_s, "checked_groups": checked, "ours_runs": mine_runs,
-                   "duckdb_runs": duck_runs, "setup_s": setup, "summary_build_s": summaries}
+                   "duckdb_runs": duck_runs, "setup_s": db.get("setup_s"),
+                   "summary_build_s": db.get("summary_build_s"), "load_avg": os.getloadavg()[0]}
             print(json.dumps(row, default=lambda x: round(x, 4)), flush=True)
             out.append(row)
         uow.engine.dispose()
@@ -325,9 +155,14 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--lines", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--slices", nargs="+", default=["segment", "customer", "product"])
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--keep", type=Path, help="keep the facts (Parquet) and the loaded databases in this directory "
+                    "and reuse them on the next run: the set-up happens once per line count and backend")
+    ap.add_argument("--rebuild", action="store_true", help="with --keep: sum the summaries again (schema change)")
+    ap.add_argument("--setup-only", action="store_true", help="prepare the (kept) databases, time nothing")
     args = ap.parse_args(argv)
     kinds = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    return [r for n in args.lines for k in kinds for r in run(k, n, args.slices, args.reps)]
+    slices = [] if args.setup_only else args.slices
+    return [r for n in args.lines for k in kinds for r in run(k, n, slices, args.reps, args.keep, args.rebuild)]
 
 
 if __name__ == "__main__":
