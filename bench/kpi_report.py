@@ -33,6 +33,7 @@ from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, LINE_DIMENSIONS,
 from ordercare.metrics.periods import ReportRequest  # noqa: E402
 from ordercare.services.measure_report import kpi_report  # noqa: E402
 from ordercare.store.db import UnitOfWork, make_engine  # noqa: E402
+from ordercare.store.migrate import upgrade  # noqa: E402
 
 def _agg(col: str, agg: str, alias: str) -> str:
     return {"count": f"count({col})", "sq": f"coalesce(sum({col} * {col}), 0)",
@@ -117,6 +118,7 @@ def run(kind: str, n_lines: int, slices: list[str], reps: int, keep: Path | None
     out = []
     with prepared(kind, n_lines, keep, rebuild) as db:
         tmp = db["facts"]
+        upgrade(make_engine(db["url"]))  # a kept database: the summaries' migrations since it was made
         print(json.dumps({"backend": kind, "lines": n_lines, "setup_s": db.get("setup_s"),
                           "summary_build_s": db.get("summary_build_s")}, default=lambda x: round(x, 1)),
               file=sys.stderr, flush=True)

@@ -30,8 +30,10 @@ def _as_plain(counters, hist):
             {k: {m: dict(d) for m, d in h.items()} for k, h in hist.items()})
 
 
-# Periods of days only, a whole month (month rows of the large slices), and a month with partial ones around it.
-PERIODS = [(LO, HI), (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 20), date(2026, 4, 2))]
+# Periods of days only, a whole month (month rows of the large slices), a month with partial ones around it, a
+# whole year (year rows), a year with whole months and days around it.
+PERIODS = [(LO, HI), (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 20), date(2026, 4, 2)),
+           (date(2026, 1, 1), date(2026, 12, 31)), (date(2025, 11, 20), date(2027, 2, 28))]
 
 
 def assert_summaries_match_facts(conn) -> None:
@@ -114,3 +116,32 @@ def test_rebuilding_from_the_records_reproduces_every_report(env):
                                                                      trend="week")) for s in slices]
     assert after == before
     assert pareto_report(env.uow, env.clock, env.actor, period) == pareto_before
+
+
+def test_the_year_rows_migration_sums_what_the_rebuild_sums(env):
+    """A database summed before the year rows existed gets them from its month rows (revision
+    0004_kpi_year_rows), the same rows a rebuild writes."""
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import delete
+
+    from ordercare.store.migrate import MIGRATIONS
+    from tests.services.test_measures_pareto import pareto_history
+    pareto_history(env)
+    with env.uow.read() as conn:
+        rows = summary_rows(conn)
+    assert any(k[0] == "product@year" for k in rows["kpi_daily_cycle"])
+    spec = importlib.util.spec_from_file_location("year_rows", MIGRATIONS / "versions" / "0004_kpi_year_rows.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    def without_then_migrated(conn):
+        for t in SUMMARIES:
+            conn.execute(delete(t).where(t.c.dimension.in_(("customer@year", "product@year"))))
+        with Operations.context(MigrationContext.configure(conn)):
+            migration.upgrade()
+    env.uow.run(without_then_migrated)
+    with env.uow.read() as conn:
+        assert summary_rows(conn) == rows

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ordercare.domain.errors import ValidationFailed
-from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, Tally
+from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, Tally, rollup_ranges
 from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
 from ordercare.metrics.periods import ReportRequest, buckets, check_request
@@ -109,6 +109,37 @@ def test_a_tally_is_the_plain_sum_of_the_facts_and_taking_an_order_away_restores
     for o, ls in facts:
         tally.add(o, ls, -1)
     assert tally.changes() == ([], [], [])
+
+
+def test_rollup_rows_by_hand():
+    """Whole years, then whole months, then days; each range names the first and last row's day."""
+    assert rollup_ranges(date(2025, 1, 1), date(2026, 12, 31)) == [("year", date(2025, 1, 1), date(2026, 1, 1))]
+    assert rollup_ranges(date(2025, 1, 15), date(2026, 12, 20)) == [
+        ("month", date(2025, 2, 1), date(2026, 11, 1)), ("day", date(2025, 1, 15), date(2025, 1, 31)),
+        ("day", date(2026, 12, 1), date(2026, 12, 20))]
+    assert rollup_ranges(date(2024, 11, 3), date(2026, 2, 28)) == [
+        ("year", date(2025, 1, 1), date(2025, 1, 1)), ("month", date(2024, 12, 1), date(2024, 12, 1)),
+        ("day", date(2024, 11, 3), date(2024, 11, 30)), ("month", date(2026, 1, 1), date(2026, 2, 1))]
+    assert rollup_ranges(date(2026, 3, 5), date(2026, 3, 5)) == [("day", date(2026, 3, 5), date(2026, 3, 5))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(2023, 1, 1), date(2029, 12, 31)), st.integers(0, 1500))
+def test_rollup_rows_cover_every_day_of_the_period_once(start, length):
+    end = start + timedelta(days=length)
+    covered: list[date] = []
+    for level, lo, hi in rollup_ranges(start, end):
+        row = lo
+        while row <= hi:  # each row stands for its whole day, month or year
+            nxt = row + timedelta(days=1) if level == "day" else (
+                (row.replace(day=28) + timedelta(days=4)).replace(day=1) if level == "month" else
+                row.replace(year=row.year + 1))
+            covered += [row + timedelta(days=i) for i in range((nxt - row).days)]
+            row = nxt
+    assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
+    months = sum((hi.year - lo.year) * 12 + hi.month - lo.month + 1
+                 for level, lo, hi in rollup_ranges(start, end) if level == "month")
+    assert months <= 22  # at most 11 whole months on either side of the whole years
 
 
 def test_report_requests_are_checked_before_anything_is_read():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from operator import attrgetter
 
 from .attribution import FAILURE_KINDS
@@ -28,19 +28,54 @@ LINE_DIMENSIONS: dict[str, str] = {"product": "product_id", "warehouse": "wareho
 DIMENSIONS = {**ORDER_DIMENSIONS, **LINE_DIMENSIONS}
 SLICES = tuple(d for d in DIMENSIONS if d != "total")
 # Slices with thousands of values: their daily rows hardly sum anything up (a product sells a few times a day),
-# so they also keep one row per calendar month (dimension "product@month", day = the 1st); a report reads the
-# months that lie wholly in its period and the day rows of the partial months at its ends.
+# so they also keep one row per calendar month (dimension "product@month", day = the 1st) and one per calendar
+# year ("product@year", day = 1 January); a report reads the years wholly inside its period, the months wholly
+# inside the rest and the day rows of the partial months at its ends (rollup_ranges).
 MONTHLY = frozenset({"customer", "product"})
+ROLLUPS = ("month", "year")
 
 
-def month_key(dimension: str) -> str:
-    return f"{dimension}@month"
+def rollup_key(dimension: str, level: str) -> str:
+    """The summary dimension of a slice's rows at a level: day rows keep the slice's own name."""
+    return dimension if level == "day" else f"{dimension}@{level}"
+
+
+def _level_start(day: date, level: str) -> date:
+    return day.replace(day=1) if level == "month" else day.replace(month=1, day=1)
+
+
+def _next_start(day: date, level: str) -> date:
+    if level == "year":
+        return date(day.year + 1, 1, 1)
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _whole(lo: date, hi: date, level: str) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole months (years) inside [lo, hi] as (first one's start, last one's start), and the days left over
+    at either end."""
+    first = lo if _level_start(lo, level) == lo else _next_start(lo, level)
+    end = hi if _next_start(hi, level) - timedelta(days=1) == hi else _level_start(hi, level) - timedelta(days=1)
+    if first > end:
+        return None, [(lo, hi)]
+    rest = [(a, b) for a, b in ((lo, first - timedelta(days=1)), (end + timedelta(days=1), hi)) if a <= b]
+    return (first, _level_start(end, level)), rest
+
+
+def rollup_ranges(date_from: date, date_to: date) -> list[tuple[str, date, date]]:
+    """(level, first row day, last row day) of the fewest rows that cover the period exactly, for a large slice:
+    its whole years, the whole months of what is left, the days of what is left after that."""
+    years, rest = _whole(date_from, date_to, "year")
+    out = [] if years is None else [("year", *years)]
+    for lo, hi in rest:
+        months, days = _whole(lo, hi, "month")
+        out += ([] if months is None else [("month", *months)]) + [("day", a, b) for a, b in days]
+    return out
 
 
 def _keys(dim: str, key: str, day: date) -> list[tuple[str, str, date]]:
     keys = [(dim, key, day)]
     if dim in MONTHLY:
-        keys.append((month_key(dim), key, day.replace(day=1)))
+        keys += [(rollup_key(dim, level), key, _level_start(day, level)) for level in ROLLUPS]
     return keys
 
 _FLAGS = ("complete", "on_time", "damage_free", "doc_ok", "accurate", "perfect", "otif", "within_lead")

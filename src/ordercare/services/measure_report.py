@@ -7,6 +7,9 @@ edge cases: docs/kpis.md.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,9 +57,29 @@ def kpi_report(uow: UnitOfWork, clock: Clock, actor: Actor, req: ReportRequest) 
         return report_in(conn, actor, req, today=clock.today(), now=clock.now())
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A large slice's report is thousands of small dicts, none in a reference cycle: the cyclic garbage
+    collector would walk all of them again and again while they are built (a third of the time). Collection
+    resumes after, unless something else had it off."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def report_in(conn: Connection, actor: Actor, req: ReportRequest, *, today: date, now: datetime) -> dict[str, Any]:
     """The report as of `today` / `now` (open orders past their promise, cases past their due time), read in the
     caller's transaction; the caller checked the permission and the request."""
+    with _no_cycle_collection():
+        return _report(conn, actor, req, today, now)
+
+
+def _report(conn: Connection, actor: Actor, req: ReportRequest, today: date, now: datetime) -> dict[str, Any]:
     cid, code = _customer_scope(conn, actor, req.customer)
     at = _Scope(req, cid, staff=not actor.is_customer, today=today, now=now)
     total = _rows(conn, at, "total")[0]

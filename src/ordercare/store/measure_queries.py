@@ -8,9 +8,12 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Connection, String, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import BigInteger, Connection, String, and_, any_, bindparam, case, cast, func, literal, or_, select, \
+    type_coerce
+from sqlalchemy.dialects import postgresql
 
-from ..metrics.counters import COUNTERS, DIMENSIONS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, month_key
+from ..metrics.counters import COUNTERS, DIMENSIONS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, rollup_key, \
+    rollup_ranges
 from .fulfilment_tables import carriers
 from .measure_summary import fact_cycle, fact_failures, fact_sums
 from .measure_tables import case_facts, kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
@@ -33,26 +36,13 @@ def _money(cents) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def _rows_of(table, dimension: str, date_from: date, date_to: date, by_day: bool):
-    """Which summary rows make up the period: the day rows; for a large slice (MONTHLY), the month rows of the
-    months wholly inside the period and the day rows of the partial months at its ends."""
-    days = and_(table.c.dimension == dimension, table.c.day.between(date_from, date_to))
+    """Which summary rows make up the period: the day rows; for a large slice (MONTHLY), its year, month and day
+    rows that cover the period exactly (rollup_ranges)."""
     if dimension not in MONTHLY or by_day:
-        return days
-    first = date_from if date_from.day == 1 else _next_month(date_from)
-    last = date_to.replace(day=1) if _next_month(date_to) - timedelta(days=1) == date_to else \
-        date_to.replace(day=1) - timedelta(days=1)
-    last = last.replace(day=1)
-    if first > last:
-        return days
-    return or_(and_(table.c.dimension == dimension,
-                    or_(table.c.day.between(date_from, first - timedelta(days=1)),
-                        table.c.day.between(_next_month(last), date_to))),
-               and_(table.c.dimension == month_key(dimension), table.c.day.between(first, last)))
+        return and_(table.c.dimension == dimension, table.c.day.between(date_from, date_to))
+    return or_(*[and_(table.c.dimension == rollup_key(dimension, level), table.c.day.between(lo, hi))
+                 for level, lo, hi in rollup_ranges(date_from, date_to)])
 
 
 def _grouping(row, by_day: bool):
@@ -72,15 +62,17 @@ def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, 
     hist: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     if customer_id is None and not from_facts:
         day_cols = [kpi_daily.c.day] if by_day else []
-        # A line-level slice's order counters are all zero: not summed.
+        # A line-level slice's order counters are all zero: not summed. (PostgreSQL sums bigints as numeric:
+        # cast back, not thousands of Decimals.)
         zero = {c for c, _, _ in ORDER_COUNTERS} if dimension in LINE_DIMENSIONS else set()
         rows = conn.execute(select(kpi_daily.c.slice_key, *day_cols,
-                                   *[literal(0) if c in zero else func.sum(kpi_daily.c[c]) for c in COUNTERS])
+                                   *[literal(0) if c in zero else cast(func.sum(kpi_daily.c[c]), BigInteger)
+                                     for c in COUNTERS])
                             .where(_rows_of(kpi_daily, dimension, date_from, date_to, by_day))
                             .group_by(kpi_daily.c.slice_key, *day_cols))
         cyc = conn.execute(select(kpi_daily_cycle.c.slice_key, *([kpi_daily_cycle.c.day] if by_day else []),
                                   kpi_daily_cycle.c.measure, kpi_daily_cycle.c.days,
-                                  func.sum(kpi_daily_cycle.c.n).label("n"))
+                                  cast(func.sum(kpi_daily_cycle.c.n), BigInteger).label("n"))
                            .where(_rows_of(kpi_daily_cycle, dimension, date_from, date_to, by_day))
                            .group_by(kpi_daily_cycle.c.slice_key, *([kpi_daily_cycle.c.day] if by_day else []),
                                      kpi_daily_cycle.c.measure, kpi_daily_cycle.c.days))
@@ -93,9 +85,9 @@ def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, 
         values = [int(v or 0) for v in r[skip:]]
         if any(values):  # a slice value whose contributions all moved elsewhere is no row
             counters[_grouping(r, by_day)] = dict(zip(COUNTERS, values, strict=True))
-    for r in cyc:
-        if r.n:
-            hist[_grouping(r, by_day)][r.measure][r.days] += int(r.n)
+    for *key, measure, days, n in cyc:
+        if n:
+            hist[tuple(key) if by_day else key[0]][measure][days] += int(n)
     return counters, hist
 
 
@@ -247,6 +239,14 @@ def inventory_sums(conn: Connection, dimension: str, date_from: date,
     return out
 
 
+def _id_in(conn: Connection, column, ids: list[int]):
+    """column IN ids: one array parameter on PostgreSQL (thousands of placeholders cost more to send than the
+    query takes), chunks SQLite's parameter limit allows elsewhere."""
+    if conn.dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(BigInteger)))]
+    return [column.in_(ids[i:i + 10_000]) for i in range(0, len(ids), 10_000)]
+
+
 def labels(conn: Connection, dimension: str, keys) -> dict[str, str]:
     """What to show for each slice key: customer code and name, SKU, warehouse or carrier code."""
     ids = [int(k) for k in keys if k and k.isdigit()]
@@ -258,7 +258,7 @@ def labels(conn: Connection, dimension: str, keys) -> dict[str, str]:
     if "" in out:
         out[""] = "(none)" if dimension != "total" else "all"
     if source is not None and ids:
-        table_id = source.selected_columns[0]
-        for i, label in conn.execute(source.where(table_id.in_(ids))):
-            out[str(i)] = label
+        for where in _id_in(conn, source.selected_columns[0], ids):
+            for i, label in conn.execute(source.where(where)):
+                out[str(i)] = label
     return out

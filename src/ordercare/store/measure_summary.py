@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, T
 
 from ..metrics.attribution import FAILURE_KINDS
 from ..metrics.counters import CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, \
-    ORDER_DIMENSIONS, COUNTERS, Tally, month_key
+    ORDER_DIMENSIONS, COUNTERS, Tally, rollup_key
 from .driver_writes import DriverWrite
 from .measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
 
@@ -159,26 +159,27 @@ def rebuild_summaries(conn: Connection) -> None:
                 select(literal(dimension), fail.c.slice_key, fail.c.day, fail.c.kind, fail.c.department,
                        fail.c.n)))
     stage.drop(conn)
-    _month_rows(conn)
+    rollup_rows(conn)
 
 
-def month_start(conn: Connection, day):
-    """The first day of a date's month, in the dialect at hand."""
+def period_start(conn: Connection, day, level: str = "month"):
+    """The first day of a date's month (or year), in the dialect at hand."""
     if conn.dialect.name == "postgresql":
-        return func.date_trunc("month", day).cast(Date)
-    return func.date(day, "start of month")
+        return func.date_trunc(level, day).cast(Date)
+    return func.date(day, f"start of {level}")
 
 
-def _month_rows(conn: Connection) -> None:
-    """The month rows of the large slices, summed from their day rows."""
+def rollup_rows(conn: Connection, dimensions=MONTHLY) -> None:
+    """The month rows of the large slices summed from their day rows, then their year rows from the month rows."""
     for table, extra, sums in ((kpi_daily, [], list(COUNTERS)),
                                (kpi_daily_cycle, ["measure", "days"], ["n"]),
                                (kpi_daily_failures, ["kind", "department"], ["n"])):
-        for dimension in MONTHLY:
-            month = month_start(conn, table.c.day)
-            conn.execute(insert(table).from_select(
-                ["dimension", "slice_key", "day", *extra, *sums],
-                select(literal(month_key(dimension)), table.c.slice_key, month, *[table.c[c] for c in extra],
-                       *[func.sum(table.c[c]) for c in sums])
-                .where(table.c.dimension == dimension)
-                .group_by(table.c.slice_key, month, *[table.c[c] for c in extra])))
+        for dimension in dimensions:
+            for source, level in ((dimension, "month"), (rollup_key(dimension, "month"), "year")):
+                start = period_start(conn, table.c.day, level)
+                conn.execute(insert(table).from_select(
+                    ["dimension", "slice_key", "day", *extra, *sums],
+                    select(literal(rollup_key(dimension, level)), table.c.slice_key, start,
+                           *[table.c[c] for c in extra], *[func.sum(table.c[c]) for c in sums])
+                    .where(table.c.dimension == source)
+                    .group_by(table.c.slice_key, start, *[table.c[c] for c in extra])))
