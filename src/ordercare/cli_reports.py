@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ import typer
 from rich.table import Table
 
 from .clock import SystemClock
-from .domain.errors import DomainError
+from .domain.errors import DomainError, ValidationFailed
 
 app = typer.Typer(help="Service measurement: KPI report, root-cause Pareto, rebuild.", no_args_is_help=True)
 
@@ -45,7 +46,7 @@ def _days(s: dict[str, Any]) -> str:
 
 
 def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [report["total"], *report["rows"]]
+    return [report["total"], *report["rows"], *([report["others"]] if report.get("others") else [])]
 
 
 def _write(path: Path, data_for) -> None:
@@ -85,6 +86,10 @@ def show_report(console, report: dict[str, Any]) -> None:
                       pct(csat["csat"]), f"{csat['positive']} / {csat['neutral']} / {csat['negative']}",
                       num(row["dso"]["dso"]) if row["dso"] else "—",
                       num((row["inventory_turnover"] or {}).get("turns"), 2) if row["inventory_turnover"] else "—")
+    if report.get("others"):
+        a.caption = (f"{len(report['rows'])} of {report['slice_values']:,} {report['slice']} values by "
+                     f"{report['sort'].replace('_', ' ')}; the other {report['others']['slice_values']:,} added up in "
+                     "the last row (--limit 0 for all, --csv for a file with all)")
     console.print(a)
     console.print(t)
     if s.row_count:
@@ -113,7 +118,12 @@ def kpis_cmd(date_from: From = None, date_to: To = None,
                                                      "carrier, channel or customer_kind")] = "total",
              fill_rule: Annotated[str, typer.Option(help="first_shipment or promised_date")] = "first_shipment",
              trend: Annotated[str | None, typer.Option(help="week or month: a series per bucket")] = None,
-             customer: Customer = None, csv: FileOut = None):
+             customer: Customer = None, csv: FileOut = None,
+             limit: Annotated[int, typer.Option(help="at most this many slice values on screen, the rest added up "
+                                                     "in one row (0: all); the --csv file has all")] = 50,
+             sort: Annotated[str | None, typer.Option(help="label, volume (the default with a limit), or worst "
+                                                           "first: order_fill, line_fill, otif, "
+                                                           "perfect_order")] = None):
     """Every service KPI of the orders placed in the period (fill rates, perfect order, OTIF, cycle time and
     its spread, accuracy, returns, cases, CSAT, DSO, turnover) with the packages' targets."""
     from .metrics.periods import ReportRequest
@@ -121,14 +131,19 @@ def kpis_cmd(date_from: From = None, date_to: To = None,
     from .services.measure_report import kpi_report
     uow, actor, console, fail = _ctx()
     lo, hi = _period(date_from, date_to)
+    if limit < 0:
+        fail(ValidationFailed("invalid_limit", "--limit: 0 (all) or more", field="limit"))
+    ask = ReportRequest(lo, hi, slice=slice, fill_rule=fill_rule, trend=trend, customer=customer,
+                        limit=limit or None, sort=sort)
     try:
-        report = kpi_report(uow, SystemClock(), actor, ReportRequest(lo, hi, slice=slice, fill_rule=fill_rule,
-                                                                    trend=trend, customer=customer))
+        report = kpi_report(uow, SystemClock(), actor, ask)
+        whole = report if report["others"] is None or csv is None else kpi_report(
+            uow, SystemClock(), actor, replace(ask, limit=None))
     except DomainError as exc:
         fail(exc)
     show_report(console, report)
     if csv is not None:
-        _write(csv, lambda fmt: kpi_table(report, fmt))
+        _write(csv, lambda fmt: kpi_table(whole, fmt))
         console.print(f"written to {csv}")
 
 

@@ -59,6 +59,21 @@ def test_the_report_as_json_csv_and_excel(api):
     assert x.status_code == 200 and x.content[:4] == b"PK\x03\x04"
 
 
+def test_a_limit_keeps_the_largest_values_and_adds_up_the_rest_in_json_and_csv(api):
+    _history(api)
+    body = api.get("manager", f"{V1}/reports/kpis?{PERIOD}&slice=customer&limit=1").json()
+    assert (body["sort"], body["limit"], body["slice_values"]) == ("volume", 1, 2)
+    assert [row["label"] for row in body["rows"]] == ["CUST1 Customer CUST1"]
+    assert (body["others"]["label"], body["others"]["volume"]["orders"]) == ("others (1)", 1)
+    worst = api.get("manager", f"{V1}/reports/kpis?{PERIOD}&slice=customer&sort=perfect_order").json()
+    assert [row["label"] for row in worst["rows"]] == ["CUST1 Customer CUST1", "CUST2 Customer CUST2"]
+    table = list(csv.DictReader(io.StringIO(
+        api.get("manager", f"{V1}/reports/kpis?{PERIOD}&slice=customer&limit=1&format=csv").text)))
+    assert [(t["slice"], t["key"], t["label"], t["volume.orders"]) for t in table] == [
+        ("total", "", "all", "3"), ("customer", table[1]["key"], "CUST1 Customer CUST1", "2"),
+        ("customer", "", "others (1)", "1")]
+
+
 def test_the_pareto_as_json_and_csv(api):
     _history(api)
     body = api.get("admin", f"{V1}/reports/pareto?{PERIOD}").json()
@@ -102,6 +117,9 @@ def test_an_empty_period_is_zeros_and_nulls(api):
     ("format=pdf", "invalid_request", "format"),
     ("from=2000-01-01&to=2026-01-01", "period_too_long", "to"),
     ("customer=NOBODY", "unknown_customer", "customer"),
+    ("slice=customer&limit=0", "invalid_limit", "limit"),
+    ("slice=customer&limit=lots", "invalid_request", "limit"),
+    ("slice=customer&sort=colour", "unknown_sort", "sort"),
 ])
 def test_bad_input_names_the_field(api, query, code, field):
     before = api.snapshot()

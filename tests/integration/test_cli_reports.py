@@ -43,6 +43,17 @@ def test_kpis_as_tables_and_as_a_file(cli_env, tmp_path):
     assert (tmp_path / "k.xlsx").read_bytes()[:4] == b"PK\x03\x04"
 
 
+def test_a_wide_slice_on_screen_is_its_largest_values_and_the_file_has_all(cli_env, tmp_path):
+    out = run("report", "kpis", *PERIOD, "--slice", "product", "--limit", "1", "--csv", str(tmp_path / "k.csv"))
+    assert "SKU-B" in out and "others (2)" in out and "SKU-A" not in out  # SKU-B: 4 of the 6 lines
+    assert "1 of 3 product values by volume; the other 2 added up in the last row" in out
+    table = list(csv.DictReader(io.StringIO((tmp_path / "k.csv").read_text())))
+    assert [(t["label"], t["volume.lines"]) for t in table] == [
+        ("all", "6"), ("SKU-A", "1"), ("SKU-B", "4"), ("SKU-C", "1")]
+    worst = run("report", "kpis", *PERIOD, "--slice", "product", "--sort", "line_fill", "--limit", "0")
+    assert worst.index("SKU-A") < worst.index("SKU-C") < worst.index("SKU-B") and "others" not in worst
+
+
 def test_pareto_and_rebuild(cli_env, tmp_path):
     out = run("report", "pareto", *PERIOD, "--csv", str(tmp_path / "p.csv"))
     assert out.index("replenishment") < out.index("packing") < out.index("transport")
@@ -56,3 +67,5 @@ def test_bad_input_exits_2_with_the_code(cli_env):
     assert "[invalid_period]" in run("report", "kpis", "--from", "2026-04-01", "--to", "2026-03-01", code=2)
     assert "[invalid_date]" in run("report", "kpis", "--from", "1st of March", code=2)
     assert "[slice_not_order_level]" in run("report", "pareto", *PERIOD, "--slice", "product", code=2)
+    assert "[invalid_limit]" in run("report", "kpis", *PERIOD, "--slice", "product", "--limit", "-1", code=2)
+    assert "[unknown_sort]" in run("report", "kpis", *PERIOD, "--slice", "product", "--sort", "colour", code=2)

@@ -18,6 +18,7 @@ from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
 from ordercare.metrics.periods import ReportRequest, buckets, check_request
 from ordercare.metrics.service_kpis import cases_block, csat_block, dso, pareto, turnover_block
+from ordercare.metrics.slices import add_up, ranked
 from ordercare.metrics.stats import quantiles, spread
 from tests.measure_records import orders
 
@@ -142,6 +143,26 @@ def test_rollup_rows_cover_every_day_of_the_period_once(start, length):
     assert months <= 22  # at most 11 whole months on either side of the whole years
 
 
+def test_others_add_up_numbers_tuples_and_mappings_key_by_key():
+    parts = [({"orders": 2, "lines": 5}, {"ship": {1: 2}}, (Decimal("1.50"), Decimal("0.00")), None),
+             ({"orders": 1, "lines": 1}, {}, (Decimal("2.25"), Decimal("4.00")), None),
+             ({"orders": 0, "lines": 3}, {"ship": {1: 1, 4: 2}, "deliver": {5: 1}}, (Decimal("0.00"),) * 2, None)]
+    assert add_up(parts) == ({"orders": 3, "lines": 9}, {"ship": {1: 3, 4: 2}, "deliver": {5: 1}},
+                             (Decimal("3.75"), Decimal("4.00")), None)
+
+
+def test_slice_values_by_volume_or_worst_kpi_first_with_nothing_measured_last():
+    c = {"a": counters(orders=5, o_settled=4, o_otif=3), "b": counters(orders=9, o_settled=2, o_otif=2),
+         "c": counters(orders=5, o_settled=0), "d": counters(orders=1, o_settled=4, o_otif=1)}
+    names = {"a": "Zeta", "b": "Alpha", "c": "Beta", "d": "Delta"}
+
+    def order(sort):
+        return ranked(c, c.__getitem__, names, sort, order_level=True, fill_rule="first_shipment")
+    assert order("label") == ["b", "c", "d", "a"]
+    assert order("volume") == ["b", "c", "a", "d"]  # a tie (5 orders) goes by label
+    assert order("otif") == ["d", "a", "b", "c"]  # 25 %, 75 %, 100 %, nothing settled
+
+
 def test_report_requests_are_checked_before_anything_is_read():
     good = ReportRequest(date(2026, 1, 1), date(2026, 1, 31), slice="segment")
     assert check_request(good) is good
@@ -151,6 +172,8 @@ def test_report_requests_are_checked_before_anything_is_read():
         (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), fill_rule="eventually"), "fill_rule", "unknown_fill_rule"),
         (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), trend="year"), "trend", "unknown_trend"),
         (ReportRequest(date(2000, 1, 1), date(2026, 1, 2)), "to", "period_too_long"),
+        (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), limit=0), "limit", "invalid_limit"),
+        (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), sort="size"), "sort", "unknown_sort"),
     ]:
         with pytest.raises(ValidationFailed) as err:
             check_request(req)

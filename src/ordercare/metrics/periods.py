@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from ..domain.errors import ValidationFailed
 from .counters import SLICES
 from .kpis import FILL_RULES
+from .slices import SORTS
 
 TRENDS = ("week", "month")
 MAX_DAYS = 3700  # ten years: a longer period is a typing error, not a report
@@ -21,6 +22,12 @@ class ReportRequest:
     fill_rule: str = "first_shipment"
     trend: str | None = None  # week | month: a series for trend charts
     customer: str | None = None  # staff: one customer's report (a customer user always gets its own)
+    limit: int | None = None  # at most this many slice values; the rest summed as "others" (metrics/slices.py)
+    sort: str | None = None  # label | volume | a KPI worst first; default: label, or volume with a limit
+
+    @property
+    def order(self) -> str:
+        return self.sort or ("volume" if self.limit else "label")
 
 
 def check_request(req: ReportRequest) -> ReportRequest:
@@ -34,6 +41,12 @@ def check_request(req: ReportRequest) -> ReportRequest:
                                field="slice", allowed=list(SLICES))
     if req.fill_rule not in FILL_RULES:
         raise ValidationFailed("unknown_fill_rule", f"fill_rule: one of {', '.join(FILL_RULES)}", field="fill_rule")
+    if req.limit is not None and req.limit < 1:
+        raise ValidationFailed("invalid_limit", "limit: at least 1 slice value (leave it out for all)",
+                               field="limit")
+    if req.sort is not None and req.sort not in SORTS:
+        raise ValidationFailed("unknown_sort", f"sort: one of {', '.join(SORTS)}", field="sort",
+                               allowed=list(SORTS))
     if req.trend is not None and req.trend not in TRENDS:
         raise ValidationFailed("unknown_trend", f"trend: one of {', '.join(TRENDS)}", field="trend")
     return req

@@ -60,10 +60,11 @@ KPI_COLUMNS = ("slice", "key", "label", *_template())
 
 
 def kpi_rows(report: dict[str, Any]) -> list[list[Any]]:
-    """The total first, then the slice's rows."""
+    """The total first, then the slice's rows, then the values left out by a limit added up (key empty)."""
     out = []
-    for slice_name, row in [("total", report["total"]), *[(report["slice"], r) for r in report["rows"]]]:
-        flat = flatten({k: v for k, v in row.items() if k not in ("key", "label")})
+    others = [(report["slice"], report["others"])] if report.get("others") else []
+    for slice_name, row in [("total", report["total"]), *[(report["slice"], r) for r in report["rows"]], *others]:
+        flat = flatten({k: v for k, v in row.items() if k not in ("key", "label", "slice_values")})
         out.append([slice_name, row["key"], row["label"], *[flat.get(c) for c in KPI_COLUMNS[3:]]])
     return out
 

@@ -24,6 +24,7 @@ from ..metrics.counters import COUNTERS, LINE_DIMENSIONS
 from ..metrics.kpis import kpi_block
 from ..metrics.periods import ReportRequest, buckets, bucket_start, check_request
 from ..metrics.service_kpis import cases_block, csat_block, dso, pareto, target_gap, turnover_block
+from ..metrics.slices import add_up, ranked
 from ..store import measure_queries as q
 from ..store.db import UnitOfWork
 from ..store.tables import customers, service_packages
@@ -82,10 +83,11 @@ def report_in(conn: Connection, actor: Actor, req: ReportRequest, *, today: date
 def _report(conn: Connection, actor: Actor, req: ReportRequest, today: date, now: datetime) -> dict[str, Any]:
     cid, code = _customer_scope(conn, actor, req.customer)
     at = _Scope(req, cid, staff=not actor.is_customer, today=today, now=now)
-    total = _rows(conn, at, "total")[0]
+    total = _rows(conn, at, "total")[0][0]
+    rows, others, values = ([], None, 0) if req.slice == "total" else _rows(conn, at, req.slice)
     return {"period": {"from": req.date_from, "to": req.date_to, "days": at.days, "cohort": "order day (UTC)"},
             "as_of": today, "slice": req.slice, "fill_rule": req.fill_rule, "customer": code, "total": total,
-            "rows": [] if req.slice == "total" else _rows(conn, at, req.slice),
+            "sort": req.order, "limit": req.limit, "slice_values": values, "rows": rows, "others": others,
             "targets": _targets(conn, req, cid), "trend": req.trend,
             "series": _series(conn, req, cid) if req.trend else None}
 
@@ -103,8 +105,13 @@ class _Scope:
         return (self.req.date_to - self.req.date_from).days + 1
 
 
-def _rows(conn: Connection, at: _Scope, dim: str) -> list[dict[str, Any]]:
-    """One block per value of the slice (the total: one block, key ''), sorted by label."""
+NO_MONEY = (Decimal("0.00"), Decimal("0.00"))
+NO_STOCK = (Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+
+
+def _rows(conn: Connection, at: _Scope, dim: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int]:
+    """One block per value of the slice (the total: one block, key ''), in the order asked; with a limit, the
+    values past it added up into one block (others, else None). And how many values the slice has."""
     req, cid, lo, hi = at.req, at.customer_id, at.req.date_from, at.req.date_to
     counters, hist = q.summed(conn, dim, lo, hi, customer_id=cid)
     if dim == "total":
@@ -118,25 +125,40 @@ def _rows(conn: Connection, at: _Scope, dim: str) -> list[dict[str, Any]]:
     stock = q.inventory_sums(conn, dim, lo, hi) if at.staff and cid is None and dim in TURNOVER_SLICES else None
     keys = set(counters) | set(case_rows or {}) | set(csat_rows or {})
     names = q.labels(conn, dim, keys)
+
+    def parts(key: str) -> tuple:
+        """Everything one value's block is made of (None: not part of this slice's report)."""
+        return (counters.get(key, ZERO), hist.get(key, {}), past.get(key, 0),
+                None if case_rows is None else case_rows.get(key) or _no_cases(),
+                None if csat_rows is None else csat_rows.get(key, {}),
+                None if money is None else money.get(key, NO_MONEY), None if stock is None else stock.get(key, NO_STOCK))
+
+    order_level = dim not in LINE_DIMENSIONS
+    keys = ranked(keys, lambda k: counters.get(k, ZERO), names, req.order, order_level=order_level,
+                  fill_rule=req.fill_rule)
+    shown, rest = (keys[:req.limit], keys[req.limit:]) if req.limit and dim != "total" else (keys, [])
     no_answers = csat_block({})  # most slice values of a large slice have no survey answers: one block for all
-    rows = []
-    for key in keys:
-        c = counters.get(key, ZERO)
-        block = kpi_block(c, hist.get(key, {}), order_level=dim not in LINE_DIMENSIONS, fill_rule=req.fill_rule)
-        block["volume"]["open_past_promise"] = past.get(key, 0)
-        block["cases"] = None if case_rows is None else cases_block(case_rows.get(key) or _no_cases(), c["orders"])
-        block["csat"] = None if csat_rows is None else (csat_block(csat_rows[key]) if key in csat_rows
-                                                         else no_answers)
-        block["dso"] = None
-        if money is not None:
-            open_end, sales = money.get(key, (Decimal("0.00"), Decimal("0.00")))
-            block["dso"] = {"receivables_at_end": open_end, "credit_sales": sales, "days": at.days,
-                            "dso": dso(open_end, sales, at.days)}
-        zero = Decimal("0.00")
-        block["inventory_turnover"] = None if stock is None else turnover_block(
-            *stock.get(key, (zero, zero, zero)), at.days)
-        rows.append({"key": key, "label": names.get(key, key), **block})
-    return sorted(rows, key=lambda r: (r["label"], r["key"]))
+    rows = [{"key": k, "label": names[k], **_block(at, order_level, *parts(k), no_answers)} for k in shown]
+    others = None
+    if rest:
+        others = {"key": None, "label": f"others ({len(rest)})", "slice_values": len(rest),
+                  **_block(at, order_level, *add_up([parts(k) for k in rest]), no_answers)}
+    return rows, others, len(keys)
+
+
+def _block(at: _Scope, order_level: bool, c, hist, past: int, cases, csat, money, stock,
+           no_answers: dict[str, Any]) -> dict[str, Any]:
+    block = kpi_block(c, hist, order_level=order_level, fill_rule=at.req.fill_rule)
+    block["volume"]["open_past_promise"] = past
+    block["cases"] = None if cases is None else cases_block(cases, c["orders"])
+    block["csat"] = None if csat is None else (csat_block(csat) if csat else no_answers)
+    block["dso"] = None
+    if money is not None:
+        open_end, sales = money
+        block["dso"] = {"receivables_at_end": open_end, "credit_sales": sales, "days": at.days,
+                        "dso": dso(open_end, sales, at.days)}
+    block["inventory_turnover"] = None if stock is None else turnover_block(*stock, at.days)
+    return block
 
 
 def _no_cases() -> dict[str, Any]:

@@ -22,11 +22,12 @@ FILES = {200: {"content": {"application/json": {}, "text/csv": {}, MEDIA_TYPES["
 
 
 def _request(ctx, date_from: date | None, date_to: date | None, slice_: str, fill_rule: str = "first_shipment",
-             trend: str | None = None, customer: str | None = None) -> ReportRequest:
+             trend: str | None = None, customer: str | None = None, limit: int | None = None,
+             sort: str | None = None) -> ReportRequest:
     """The period defaults to the 30 order days up to today."""
     to = date_to or ctx.clock.today()
     return ReportRequest(date_from or to - timedelta(days=29), to, slice=slice_, fill_rule=fill_rule, trend=trend,
-                         customer=customer)
+                         customer=customer, limit=limit, sort=sort)
 
 
 def _file(data: bytes, fmt: str, name: str) -> Response:
@@ -42,11 +43,16 @@ def kpis(ctx: CtxDep, date_from: Annotated[date | None, Query(alias="from")] = N
          fill_rule: Annotated[str, Query(max_length=20, description="first_shipment or promised_date")] =
          "first_shipment",
          trend: Annotated[str | None, Query(max_length=10, description="week or month: a series for charts")] = None,
-         customer: Code = None, format: Format = "json") -> Any:
+         customer: Code = None, format: Format = "json",
+         limit: Annotated[int | None, Query(description="at most this many slice values (chosen by sort); the "
+                                           "rest added up in `others`. Default: every value")] = None,
+         sort: Annotated[str | None, Query(max_length=20, description="label (default), volume (most orders or "
+                                           "lines first; the default with a limit), or worst first: order_fill, "
+                                           "line_fill, otif, perfect_order")] = None) -> Any:
     """Every service KPI of the orders placed in the period (order days, UTC), sliced; a customer user gets its
     own account's report whatever it asks."""
     report = kpi_report(ctx.uow, ctx.clock, ctx.actor,
-                        _request(ctx, date_from, date_to, slice, fill_rule, trend, customer))
+                        _request(ctx, date_from, date_to, slice, fill_rule, trend, customer, limit, sort))
     if format == "json":
         return report
     return _file(exports.kpi_table(report, format), format, f"service-kpis-{report['period']['from']}")
