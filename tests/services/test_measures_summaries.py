@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from ordercare.metrics.counters import DIMENSIONS, ORDER_DIMENSIONS
+from ordercare.metrics.counters import DIMENSIONS, MONTHLY, ORDER_DIMENSIONS
 from ordercare.metrics.periods import ReportRequest
 from ordercare.services.measure_facts import store_facts
 from ordercare.services.measure_rebuild import rebuild_measures
 from ordercare.services.measure_report import kpi_report, pareto_report
-from ordercare.store import measure_queries as q
+from ordercare.store import measure_sums as sums
 from ordercare.store.db import UnitOfWork, make_engine
 from ordercare.store.measure_summary import rebuild_summaries
 from ordercare.store.measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
@@ -30,19 +30,21 @@ def _as_plain(counters, hist):
             {k: {m: dict(d) for m, d in h.items()} for k, h in hist.items()})
 
 
-# Periods of days only, a whole month (month rows of the large slices), a month with partial ones around it, a
-# whole year (year rows), a year with whole months and days around it.
-PERIODS = [(LO, HI), (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 20), date(2026, 4, 2)),
-           (date(2026, 1, 1), date(2026, 12, 31)), (date(2025, 11, 20), date(2027, 2, 28))]
+# Periods of days only, a whole month (month rows of the large slices), and a month with partial ones around it.
+PERIODS = [(LO, HI), (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 20), date(2026, 4, 2))]
+# The large slices also: a whole year (year rows), a year with whole months and days around it, and two read as
+# a month or a year less the days around the period (the histories' order days, from D0 on, among them).
+LONG_PERIODS = [(date(2026, 1, 1), date(2026, 12, 31)), (date(2025, 11, 20), date(2027, 2, 28)),
+                (D0 + timedelta(days=1), date(2026, 3, 30)), (D0 + timedelta(days=2), date(2026, 12, 31))]
 
 
 def assert_summaries_match_facts(conn) -> None:
     for dim in DIMENSIONS:
-        for lo, hi in PERIODS:
-            assert _as_plain(*q.summed(conn, dim, lo, hi)) == _as_plain(*q.summed(conn, dim, lo, hi,
+        for lo, hi in PERIODS + (LONG_PERIODS if dim in MONTHLY else []):
+            assert _as_plain(*sums.summed(conn, dim, lo, hi)) == _as_plain(*sums.summed(conn, dim, lo, hi,
                                                                                 from_facts=True)), (dim, lo, hi)
             if dim in ORDER_DIMENSIONS:
-                assert q.failures(conn, dim, lo, hi) == q.failures(conn, dim, lo, hi, from_facts=True), (dim, lo)
+                assert sums.failures(conn, dim, lo, hi) == sums.failures(conn, dim, lo, hi, from_facts=True), (dim, lo)
 
 
 def summary_rows(conn) -> dict:

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ordercare.domain.errors import ValidationFailed
-from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, Tally, rollup_ranges
+from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, Tally, rollup_ranges, \
+    signed_ranges
 from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
 from ordercare.metrics.periods import ReportRequest, buckets, check_request
@@ -124,23 +125,48 @@ def test_rollup_rows_by_hand():
     assert rollup_ranges(date(2026, 3, 5), date(2026, 3, 5)) == [("day", date(2026, 3, 5), date(2026, 3, 5))]
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.dates(date(2023, 1, 1), date(2029, 12, 31)), st.integers(0, 1500))
-def test_rollup_rows_cover_every_day_of_the_period_once(start, length):
-    end = start + timedelta(days=length)
-    covered: list[date] = []
-    for level, lo, hi in rollup_ranges(start, end):
+def _days_of(ranges) -> Counter:
+    days: Counter = Counter()
+    for level, lo, hi in ranges:
         row = lo
         while row <= hi:  # each row stands for its whole day, month or year
             nxt = row + timedelta(days=1) if level == "day" else (
                 (row.replace(day=28) + timedelta(days=4)).replace(day=1) if level == "month" else
                 row.replace(year=row.year + 1))
-            covered += [row + timedelta(days=i) for i in range((nxt - row).days)]
+            days.update(row + timedelta(days=i) for i in range((nxt - row).days))
             row = nxt
-    assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
+    return days
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(2023, 1, 1), date(2029, 12, 31)), st.integers(0, 1500))
+def test_rollup_rows_cover_every_day_of_the_period_once(start, length):
+    end = start + timedelta(days=length)
+    assert _days_of(rollup_ranges(start, end)) == Counter(start + timedelta(days=i) for i in range(length + 1))
     months = sum((hi.year - lo.year) * 12 + hi.month - lo.month + 1
                  for level, lo, hi in rollup_ranges(start, end) if level == "month")
     assert months <= 22  # at most 11 whole months on either side of the whole years
+
+
+def test_signed_rows_by_hand():
+    """A period not on calendar boundaries: the enclosing years less the days around it, when that is fewer."""
+    assert signed_ranges(date(2025, 1, 15), date(2026, 12, 20)) == (
+        [("year", date(2025, 1, 1), date(2026, 1, 1))],
+        [("day", date(2025, 1, 1), date(2025, 1, 14)), ("day", date(2026, 12, 21), date(2026, 12, 31))])
+    assert signed_ranges(date(2025, 1, 1), date(2026, 12, 31)) == (rollup_ranges(date(2025, 1, 1),
+                                                                                 date(2026, 12, 31)), [])
+    assert signed_ranges(date(2026, 3, 2), date(2026, 3, 4)) == ([("day", date(2026, 3, 2), date(2026, 3, 4))], [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(2023, 1, 1), date(2029, 12, 31)), st.integers(0, 1500))
+def test_signed_rows_add_up_to_every_day_of_the_period_once(start, length):
+    end = start + timedelta(days=length)
+    plus, minus = signed_ranges(start, end)
+    added, taken = _days_of(plus), _days_of(minus)
+    assert not taken - added  # only what was added is taken away
+    assert added - taken == Counter(start + timedelta(days=i) for i in range(length + 1))
+    assert max(added.values()) == 1 and (not taken or max(taken.values()) == 1)
 
 
 def test_others_add_up_numbers_tuples_and_mappings_key_by_key():

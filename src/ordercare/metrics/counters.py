@@ -29,8 +29,8 @@ DIMENSIONS = {**ORDER_DIMENSIONS, **LINE_DIMENSIONS}
 SLICES = tuple(d for d in DIMENSIONS if d != "total")
 # Slices with thousands of values: their daily rows hardly sum anything up (a product sells a few times a day),
 # so they also keep one row per calendar month (dimension "product@month", day = the 1st) and one per calendar
-# year ("product@year", day = 1 January); a report reads the years wholly inside its period, the months wholly
-# inside the rest and the day rows of the partial months at its ends (rollup_ranges).
+# year ("product@year", day = 1 January); a report reads the fewest rows that make up its period, adding and
+# taking away (signed_ranges).
 MONTHLY = frozenset({"customer", "product"})
 ROLLUPS = ("month", "year")
 
@@ -70,6 +70,39 @@ def rollup_ranges(date_from: date, date_to: date) -> list[tuple[str, date, date]
         months, days = _whole(lo, hi, "month")
         out += ([] if months is None else [("month", *months)]) + [("day", a, b) for a, b in days]
     return out
+
+
+def _row_count(ranges: list[tuple[str, date, date]]) -> int:
+    """How many rows per slice value the ranges name (one per day, month or year)."""
+    n = 0
+    for level, lo, hi in ranges:
+        if level == "day":
+            n += (hi - lo).days + 1
+        else:
+            n += (hi.year - lo.year) * (12 if level == "month" else 1) + 1 + (
+                hi.month - lo.month if level == "month" else 0)
+    return n
+
+
+def signed_ranges(date_from: date, date_to: date) -> tuple[list[tuple[str, date, date]],
+                                                              list[tuple[str, date, date]]]:
+    """The rows to add and the rows to take away that make up the period, the fewest in all: each end either
+    stays where it is or moves out to the start (end) of its month or year, and what it moved over is taken
+    away. 15 Jan 2025 - 20 Dec 2026 is the years 2025 and 2026 less 1-14 Jan 2025 and 21-31 Dec 2026: 2 year
+    rows and 25 day rows, where adding alone takes 22 month rows and 37 day rows. Exact, because a month or
+    year row is the sum of its day rows."""
+    best: tuple[int, list, list] | None = None
+    day = timedelta(days=1)
+    for lo in dict.fromkeys((date_from, _level_start(date_from, "month"), _level_start(date_from, "year"))):
+        for hi in dict.fromkeys((date_to, _next_start(date_to, "month") - day, _next_start(date_to, "year") - day)):
+            plus = rollup_ranges(lo, hi)
+            minus = ((rollup_ranges(lo, date_from - day) if lo < date_from else [])
+                     + (rollup_ranges(date_to + day, hi) if hi > date_to else []))
+            cost = _row_count(plus) + _row_count(minus)
+            if best is None or cost < best[0]:
+                best = (cost, plus, minus)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _keys(dim: str, key: str, day: date) -> list[tuple[str, str, date]]:

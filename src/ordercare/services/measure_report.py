@@ -25,7 +25,7 @@ from ..metrics.kpis import kpi_block
 from ..metrics.periods import ReportRequest, buckets, bucket_start, check_request
 from ..metrics.service_kpis import cases_block, csat_block, dso, pareto, target_gap, turnover_block
 from ..metrics.slices import add_up, ranked
-from ..store import measure_queries as q
+from ..store import measure_queries as q, measure_sums as sums
 from ..store.db import UnitOfWork
 from ..store.tables import customers, service_packages
 
@@ -113,7 +113,7 @@ def _rows(conn: Connection, at: _Scope, dim: str) -> tuple[list[dict[str, Any]],
     """One block per value of the slice (the total: one block, key ''), in the order asked; with a limit, the
     values past it added up into one block (others, else None). And how many values the slice has."""
     req, cid, lo, hi = at.req, at.customer_id, at.req.date_from, at.req.date_to
-    counters, hist = q.summed(conn, dim, lo, hi, customer_id=cid)
+    counters, hist = sums.summed(conn, dim, lo, hi, customer_id=cid)
     if dim == "total":
         counters.setdefault("", dict(ZERO))
     past = q.open_past_promise(conn, dim, lo, hi, at.today, customer_id=cid)
@@ -169,7 +169,7 @@ def _no_cases() -> dict[str, Any]:
 def _targets(conn: Connection, req: ReportRequest, cid: int | None) -> list[dict[str, Any]]:
     """Each service package's targets next to what its orders of the period got (the performance gap)."""
     packages = {r.code: r._mapping for r in conn.execute(select(service_packages).order_by(service_packages.c.code))}
-    counters, hist = q.summed(conn, "package", req.date_from, req.date_to, customer_id=cid)
+    counters, hist = sums.summed(conn, "package", req.date_from, req.date_to, customer_id=cid)
     out = []
     for code, pkg in packages.items():
         if code not in counters and (cid is not None or req.customer is not None):
@@ -181,7 +181,7 @@ def _targets(conn: Connection, req: ReportRequest, cid: int | None) -> list[dict
 
 def _series(conn: Connection, req: ReportRequest, cid: int | None) -> list[dict[str, Any]]:
     """The whole report's order/line KPIs per week or month: for trend charts."""
-    counters, hist = q.summed(conn, "total", req.date_from, req.date_to, by_day=True, customer_id=cid)
+    counters, hist = sums.summed(conn, "total", req.date_from, req.date_to, by_day=True, customer_id=cid)
     per_bucket: dict[date, dict[str, int]] = {}
     per_hist: dict[date, dict[str, dict[int, int]]] = {}
     for (_, day), c in counters.items():
@@ -223,7 +223,7 @@ def pareto_report(uow: UnitOfWork, clock: Clock, actor: Actor, req: ReportReques
 
 def pareto_in(conn: Connection, actor: Actor, req: ReportRequest, key: str | None = None) -> dict[str, Any]:
     cid, code = _customer_scope(conn, actor, req.customer)
-    failed = q.failures(conn, req.slice, req.date_from, req.date_to, customer_id=cid)
+    failed = sums.failures(conn, req.slice, req.date_from, req.date_to, customer_id=cid)
     by_dept: dict[str, dict[str, int]] = {}
     for k, depts in failed.items():
         if key is None or k == key:

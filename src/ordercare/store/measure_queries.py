@@ -1,6 +1,6 @@
-"""Read-side SQL of the service reports: summed summaries (or facts, for one customer), open orders past their
-promise, cases, CSAT, receivables and stock. Every function returns plain dicts keyed by slice key ('' for the
-total), so metrics/ computes the KPIs without knowing where the numbers came from."""
+"""Read-side SQL of the service reports besides the summed summaries (store/measure_sums.py): open orders past
+their promise, cases, CSAT, receivables, stock and labels. Every function returns plain dicts keyed by slice key
+('' for the total), so metrics/ computes the KPIs without knowing where the numbers came from."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Connection, String, and_, any_, bindparam, case, cast, func, literal, or_, select, \
-    type_coerce
+from sqlalchemy import BigInteger, Connection, String, and_, any_, bindparam, case, func, literal, select, type_coerce
 from sqlalchemy.dialects import postgresql
 
-from ..metrics.counters import COUNTERS, DIMENSIONS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, rollup_key, \
-    rollup_ranges
+from ..metrics.counters import DIMENSIONS, LINE_DIMENSIONS
 from .fulfilment_tables import carriers
-from .measure_summary import fact_cycle, fact_failures, fact_sums
-from .measure_tables import case_facts, kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
+from .measure_tables import case_facts, line_facts, order_facts
 from .service_tables import csat_responses
 from .tables import customers, products, receivables, stock, stock_moves, warehouses
 
@@ -34,80 +31,6 @@ def _cents(expr):
 
 def _money(cents) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
-
-
-def _rows_of(table, dimension: str, date_from: date, date_to: date, by_day: bool):
-    """Which summary rows make up the period: the day rows; for a large slice (MONTHLY), its year, month and day
-    rows that cover the period exactly (rollup_ranges)."""
-    if dimension not in MONTHLY or by_day:
-        return and_(table.c.dimension == dimension, table.c.day.between(date_from, date_to))
-    return or_(*[and_(table.c.dimension == rollup_key(dimension, level), table.c.day.between(lo, hi))
-                 for level, lo, hi in rollup_ranges(date_from, date_to)])
-
-
-def _grouping(row, by_day: bool):
-    return (row.slice_key, row.day) if by_day else row.slice_key
-
-
-def _facts_where(date_from: date, date_to: date, customer_id: int | None):
-    where = order_facts.c.order_day.between(date_from, date_to)
-    return where if customer_id is None else and_(order_facts.c.customer_id == customer_id, where)
-
-
-def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, by_day: bool = False,
-           customer_id: int | None = None, from_facts: bool = False):
-    """(counters, cycle histograms) per slice key (and day): from the daily summaries, or summed from the
-    facts (always for one customer's report: the summaries have no customer-and-product cells)."""
-    counters: dict = {}
-    hist: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    if customer_id is None and not from_facts:
-        day_cols = [kpi_daily.c.day] if by_day else []
-        # A line-level slice's order counters are all zero: not summed. (PostgreSQL sums bigints as numeric:
-        # cast back, not thousands of Decimals.)
-        zero = {c for c, _, _ in ORDER_COUNTERS} if dimension in LINE_DIMENSIONS else set()
-        rows = conn.execute(select(kpi_daily.c.slice_key, *day_cols,
-                                   *[literal(0) if c in zero else cast(func.sum(kpi_daily.c[c]), BigInteger)
-                                     for c in COUNTERS])
-                            .where(_rows_of(kpi_daily, dimension, date_from, date_to, by_day))
-                            .group_by(kpi_daily.c.slice_key, *day_cols))
-        cyc = conn.execute(select(kpi_daily_cycle.c.slice_key, *([kpi_daily_cycle.c.day] if by_day else []),
-                                  kpi_daily_cycle.c.measure, kpi_daily_cycle.c.days,
-                                  cast(func.sum(kpi_daily_cycle.c.n), BigInteger).label("n"))
-                           .where(_rows_of(kpi_daily_cycle, dimension, date_from, date_to, by_day))
-                           .group_by(kpi_daily_cycle.c.slice_key, *([kpi_daily_cycle.c.day] if by_day else []),
-                                     kpi_daily_cycle.c.measure, kpi_daily_cycle.c.days))
-    else:
-        where = _facts_where(date_from, date_to, customer_id)
-        rows = conn.execute(fact_sums(dimension, by_day=by_day, where=where))
-        cyc = conn.execute(fact_cycle(dimension, by_day=by_day, where=where))
-    skip = 2 if by_day else 1  # slice_key[, day], then the counters in COUNTERS order
-    for r in rows:
-        values = [int(v or 0) for v in r[skip:]]
-        if any(values):  # a slice value whose contributions all moved elsewhere is no row
-            counters[_grouping(r, by_day)] = dict(zip(COUNTERS, values, strict=True))
-    for *key, measure, days, n in cyc:
-        if n:
-            hist[tuple(key) if by_day else key[0]][measure][days] += int(n)
-    return counters, hist
-
-
-def failures(conn: Connection, dimension: str, date_from: date, date_to: date, *,
-             customer_id: int | None = None, from_facts: bool = False) -> dict[str, dict[str, dict[str, int]]]:
-    """{slice key: {department: {failure kind: n}}}."""
-    if customer_id is None and not from_facts:
-        rows = conn.execute(select(kpi_daily_failures.c.slice_key, kpi_daily_failures.c.department,
-                                   kpi_daily_failures.c.kind, func.sum(kpi_daily_failures.c.n).label("n"))
-                            .where(_rows_of(kpi_daily_failures, dimension, date_from, date_to, False))
-                            .group_by(kpi_daily_failures.c.slice_key, kpi_daily_failures.c.department,
-                                      kpi_daily_failures.c.kind))
-    else:
-        sub = fact_failures(dimension, by_day=False, where=_facts_where(date_from, date_to, customer_id)).subquery()
-        rows = conn.execute(select(sub.c.slice_key, sub.c.department, sub.c.kind, sub.c.n))
-    out: dict = defaultdict(lambda: defaultdict(dict))
-    for r in rows:
-        if r.n:
-            out[r.slice_key][r.department][r.kind] = int(r.n)
-    return out
 
 
 def open_past_promise(conn: Connection, dimension: str, date_from: date, date_to: date, as_of: date, *,
