@@ -65,8 +65,9 @@ def _add(counters: dict, hist: dict, rows, cyc, by_day: bool, sign: int) -> None
             counters[key] = [a + sign * b for a, b in zip(counters[key], values, strict=True)]
         else:
             counters[key] = values if sign == 1 else [-v for v in values]
-    for *key, measure, days, n in cyc:
-        bins = hist.setdefault(tuple(key) if by_day else key[0], {}).setdefault(measure, {})
+    for r in cyc:
+        key, (measure, days, n) = (tuple(r[:2]) if by_day else r[0]), r[-3:]
+        bins = hist.setdefault(key, {}).setdefault(measure, {})
         bins[days] = bins.get(days, 0) + sign * int(n or 0)
 
 
