@@ -9,8 +9,9 @@ from ..domain.errors import ValidationFailed
 from .counters import SLICES
 from .kpis import FILL_RULES
 
-TRENDS = ("week", "month")
+TRENDS = ("day", "week", "month")
 MAX_DAYS = 3700  # ten years: a longer period is a typing error, not a report
+MAX_BUCKETS = 400  # points of one trend line: more are no longer readable (a year of days is 366)
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class ReportRequest:
     date_to: date
     slice: str = "total"
     fill_rule: str = "first_shipment"
-    trend: str | None = None  # week | month: a series for trend charts
+    trend: str | None = None  # day | week | month: a series for trend charts
     customer: str | None = None  # staff: one customer's report (a customer user always gets its own)
 
 
@@ -36,22 +37,56 @@ def check_request(req: ReportRequest) -> ReportRequest:
         raise ValidationFailed("unknown_fill_rule", f"fill_rule: one of {', '.join(FILL_RULES)}", field="fill_rule")
     if req.trend is not None and req.trend not in TRENDS:
         raise ValidationFailed("unknown_trend", f"trend: one of {', '.join(TRENDS)}", field="trend")
+    if req.trend is not None and len(buckets(req.date_from, req.date_to, req.trend)) > MAX_BUCKETS:
+        raise ValidationFailed("too_many_buckets", f"trend: at most {MAX_BUCKETS} points; take a longer bucket or a "
+                               "shorter period", field="trend", bucket=req.trend)
     return req
 
 
+def trend_for(date_from: date, date_to: date) -> str:
+    """The bucket a period reads best in: days up to a month, weeks up to half a year, months beyond."""
+    days = (date_to - date_from).days + 1
+    return "day" if days <= 31 else "week" if days <= 183 else "month"
+
+
 def bucket_start(day: date, trend: str) -> date:
-    """The first day of the week (Monday, ISO) or month a day falls in."""
+    """The day itself, or the first day of the week (Monday, ISO) or month it falls in."""
+    if trend == "day":
+        return day
     return day - timedelta(days=day.weekday()) if trend == "week" else day.replace(day=1)
 
 
 def buckets(date_from: date, date_to: date, trend: str) -> list[tuple[date, date]]:
-    """The weeks or months covering the period, each clipped to it: [(first day, last day)]."""
+    """The days, weeks or months covering the period, each clipped to it: [(first day, last day)]."""
     out, start = [], bucket_start(date_from, trend)
     while start <= date_to:
-        if trend == "week":
-            nxt = start + timedelta(days=7)
+        if trend in ("day", "week"):
+            nxt = start + timedelta(days=1 if trend == "day" else 7)
         else:
             nxt = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
         out.append((max(start, date_from), min(nxt - timedelta(days=1), date_to)))
         start = nxt
+    return out
+
+
+
+def counters_by_bucket(per_day: dict, trend: str) -> dict[date, dict[str, int]]:
+    """{(slice key, day): {counter: n}} summed per bucket: {bucket start: {counter: n}}."""
+    out: dict[date, dict[str, int]] = {}
+    for (_, day), counters in per_day.items():
+        b = out.setdefault(bucket_start(day, trend), {})
+        for k, v in counters.items():
+            b[k] = b.get(k, 0) + v
+    return out
+
+
+def histograms_by_bucket(per_day: dict, trend: str) -> dict[date, dict[str, dict[int, int]]]:
+    """{(slice key, day): {measure: {days: n}}} summed per bucket: {bucket start: {measure: {days: n}}}."""
+    out: dict[date, dict[str, dict[int, int]]] = {}
+    for (_, day), measures in per_day.items():
+        b = out.setdefault(bucket_start(day, trend), {})
+        for m, values in measures.items():
+            h = b.setdefault(m, {})
+            for d, n in values.items():
+                h[d] = h.get(d, 0) + n
     return out

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Connection, String, and_, case, func, literal, or_, select, type_coerce
 
 from ..metrics.counters import COUNTERS, DIMENSIONS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, month_key
 from .fulfilment_tables import carriers
-from .measure_summary import fact_cycle, fact_failures, fact_sums
+from .measure_summary import fact_cycle, fact_failures, fact_key, fact_sums
 from .measure_tables import case_facts, kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
 from .service_tables import csat_responses
 from .tables import customers, products, receivables, stock, stock_moves, warehouses
@@ -59,15 +60,20 @@ def _grouping(row, by_day: bool):
     return (row.slice_key, row.day) if by_day else row.slice_key
 
 
+def _one_key(column, key: str | None) -> list:
+    return [] if key is None else [column == key]
+
+
 def _facts_where(date_from: date, date_to: date, customer_id: int | None):
     where = order_facts.c.order_day.between(date_from, date_to)
     return where if customer_id is None else and_(order_facts.c.customer_id == customer_id, where)
 
 
 def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, by_day: bool = False,
-           customer_id: int | None = None, from_facts: bool = False):
+           customer_id: int | None = None, from_facts: bool = False, key: str | None = None):
     """(counters, cycle histograms) per slice key (and day): from the daily summaries, or summed from the
-    facts (always for one customer's report: the summaries have no customer-and-product cells)."""
+    facts (always for one customer's report: the summaries have no customer-and-product cells). `key`: that
+    slice value only."""
     counters: dict = {}
     hist: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     if customer_id is None and not from_facts:
@@ -76,16 +82,20 @@ def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, 
         zero = {c for c, _, _ in ORDER_COUNTERS} if dimension in LINE_DIMENSIONS else set()
         rows = conn.execute(select(kpi_daily.c.slice_key, *day_cols,
                                    *[literal(0) if c in zero else func.sum(kpi_daily.c[c]) for c in COUNTERS])
-                            .where(_rows_of(kpi_daily, dimension, date_from, date_to, by_day))
+                            .where(_rows_of(kpi_daily, dimension, date_from, date_to, by_day),
+                                   *_one_key(kpi_daily.c.slice_key, key))
                             .group_by(kpi_daily.c.slice_key, *day_cols))
         cyc = conn.execute(select(kpi_daily_cycle.c.slice_key, *([kpi_daily_cycle.c.day] if by_day else []),
                                   kpi_daily_cycle.c.measure, kpi_daily_cycle.c.days,
                                   func.sum(kpi_daily_cycle.c.n).label("n"))
-                           .where(_rows_of(kpi_daily_cycle, dimension, date_from, date_to, by_day))
+                           .where(_rows_of(kpi_daily_cycle, dimension, date_from, date_to, by_day),
+                                  *_one_key(kpi_daily_cycle.c.slice_key, key))
                            .group_by(kpi_daily_cycle.c.slice_key, *([kpi_daily_cycle.c.day] if by_day else []),
                                      kpi_daily_cycle.c.measure, kpi_daily_cycle.c.days))
     else:
         where = _facts_where(date_from, date_to, customer_id)
+        if key is not None:
+            where = and_(where, fact_key(dimension) == key)
         rows = conn.execute(fact_sums(dimension, by_day=by_day, where=where))
         cyc = conn.execute(fact_cycle(dimension, by_day=by_day, where=where))
     skip = 2 if by_day else 1  # slice_key[, day], then the counters in COUNTERS order
@@ -133,20 +143,33 @@ def open_past_promise(conn: Connection, dimension: str, date_from: date, date_to
     return {r.k: int(r.n) for r in conn.execute(q.group_by(key))}
 
 
+def _bucket_of(column, starts: list) -> Any:
+    """The index of the bucket a day (or moment) falls in, buckets given by their first days (or moments), in
+    order: one CASE in the query, so rows are grouped per bucket by the database, in UTC on both dialects."""
+    if len(starts) == 1:
+        return literal(0)
+    return case(*[(column < nxt, i) for i, nxt in enumerate(starts[1:])], else_=len(starts) - 1)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), timezone.utc)
+
+
 def _day_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(date_from, time(), timezone.utc),
-            datetime.combine(date_to + timedelta(days=1), time(), timezone.utc))
+    return _midnight(date_from), _midnight(date_to + timedelta(days=1))
 
 
 def case_sums(conn: Connection, dimension: str, date_from: date, date_to: date, now: datetime, *,
-              customer_id: int | None = None) -> dict[str, dict]:
-    """Cases opened in the period per slice key, with SLA outcomes (a running clock past due counts as missed)."""
+              customer_id: int | None = None, key: str | None = None, starts: list[date] | None = None) -> dict:
+    """Cases opened in the period per slice key, with SLA outcomes (a running clock past due counts as missed).
+    `key`: that slice value only; `starts`: per bucket of opening days instead (keyed by the bucket's first day)."""
     column = CUSTOMER_SLICES[dimension]
-    key = literal("") if column is None else case_facts.c[column].cast(String(64))
+    slice_col = literal("") if column is None else case_facts.c[column].cast(String(64))
+    group = slice_col if starts is None else _bucket_of(case_facts.c.opened_day, starts)
     fr_late = case((and_(case_facts.c.first_response_met.is_(None), case_facts.c.first_response_due < now), 1),
                    else_=0)
     res_late = case((and_(case_facts.c.resolution_met.is_(None), case_facts.c.resolution_due < now), 1), else_=0)
-    q = (select(key.label("k"), func.count().label("cases"),
+    q = (select(group.label("k"), func.count().label("cases"),
                 func.coalesce(func.sum(case_facts.c.first_response_met), 0).label("fr_met"),
                 func.count(case_facts.c.first_response_met).label("fr_known"),
                 func.coalesce(func.sum(fr_late), 0).label("fr_overdue"),
@@ -159,9 +182,11 @@ def case_sums(conn: Connection, dimension: str, date_from: date, date_to: date, 
          .where(case_facts.c.opened_day.between(date_from, date_to)))
     if customer_id is not None:
         q = q.where(case_facts.c.customer_id == customer_id)
+    if key is not None:
+        q = q.where(slice_col == key)
     out = {}
-    for r in conn.execute(q.group_by(key)):
-        out[r.k] = {k: (_money(r.cost) if k == "cost" else int(getattr(r, k))) for k in ("cases", "fr_met", "fr_known", "fr_overdue", "res_met",
+    for r in conn.execute(q.group_by("k")):  # by name: PostgreSQL matches no CASE with its parameters
+        out[r.k if starts is None else starts[r.k]] = {k: (_money(r.cost) if k == "cost" else int(getattr(r, k))) for k in ("cases", "fr_met", "fr_known", "fr_overdue", "res_met",
                                                             "res_known", "res_overdue", "resolved",
                                                             "resolve_minutes", "cost")}
     return out
@@ -182,13 +207,16 @@ def case_departments(conn: Connection, date_from: date, date_to: date, *, dimens
 
 
 def csat_sums(conn: Connection, dimension: str, date_from: date, date_to: date, *,
-              customer_id: int | None = None) -> dict[str, dict[str, dict[str, int]]]:
-    """Answers given in the period, per slice key (the customer's current segment/package/kind) and touchpoint."""
+              customer_id: int | None = None, key: str | None = None,
+              starts: list[date] | None = None) -> dict[str, dict[str, dict[str, int]]]:
+    """Answers given in the period, per slice key (the customer's current segment/package/kind) and touchpoint.
+    `key`: that slice value only; `starts`: per bucket of answer days instead (keyed by the bucket's first day)."""
     column = CUSTOMER_SLICES[dimension]
-    key = literal("") if column is None else _CUSTOMER_COLUMNS[column].cast(String(64))
+    slice_col = literal("") if column is None else _CUSTOMER_COLUMNS[column].cast(String(64))
+    group = slice_col if starts is None else _bucket_of(csat_responses.c.answered_at, [_midnight(d) for d in starts])
     start, end = _day_range(date_from, date_to)
     score = csat_responses.c.score
-    q = (select(key.label("k"), csat_responses.c.touchpoint, func.count().label("answers"),
+    q = (select(group.label("k"), csat_responses.c.touchpoint, func.count().label("answers"),
                 func.sum(case((score >= 4, 1), else_=0)).label("positive"),
                 func.sum(case((score == 3, 1), else_=0)).label("neutral"),
                 func.sum(case((score <= 2, 1), else_=0)).label("negative"),
@@ -197,9 +225,11 @@ def csat_sums(conn: Connection, dimension: str, date_from: date, date_to: date, 
          .where(score.is_not(None), csat_responses.c.answered_at >= start, csat_responses.c.answered_at < end))
     if customer_id is not None:
         q = q.where(csat_responses.c.customer_id == customer_id)
+    if key is not None:
+        q = q.where(slice_col == key)
     out: dict = defaultdict(dict)
-    for r in conn.execute(q.group_by(key, csat_responses.c.touchpoint)):
-        out[r.k][r.touchpoint] = {k: int(getattr(r, k) or 0)
+    for r in conn.execute(q.group_by("k", csat_responses.c.touchpoint)):
+        out[r.k if starts is None else starts[r.k]][r.touchpoint] = {k: int(getattr(r, k) or 0)
                                   for k in ("answers", "positive", "neutral", "negative", "score_sum")}
     return out
 
