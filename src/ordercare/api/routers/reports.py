@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from ...metrics.periods import ReportRequest
 from ...services import measure_exports as exports
 from ...services.file_exports import MEDIA_TYPES
+from ...services.kpi_trend import kpi_trend
 from ...services.measure_report import kpi_report, pareto_report
 from ..deps import CtxDep
 from ..schemas import ERROR_RESPONSES
@@ -50,6 +51,28 @@ def kpis(ctx: CtxDep, date_from: Annotated[date | None, Query(alias="from")] = N
     if format == "json":
         return report
     return _file(exports.kpi_table(report, format), format, f"service-kpis-{report['period']['from']}")
+
+
+@router.get("/reports/kpi-trend", responses=FILES)
+def kpi_trend_report(ctx: CtxDep, date_from: Annotated[date | None, Query(alias="from")] = None,
+                     date_to: Annotated[date | None, Query(alias="to")] = None,
+                     slice: Annotated[str, Query(max_length=20, description="total (default), customer, segment, "
+                                                 "package, product, warehouse, carrier, channel or customer_kind")]
+                     = "total",
+                     key: Annotated[str | None, Query(max_length=64, description="the slice value: a customer code, "
+                                                      "segment, package, SKU, warehouse or carrier code, channel, "
+                                                      "internal or external")] = None,
+                     trend: Annotated[str | None, Query(max_length=10, description="the bucket: day, week or month "
+                                                        "(default: by the period's length)")] = None,
+                     fill_rule: Annotated[str, Query(max_length=20)] = "first_shipment",
+                     format: Format = "json") -> Any:
+    """The service KPIs per day, week or month of the period, for everything or one slice value: fill rates,
+    perfect order, on time and OTIF, cycle time and its spread, cases and SLA attainment, CSAT by touchpoint."""
+    trend = kpi_trend(ctx.uow, ctx.clock, ctx.actor, _request(ctx, date_from, date_to, slice, fill_rule, trend),
+                      key=key)
+    if format == "json":
+        return trend
+    return _file(exports.trend_table(trend, format), format, f"service-kpi-trend-{trend['period']['from']}")
 
 
 @router.get("/reports/pareto", responses=FILES)
