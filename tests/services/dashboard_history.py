@@ -4,8 +4,8 @@ From Monday 2 March 2026 (day 0) to Monday 16 March (the clock at the end), ware
 PROTECT (package A, large portal orders), BUILD (package C, one small portal order a week), ENGINEER
 (package B, large phone orders asked for in two days) and SMALL (package B, small rushed phone orders).
 
-- day 0: PROTECT 20 × SKU-A, BUILD 3 × SKU-A, ENGINEER 20 × SKU-A, SMALL 5 × SKU-B of which only 3 are in
-  stock (back-ordered: not filled); all shipped that day, delivered on day 1.
+- day 0: PROTECT 20 × SKU-A, BUILD 3 × SKU-A, ENGINEER 20 × SKU-A, SMALL 5 × SKU-SHORT of which only 3 are
+  in stock (back-ordered: not filled); all shipped that day, delivered on day 1.
 - day 1: ENGINEER 20 × SKU-A and SMALL 1 × SKU-A; shipped that day, delivered on day 4 (late against a
   next-day promise). SMALL complains (late delivery), answered an hour later; PROTECT rates the delivery 5.
 - day 4: ENGINEER complains (late delivery), never answered; SMALL rates the delivery 2, ENGINEER the invoice 3.
@@ -17,8 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
 from ordercare.domain.orders import Channel
 from ordercare.services import cases, shipping
+from ordercare.services import master_data as md
+from ordercare.store.fulfilment_tables import carriers as carrier_table
+from ordercare.store.tables import warehouses
 from ordercare.services.csat import give_feedback
 from tests.conftest import START
 from tests.factories import add_customer, carriers, order, world
@@ -66,14 +73,31 @@ def _complaint(env, customer: str) -> int:
         customer=customer, subject="late again", category="late_delivery"))
 
 
+def _stock_and_carriers(env) -> None:
+    """Over a world of its own, or the API and browser tests' (warehouses, SKU-A, carriers perhaps): SKU-A
+    plentiful at NEAR, and SKU-SHORT with 3 units at NEAR only, so 5 of them are back-ordered whatever the
+    sourcing policy."""
+    with env.uow.read() as conn:
+        made = conn.execute(select(func.count()).select_from(warehouses)).scalar_one() > 0
+        has_carriers = conn.execute(select(func.count()).select_from(carrier_table)).scalar_one() > 0
+    if not made:
+        world(env, customers=())
+    md.create_product(env.uow, env.actor, md.ProductData("SKU-SHORT", "Product SKU-SHORT", Decimal("1.5"),
+                                                          Decimal("0.01"), Decimal("10.00"), Decimal("6.00")))
+    for sku, qty in (("SKU-A", 500), ("SKU-SHORT", 3)):
+        md.adjust_stock(env.uow, env.clock, env.settings, env.actor, warehouse="NEAR", sku=sku, delta=qty,
+                        reason="test stock", kind="initial")
+    if not has_carriers:
+        carriers(env)
+
+
 def service_history(env) -> History:
-    world(env, stock={("NEAR", "SKU-A"): 500, ("NEAR", "SKU-B"): 3}, customers=())
-    carriers(env)
+    _stock_and_carriers(env)
     for code, package in CUSTOMERS.items():
         add_customer(env, code, package=package)
     h = History()
     h.orders[0] = _place(env, 0, [("PROTECT", "SKU-A", 20, "portal", None), ("BUILD", "SKU-A", 3, "portal", None),
-                                  ("ENGINEER", "SKU-A", 20, "phone", 2), ("SMALL", "SKU-B", 5, "phone", 2)])
+                                  ("ENGINEER", "SKU-A", 20, "phone", 2), ("SMALL", "SKU-SHORT", 5, "phone", 2)])
     day0 = ship_everything(env)
     _deliver(env, day0, 1)
     h.orders[1] = _place(env, 1, [("ENGINEER", "SKU-A", 20, "phone", 2), ("SMALL", "SKU-A", 1, "phone", 1)])

@@ -86,10 +86,10 @@ def test_one_slice_value_or_one_customer(history):
     assert [p["cases"]["cases"] for p in seg_b["points"][:5]] == [0, 1, 0, 0, 1]  # SMALL and ENGINEER are B
     seg_a = _trend(env, slice="segment", key="A")
     assert seg_a["points"][1]["csat"]["all"]["answers"] == 1 and seg_a["points"][4]["cases"]["cases"] == 0
-    sku_b = _trend(env, slice="product", key="SKU-B")
-    assert not sku_b["order_level"]
-    assert sku_b["points"][0]["fill"]["line"] == {"rate": 0.0, "count": 0, "of": 1}
-    assert sku_b["points"][0]["fill"]["order"] is None and sku_b["points"][0]["cases"] is None
+    short = _trend(env, slice="product", key="SKU-SHORT")
+    assert not short["order_level"]
+    assert short["points"][0]["fill"]["line"] == {"rate": 0.0, "count": 0, "of": 1}
+    assert short["points"][0]["fill"]["order"] is None and short["points"][0]["cases"] is None
     small = _trend(env, slice="customer", key="SMALL")
     assert (small["customer"], small["key"]) == ("SMALL", "SMALL")
     assert [p["volume"]["orders"] for p in small["points"][:2]] == [1, 1]
