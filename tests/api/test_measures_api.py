@@ -102,6 +102,8 @@ def test_an_empty_period_is_zeros_and_nulls(api):
     ("format=pdf", "invalid_request", "format"),
     ("from=2000-01-01&to=2026-01-01", "period_too_long", "to"),
     ("customer=NOBODY", "unknown_customer", "customer"),
+    ("from=9999-12-01&to=9999-12-31", "date_out_of_range", "to"),  # was a 500: the day after it is no date
+    ("to=0001-01-05", "date_out_of_range", "from"),  # was a 500: 30 days before it is no date
 ])
 def test_bad_input_names_the_field(api, query, code, field):
     before = api.snapshot()
@@ -140,6 +142,7 @@ def test_the_kpi_trend_as_json_and_csv(api):
     ("trend=hour", "unknown_trend", "trend"),
     ("from=2024-01-01&to=2026-01-01&trend=day", "too_many_buckets", "trend"),
     ("from=2026-04-01&to=2026-03-01", "invalid_period", "from"),
+    ("from=9999-12-01&to=9999-12-31", "date_out_of_range", "to"),
 ])
 def test_kpi_trend_bad_input_names_the_field(api, query, code, field):
     before = api.snapshot()

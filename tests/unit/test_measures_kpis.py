@@ -16,7 +16,7 @@ from ordercare.domain.errors import ValidationFailed
 from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, Tally
 from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
-from ordercare.metrics.periods import ReportRequest, buckets, check_request
+from ordercare.metrics.periods import ReportRequest, buckets, check_request, default_from, trend_for
 from ordercare.metrics.service_kpis import cases_block, csat_block, dso, pareto, turnover_block
 from ordercare.metrics.stats import quantiles, spread
 from tests.measure_records import orders
@@ -120,11 +120,23 @@ def test_report_requests_are_checked_before_anything_is_read():
         (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), fill_rule="eventually"), "fill_rule", "unknown_fill_rule"),
         (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), trend="year"), "trend", "unknown_trend"),
         (ReportRequest(date(2000, 1, 1), date(2026, 1, 2)), "to", "period_too_long"),
+        (ReportRequest(date(9999, 12, 1), date(9999, 12, 31)), "to", "date_out_of_range"),
+        (ReportRequest(date(1, 1, 1), date(1, 1, 31)), "from", "date_out_of_range"),
+        (ReportRequest(date(2025, 1, 1), date(2026, 3, 1), trend="day"), "trend", "too_many_buckets"),
     ]:
         with pytest.raises(ValidationFailed) as err:
             check_request(req)
         assert (err.value.code, err.value.field) == (code, field)
         assert err.value.message.startswith(field)
+
+
+def test_the_default_period_and_the_bucket_by_its_length():
+    assert default_from(date(2026, 3, 30)) == date(2026, 3, 1)
+    assert default_from(date(1, 1, 5)) == date(1, 1, 1)  # no overflow: the check refuses so early a period
+    assert [trend_for(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=n - 1)) for n in (1, 31, 32, 183, 184)] == [
+        "day", "day", "week", "week", "month"]
+    days = [date(2026, 3, 30), date(2026, 3, 31), date(2026, 4, 1)]
+    assert buckets(days[0], days[-1], "day") == [(d, d) for d in days]
 
 
 def test_trend_buckets_are_weeks_from_monday_or_months_clipped_to_the_period():

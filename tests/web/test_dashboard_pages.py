@@ -91,6 +91,8 @@ def test_a_filter_changes_what_is_drawn(history):
     ({"slice": "customer", "key": "NOBODY"}, "key", "no customer with code 'NOBODY'"),
     ({"from": "2024-01-01", "to": "2026-03-01", "trend": "day"}, "trend", None),
     ({"trend": "hourly"}, "trend", "one of day, week, month"),
+    ({"from": "0001-01-01", "to": "0001-01-31"}, "from", "a day from 1900-01-01 on"),
+    ({"to": "0001-01-05"}, "from", "a day from 1900-01-01 on"),
 ])
 def test_bad_filters_are_shown_on_their_field_with_what_was_typed(history, params, field, message):
     web, _ = history

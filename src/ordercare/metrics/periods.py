@@ -12,6 +12,9 @@ from .kpis import FILL_RULES
 TRENDS = ("day", "week", "month")
 MAX_DAYS = 3700  # ten years: a longer period is a typing error, not a report
 MAX_BUCKETS = 400  # points of one trend line: more are no longer readable (a year of days is 366)
+# Periods lie between these: the period before one (profitability's movement) and the month after one (buckets)
+# must still be dates; a day outside is a typing error, not a report.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 11, 30)
 
 
 @dataclass(frozen=True)
@@ -24,10 +27,20 @@ class ReportRequest:
     customer: str | None = None  # staff: one customer's report (a customer user always gets its own)
 
 
+def default_from(date_to: date) -> date:
+    """The first of the 30 order days up to `date_to` (a report's default period); never before the first date
+    (a period so early is then refused by its check, not by an overflow)."""
+    return date.fromordinal(max(1, date_to.toordinal() - 29))
+
+
 def check_request(req: ReportRequest) -> ReportRequest:
     if req.date_from > req.date_to:
         raise ValidationFailed("invalid_period", f"from: {req.date_from} is after to ({req.date_to})", field="from",
                                date_from=str(req.date_from), date_to=str(req.date_to))
+    if req.date_from < FIRST_DAY:
+        raise ValidationFailed("date_out_of_range", f"from: a day from {FIRST_DAY} on", field="from")
+    if req.date_to > LAST_DAY:
+        raise ValidationFailed("date_out_of_range", f"to: a day up to {LAST_DAY}", field="to")
     if (req.date_to - req.date_from).days >= MAX_DAYS:
         raise ValidationFailed("period_too_long", f"to: a period of at most {MAX_DAYS} days", field="to")
     if req.slice not in ("total", *SLICES):

@@ -186,9 +186,10 @@ def case_sums(conn: Connection, dimension: str, date_from: date, date_to: date, 
         q = q.where(slice_col == key)
     out = {}
     for r in conn.execute(q.group_by("k")):  # by name: PostgreSQL matches no CASE with its parameters
-        out[r.k if starts is None else starts[r.k]] = {k: (_money(r.cost) if k == "cost" else int(getattr(r, k))) for k in ("cases", "fr_met", "fr_known", "fr_overdue", "res_met",
-                                                            "res_known", "res_overdue", "resolved",
-                                                            "resolve_minutes", "cost")}
+        out[r.k if starts is None else starts[r.k]] = {
+            k: (_money(r.cost) if k == "cost" else int(getattr(r, k)))
+            for k in ("cases", "fr_met", "fr_known", "fr_overdue", "res_met", "res_known", "res_overdue", "resolved",
+                      "resolve_minutes", "cost")}
     return out
 
 

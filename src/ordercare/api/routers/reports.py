@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ...metrics.periods import ReportRequest
+from ...metrics.periods import ReportRequest, default_from
 from ...services import measure_exports as exports
 from ...services.file_exports import MEDIA_TYPES
 from ...services.kpi_trend import kpi_trend
@@ -26,7 +26,7 @@ def _request(ctx, date_from: date | None, date_to: date | None, slice_: str, fil
              trend: str | None = None, customer: str | None = None) -> ReportRequest:
     """The period defaults to the 30 order days up to today."""
     to = date_to or ctx.clock.today()
-    return ReportRequest(date_from or to - timedelta(days=29), to, slice=slice_, fill_rule=fill_rule, trend=trend,
+    return ReportRequest(date_from or default_from(to), to, slice=slice_, fill_rule=fill_rule, trend=trend,
                          customer=customer)
 
 

@@ -6,7 +6,6 @@ A recomputation of the measures runs as a background job with its progress on /j
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,7 +15,7 @@ from fastapi.responses import Response
 from ...domain.access import Permission as P
 from ...domain.errors import DomainError
 from ...metrics.counters import SLICES
-from ...metrics.periods import TRENDS, ReportRequest
+from ...metrics.periods import TRENDS, ReportRequest, default_from
 from ...services import costing_exports, jobs, measure_exports
 from ...services.file_exports import MEDIA_TYPES
 from ...services.inventory_policy import fill_rate_curve_report
@@ -49,7 +48,7 @@ def _filters(p: Page, query: dict[str, str]) -> tuple[dict[str, str], FieldError
     errors = FieldErrors()
     form = Form(list(values.items()))
     to = calendar_date(form, "to", errors) or (None if "to" in errors else p.clock.today())
-    lo = calendar_date(form, "from", errors) or (None if "from" in errors or to is None else to - timedelta(days=29))
+    lo = calendar_date(form, "from", errors) or (None if "from" in errors or to is None else default_from(to))
     slice_ = values["slice"] or "total"
     if slice_ not in SLICE_NAMES:
         errors.add("slice", f"one of {', '.join(SLICES)}")
