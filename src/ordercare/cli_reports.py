@@ -28,8 +28,9 @@ def _ctx():
 
 def _period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
     from .cli_fulfilment import _date
+    from .metrics.periods import default_from
     to = _date(date_to, "--to") or SystemClock().today()
-    return _date(date_from, "--from") or to - timedelta(days=29), to
+    return _date(date_from, "--from") or default_from(to), to
 
 
 def pct(r: dict[str, Any] | float | None) -> str:

@@ -33,6 +33,25 @@ def c_kpis(api, s):
     assert api.snapshot() == before
 
 
+def c_kpi_trend(api, s):
+    """A customer's trend is its own orders whatever it names: the whole business, a segment, its own account;
+    another account is answered as one that does not exist."""
+    mine = api.get("admin", f"{V1}/reports/kpi-trend?slice=customer&key=CUST1").json()
+    for query in ("", "slice=segment&key=B", "slice=customer&key=CUST1", "slice=product&key=SKU-A&format=csv"):
+        r = api.get("cust1", f"{V1}/reports/kpi-trend?{query}")
+        assert r.status_code == 200, r.text
+        no_leak(r)
+        if "format" not in query:
+            assert [p["volume"]["orders"] for p in r.json()["points"]] == [p["volume"]["orders"]
+                                                                           for p in mine["points"]]
+    before = api.snapshot()
+    other = api.get("cust1", f"{V1}/reports/kpi-trend?slice=customer&key=CUST2")
+    missing = api.get("cust1", f"{V1}/reports/kpi-trend?slice=customer&key=CUST9")
+    assert_error(other, 422, "unknown_customer", field="key")
+    assert other.text.replace("CUST2", "X") == missing.text.replace("CUST9", "X")
+    assert api.snapshot() == before
+
+
 def c_pareto(api, s):
     denied(api, "GET", f"{V1}/reports/pareto")
     denied(api, "GET", f"{V1}/reports/pareto?customer=CUST1&format=csv")
@@ -40,6 +59,7 @@ def c_pareto(api, s):
 
 CHECKS = {
     ("GET", f"{V1}/reports/kpis"): c_kpis,
+    ("GET", f"{V1}/reports/kpi-trend"): c_kpi_trend,
     ("GET", f"{V1}/reports/pareto"): c_pareto,
 }
 
@@ -48,6 +68,7 @@ def actions() -> list[Action]:
     return [
         Action("read the service report", READERS, "GET", "/reports/kpis?slice=segment"),
         Action("export the service report", READERS, "GET", "/reports/kpis?slice=product&format=csv"),
+        Action("read the service KPI trend", READERS, "GET", "/reports/kpi-trend?slice=segment&key=B"),
         Action("read the root-cause Pareto", MASTER, "GET", "/reports/pareto"),
     ]
 

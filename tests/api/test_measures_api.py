@@ -120,6 +120,8 @@ def test_an_empty_period_is_zeros_and_nulls(api):
     ("slice=customer&limit=0", "invalid_limit", "limit"),
     ("slice=customer&limit=lots", "invalid_request", "limit"),
     ("slice=customer&sort=colour", "unknown_sort", "sort"),
+    ("from=9999-12-01&to=9999-12-31", "date_out_of_range", "to"),  # was a 500: the day after it is no date
+    ("to=0001-01-05", "date_out_of_range", "from"),  # was a 500: 30 days before it is no date
 ])
 def test_bad_input_names_the_field(api, query, code, field):
     before = api.snapshot()
@@ -131,3 +133,36 @@ def test_the_pareto_counts_orders_so_line_slices_are_refused(api):
     assert_error(api.get("manager", f"{V1}/reports/pareto?slice=product"), 422, "slice_not_order_level",
                  field="slice")
     assert_error(api.get("manager", f"{V1}/reports/pareto?key=B"), 422, "key_without_slice", field="key")
+
+
+def test_the_kpi_trend_as_json_and_csv(api):
+    _history(api)
+    r = api.get("manager", f"{V1}/reports/kpi-trend?from=2026-03-02&to=2026-03-15&slice=segment&key=B")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["bucket"], body["slice"], body["key"]) == ("day", "segment", "B")
+    assert [p["volume"]["orders"] for p in body["points"]][:2] == [3, 0]
+    assert body["points"][0]["perfect_order"]["order"]["measured"] == {"rate": pytest.approx(2 / 3), "count": 2,
+                                                                      "of": 3}
+    weeks = api.get("manager", f"{V1}/reports/kpi-trend?from=2026-03-02&to=2026-03-15&trend=week&format=csv")
+    assert weeks.status_code == 200 and weeks.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(weeks.text)))
+    assert [(t["period"], t["to"], t["volume.orders"]) for t in table] == [("2026-03-02", "2026-03-08", "3"),
+                                                                           ("2026-03-09", "2026-03-15", "0")]
+    assert table[0]["delivery_exceptions.units_damaged"] == "1" and table[1]["fill.order.rate"] == ""
+
+
+@pytest.mark.parametrize("query, code, field", [
+    ("slice=segment&key=Z", "unknown_key", "key"),
+    ("slice=product", "key_required", "key"),
+    ("key=B", "key_without_slice", "key"),
+    ("slice=customer&key=NOBODY", "unknown_customer", "key"),
+    ("trend=hour", "unknown_trend", "trend"),
+    ("from=2024-01-01&to=2026-01-01&trend=day", "too_many_buckets", "trend"),
+    ("from=2026-04-01&to=2026-03-01", "invalid_period", "from"),
+    ("from=9999-12-01&to=9999-12-31", "date_out_of_range", "to"),
+])
+def test_kpi_trend_bad_input_names_the_field(api, query, code, field):
+    before = api.snapshot()
+    assert_error(api.get("manager", f"{V1}/reports/kpi-trend?{query}"), 422, code, field=field)
+    assert api.snapshot() == before

@@ -17,7 +17,7 @@ from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, 
     signed_ranges
 from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
-from ordercare.metrics.periods import ReportRequest, buckets, check_request
+from ordercare.metrics.periods import ReportRequest, buckets, check_request, default_from, trend_for
 from ordercare.metrics.service_kpis import cases_block, csat_block, dso, pareto, turnover_block
 from ordercare.metrics.slices import add_up, ranked
 from ordercare.metrics.stats import quantiles, spread
@@ -200,11 +200,23 @@ def test_report_requests_are_checked_before_anything_is_read():
         (ReportRequest(date(2000, 1, 1), date(2026, 1, 2)), "to", "period_too_long"),
         (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), limit=0), "limit", "invalid_limit"),
         (ReportRequest(date(2026, 1, 1), date(2026, 1, 2), sort="size"), "sort", "unknown_sort"),
+        (ReportRequest(date(9999, 12, 1), date(9999, 12, 31)), "to", "date_out_of_range"),
+        (ReportRequest(date(1, 1, 1), date(1, 1, 31)), "from", "date_out_of_range"),
+        (ReportRequest(date(2025, 1, 1), date(2026, 3, 1), trend="day"), "trend", "too_many_buckets"),
     ]:
         with pytest.raises(ValidationFailed) as err:
             check_request(req)
         assert (err.value.code, err.value.field) == (code, field)
         assert err.value.message.startswith(field)
+
+
+def test_the_default_period_and_the_bucket_by_its_length():
+    assert default_from(date(2026, 3, 30)) == date(2026, 3, 1)
+    assert default_from(date(1, 1, 5)) == date(1, 1, 1)  # no overflow: the check refuses so early a period
+    assert [trend_for(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=n - 1)) for n in (1, 31, 32, 183, 184)] == [
+        "day", "day", "week", "week", "month"]
+    days = [date(2026, 3, 30), date(2026, 3, 31), date(2026, 4, 1)]
+    assert buckets(days[0], days[-1], "day") == [(d, d) for d in days]
 
 
 def test_trend_buckets_are_weeks_from_monday_or_months_clipped_to_the_period():

@@ -18,7 +18,7 @@ from ..analytics.cost_to_serve import ZERO, CustomerCost, Drivers, NetSales, pri
 from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.errors import ValidationFailed
-from ..metrics.periods import ReportRequest, check_request
+from ..metrics.periods import ReportRequest, check_request, default_from
 from ..store import costing_queries as q
 from ..store.costing_tables import activity_rates, case_minutes
 from ..store.db import UnitOfWork
@@ -42,7 +42,7 @@ class Period:
 def period_of(clock: Clock, date_from: date | None, date_to: date | None) -> Period:
     """Default: the 30 days up to today. Both ends included; checked as the service report checks its period."""
     to = date_to or clock.today()
-    lo = date_from or to - timedelta(days=29)
+    lo = date_from or default_from(to)
     check_request(ReportRequest(lo, to))
     return Period(lo, to)
 

@@ -69,6 +69,22 @@ def kpi_rows(report: dict[str, Any]) -> list[list[Any]]:
     return out
 
 
+TREND_COLUMNS = ("period", "from", "to", *KPI_COLUMNS[3:])
+
+
+def trend_rows(trend: dict[str, Any]) -> list[list[Any]]:
+    """One row per bucket, the columns of the report's rows (DSO and turnover are not per bucket: empty)."""
+    out = []
+    for point in trend["points"]:
+        flat = flatten({k: v for k, v in point.items() if k not in ("period", "from", "to")})
+        out.append([point["period"], point["from"], point["to"], *[flat.get(c) for c in TREND_COLUMNS[3:]]])
+    return out
+
+
+def trend_table(trend: dict[str, Any], fmt: str = "csv") -> bytes:
+    return write_table(list(TREND_COLUMNS), trend_rows(trend), fmt, sheet="service kpi trend")
+
+
 def pareto_rows(report: dict[str, Any]) -> list[list[Any]]:
     return [[d["department"], d["failures"], d["share"], d["cumulative_share"],
              *[d["by_kind"].get(k, 0) for k in PARETO_COLUMNS[4:10]], d["cases"], d["recovery_cost"]]

@@ -22,7 +22,8 @@ from ..domain.access import Actor, Permission
 from ..domain.errors import Forbidden, ValidationFailed
 from ..metrics.counters import COUNTERS, LINE_DIMENSIONS
 from ..metrics.kpis import kpi_block
-from ..metrics.periods import ReportRequest, buckets, bucket_start, check_request
+from ..metrics.periods import ReportRequest, bucket_start, buckets, check_request, counters_by_bucket, \
+    histograms_by_bucket
 from ..metrics.service_kpis import cases_block, csat_block, dso, pareto, target_gap, turnover_block
 from ..metrics.slices import add_up, ranked
 from ..store import measure_queries as q, measure_sums as sums
@@ -180,20 +181,9 @@ def _targets(conn: Connection, req: ReportRequest, cid: int | None) -> list[dict
 
 
 def _series(conn: Connection, req: ReportRequest, cid: int | None) -> list[dict[str, Any]]:
-    """The whole report's order/line KPIs per week or month: for trend charts."""
+    """The whole report's order/line KPIs per day, week or month: for trend charts."""
     counters, hist = sums.summed(conn, "total", req.date_from, req.date_to, by_day=True, customer_id=cid)
-    per_bucket: dict[date, dict[str, int]] = {}
-    per_hist: dict[date, dict[str, dict[int, int]]] = {}
-    for (_, day), c in counters.items():
-        b = per_bucket.setdefault(bucket_start(day, req.trend), dict(ZERO))
-        for k, v in c.items():
-            b[k] += v
-    for (_, day), measures in hist.items():
-        h = per_hist.setdefault(bucket_start(day, req.trend), {})
-        for m, values in measures.items():
-            for d, n in values.items():
-                h.setdefault(m, {}).setdefault(d, 0)
-                h[m][d] += n
+    per_bucket, per_hist = counters_by_bucket(counters, req.trend), histograms_by_bucket(hist, req.trend)
     out = []
     for start, end in buckets(req.date_from, req.date_to, req.trend):
         key = bucket_start(start, req.trend)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Connection, String, and_, any_, bindparam, case, func, literal, select, type_coerce
 from sqlalchemy.dialects import postgresql
@@ -48,20 +49,33 @@ def open_past_promise(conn: Connection, dimension: str, date_from: date, date_to
     return {r.k: int(r.n) for r in conn.execute(q.group_by(key))}
 
 
+def _bucket_of(column, starts: list) -> Any:
+    """The index of the bucket a day (or moment) falls in, buckets given by their first days (or moments), in
+    order: one CASE in the query, so rows are grouped per bucket by the database, in UTC on both dialects."""
+    if len(starts) == 1:
+        return literal(0)
+    return case(*[(column < nxt, i) for i, nxt in enumerate(starts[1:])], else_=len(starts) - 1)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), timezone.utc)
+
+
 def _day_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(date_from, time(), timezone.utc),
-            datetime.combine(date_to + timedelta(days=1), time(), timezone.utc))
+    return _midnight(date_from), _midnight(date_to + timedelta(days=1))
 
 
 def case_sums(conn: Connection, dimension: str, date_from: date, date_to: date, now: datetime, *,
-              customer_id: int | None = None) -> dict[str, dict]:
-    """Cases opened in the period per slice key, with SLA outcomes (a running clock past due counts as missed)."""
+              customer_id: int | None = None, key: str | None = None, starts: list[date] | None = None) -> dict:
+    """Cases opened in the period per slice key, with SLA outcomes (a running clock past due counts as missed).
+    `key`: that slice value only; `starts`: per bucket of opening days instead (keyed by the bucket's first day)."""
     column = CUSTOMER_SLICES[dimension]
-    key = literal("") if column is None else case_facts.c[column].cast(String(64))
+    slice_col = literal("") if column is None else case_facts.c[column].cast(String(64))
+    group = slice_col if starts is None else _bucket_of(case_facts.c.opened_day, starts)
     fr_late = case((and_(case_facts.c.first_response_met.is_(None), case_facts.c.first_response_due < now), 1),
                    else_=0)
     res_late = case((and_(case_facts.c.resolution_met.is_(None), case_facts.c.resolution_due < now), 1), else_=0)
-    q = (select(key.label("k"), func.count().label("cases"),
+    q = (select(group.label("k"), func.count().label("cases"),
                 func.coalesce(func.sum(case_facts.c.first_response_met), 0).label("fr_met"),
                 func.count(case_facts.c.first_response_met).label("fr_known"),
                 func.coalesce(func.sum(fr_late), 0).label("fr_overdue"),
@@ -74,11 +88,14 @@ def case_sums(conn: Connection, dimension: str, date_from: date, date_to: date, 
          .where(case_facts.c.opened_day.between(date_from, date_to)))
     if customer_id is not None:
         q = q.where(case_facts.c.customer_id == customer_id)
+    if key is not None:
+        q = q.where(slice_col == key)
     out = {}
-    for r in conn.execute(q.group_by(key)):
-        out[r.k] = {k: (_money(r.cost) if k == "cost" else int(getattr(r, k))) for k in ("cases", "fr_met", "fr_known", "fr_overdue", "res_met",
-                                                            "res_known", "res_overdue", "resolved",
-                                                            "resolve_minutes", "cost")}
+    for r in conn.execute(q.group_by("k")):  # by name: PostgreSQL matches no CASE with its parameters
+        out[r.k if starts is None else starts[r.k]] = {
+            k: (_money(r.cost) if k == "cost" else int(getattr(r, k)))
+            for k in ("cases", "fr_met", "fr_known", "fr_overdue", "res_met", "res_known", "res_overdue", "resolved",
+                      "resolve_minutes", "cost")}
     return out
 
 
@@ -97,13 +114,16 @@ def case_departments(conn: Connection, date_from: date, date_to: date, *, dimens
 
 
 def csat_sums(conn: Connection, dimension: str, date_from: date, date_to: date, *,
-              customer_id: int | None = None) -> dict[str, dict[str, dict[str, int]]]:
-    """Answers given in the period, per slice key (the customer's current segment/package/kind) and touchpoint."""
+              customer_id: int | None = None, key: str | None = None,
+              starts: list[date] | None = None) -> dict[str, dict[str, dict[str, int]]]:
+    """Answers given in the period, per slice key (the customer's current segment/package/kind) and touchpoint.
+    `key`: that slice value only; `starts`: per bucket of answer days instead (keyed by the bucket's first day)."""
     column = CUSTOMER_SLICES[dimension]
-    key = literal("") if column is None else _CUSTOMER_COLUMNS[column].cast(String(64))
+    slice_col = literal("") if column is None else _CUSTOMER_COLUMNS[column].cast(String(64))
+    group = slice_col if starts is None else _bucket_of(csat_responses.c.answered_at, [_midnight(d) for d in starts])
     start, end = _day_range(date_from, date_to)
     score = csat_responses.c.score
-    q = (select(key.label("k"), csat_responses.c.touchpoint, func.count().label("answers"),
+    q = (select(group.label("k"), csat_responses.c.touchpoint, func.count().label("answers"),
                 func.sum(case((score >= 4, 1), else_=0)).label("positive"),
                 func.sum(case((score == 3, 1), else_=0)).label("neutral"),
                 func.sum(case((score <= 2, 1), else_=0)).label("negative"),
@@ -112,9 +132,11 @@ def csat_sums(conn: Connection, dimension: str, date_from: date, date_to: date, 
          .where(score.is_not(None), csat_responses.c.answered_at >= start, csat_responses.c.answered_at < end))
     if customer_id is not None:
         q = q.where(csat_responses.c.customer_id == customer_id)
+    if key is not None:
+        q = q.where(slice_col == key)
     out: dict = defaultdict(dict)
-    for r in conn.execute(q.group_by(key, csat_responses.c.touchpoint)):
-        out[r.k][r.touchpoint] = {k: int(getattr(r, k) or 0)
+    for r in conn.execute(q.group_by("k", csat_responses.c.touchpoint)):
+        out[r.k if starts is None else starts[r.k]][r.touchpoint] = {k: int(getattr(r, k) or 0)
                                   for k in ("answers", "positive", "neutral", "negative", "score_sum")}
     return out
 

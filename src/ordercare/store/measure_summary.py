@@ -46,6 +46,11 @@ def _slice_column(dimension: str, table: Table):
     return literal("") if column is None else func.coalesce(table.c[column].cast(String(64)), "")
 
 
+def fact_key(dimension: str):
+    """The slice value of a fact row as the summaries key it (line facts for line-level slices)."""
+    return _slice_column(dimension, line_facts if dimension in LINE_DIMENSIONS else order_facts)
+
+
 def fact_sums(dimension: str, *, by_day: bool = True, where=None):
     """SELECT dimension-key[, day], every counter ... FROM the facts, grouped: the summary from scratch."""
     if dimension in LINE_DIMENSIONS:

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import BigInteger, Connection, and_, cast, func, literal, or_, select
 
 from ..metrics.counters import COUNTERS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, rollup_key, signed_ranges
-from .measure_summary import fact_cycle, fact_failures, fact_sums
+from .measure_summary import fact_cycle, fact_failures, fact_key, fact_sums
 from .measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, order_facts
 
 Ranges = list[tuple[str, date, date]]
@@ -37,8 +37,13 @@ def _facts_where(date_from: date, date_to: date, customer_id: int | None):
     return where if customer_id is None else and_(order_facts.c.customer_id == customer_id, where)
 
 
-def _summary_rows(conn: Connection, dimension: str, ranges: Ranges, by_day: bool):
-    """The grouped sums of the summary rows the ranges name: (counter rows, cycle rows)."""
+def _one_key(column, key: str | None) -> list:
+    return [] if key is None else [column == key]
+
+
+def _summary_rows(conn: Connection, dimension: str, ranges: Ranges, by_day: bool, key: str | None):
+    """The grouped sums of the summary rows the ranges name (of one slice value, with a key): (counter rows,
+    cycle rows)."""
     day_cols = [kpi_daily.c.day] if by_day else []
     # A line-level slice's order counters are all zero: not summed. (PostgreSQL sums bigints as numeric: cast
     # back, not thousands of Decimals.)
@@ -46,11 +51,12 @@ def _summary_rows(conn: Connection, dimension: str, ranges: Ranges, by_day: bool
     rows = conn.execute(select(kpi_daily.c.slice_key, *day_cols,
                                *[literal(0) if c in zero else cast(func.sum(kpi_daily.c[c]), BigInteger)
                                  for c in COUNTERS])
-                        .where(_where(kpi_daily, dimension, ranges)).group_by(kpi_daily.c.slice_key, *day_cols))
+                        .where(_where(kpi_daily, dimension, ranges), *_one_key(kpi_daily.c.slice_key, key))
+                        .group_by(kpi_daily.c.slice_key, *day_cols))
     cyc_day = [kpi_daily_cycle.c.day] if by_day else []
     cyc = conn.execute(select(kpi_daily_cycle.c.slice_key, *cyc_day, kpi_daily_cycle.c.measure,
                               kpi_daily_cycle.c.days, cast(func.sum(kpi_daily_cycle.c.n), BigInteger).label("n"))
-                       .where(_where(kpi_daily_cycle, dimension, ranges))
+                       .where(_where(kpi_daily_cycle, dimension, ranges), *_one_key(kpi_daily_cycle.c.slice_key, key))
                        .group_by(kpi_daily_cycle.c.slice_key, *cyc_day, kpi_daily_cycle.c.measure,
                                  kpi_daily_cycle.c.days))
     return rows, cyc
@@ -72,18 +78,21 @@ def _add(counters: dict, hist: dict, rows, cyc, by_day: bool, sign: int) -> None
 
 
 def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, by_day: bool = False,
-           customer_id: int | None = None, from_facts: bool = False):
+           customer_id: int | None = None, from_facts: bool = False, key: str | None = None):
     """(counters, cycle histograms) per slice key (and day): {key: {counter: n}}, {key: {measure: {days: n}}};
-    from the summaries, or summed from the facts (always for one customer's report)."""
+    from the summaries, or summed from the facts (always for one customer's report). `key`: that slice value
+    only."""
     counters: dict = {}
     hist: dict = {}
     if customer_id is None and not from_facts:
         plus, minus = _ranges(dimension, date_from, date_to, by_day)
-        _add(counters, hist, *_summary_rows(conn, dimension, plus, by_day), by_day, 1)
+        _add(counters, hist, *_summary_rows(conn, dimension, plus, by_day, key), by_day, 1)
         if minus:
-            _add(counters, hist, *_summary_rows(conn, dimension, minus, by_day), by_day, -1)
+            _add(counters, hist, *_summary_rows(conn, dimension, minus, by_day, key), by_day, -1)
     else:
         where = _facts_where(date_from, date_to, customer_id)
+        if key is not None:
+            where = and_(where, fact_key(dimension) == key)
         _add(counters, hist, conn.execute(fact_sums(dimension, by_day=by_day, where=where)),
              conn.execute(fact_cycle(dimension, by_day=by_day, where=where)), by_day, 1)
     # A slice value whose contributions all moved elsewhere (or lie in what was taken away) is no row.

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ...metrics.periods import ReportRequest
+from ...metrics.periods import ReportRequest, default_from
 from ...services import measure_exports as exports
 from ...services.file_exports import MEDIA_TYPES
+from ...services.kpi_trend import kpi_trend
 from ...services.measure_report import kpi_report, pareto_report
 from ..deps import CtxDep
 from ..schemas import ERROR_RESPONSES
@@ -26,7 +27,7 @@ def _request(ctx, date_from: date | None, date_to: date | None, slice_: str, fil
              sort: str | None = None) -> ReportRequest:
     """The period defaults to the 30 order days up to today."""
     to = date_to or ctx.clock.today()
-    return ReportRequest(date_from or to - timedelta(days=29), to, slice=slice_, fill_rule=fill_rule, trend=trend,
+    return ReportRequest(date_from or default_from(to), to, slice=slice_, fill_rule=fill_rule, trend=trend,
                          customer=customer, limit=limit, sort=sort)
 
 
@@ -56,6 +57,28 @@ def kpis(ctx: CtxDep, date_from: Annotated[date | None, Query(alias="from")] = N
     if format == "json":
         return report
     return _file(exports.kpi_table(report, format), format, f"service-kpis-{report['period']['from']}")
+
+
+@router.get("/reports/kpi-trend", responses=FILES)
+def kpi_trend_report(ctx: CtxDep, date_from: Annotated[date | None, Query(alias="from")] = None,
+                     date_to: Annotated[date | None, Query(alias="to")] = None,
+                     slice: Annotated[str, Query(max_length=20, description="total (default), customer, segment, "
+                                                 "package, product, warehouse, carrier, channel or customer_kind")]
+                     = "total",
+                     key: Annotated[str | None, Query(max_length=64, description="the slice value: a customer code, "
+                                                      "segment, package, SKU, warehouse or carrier code, channel, "
+                                                      "internal or external")] = None,
+                     trend: Annotated[str | None, Query(max_length=10, description="the bucket: day, week or month "
+                                                        "(default: by the period's length)")] = None,
+                     fill_rule: Annotated[str, Query(max_length=20)] = "first_shipment",
+                     format: Format = "json") -> Any:
+    """The service KPIs per day, week or month of the period, for everything or one slice value: fill rates,
+    perfect order, on time and OTIF, cycle time and its spread, cases and SLA attainment, CSAT by touchpoint."""
+    trend = kpi_trend(ctx.uow, ctx.clock, ctx.actor, _request(ctx, date_from, date_to, slice, fill_rule, trend),
+                      key=key)
+    if format == "json":
+        return trend
+    return _file(exports.trend_table(trend, format), format, f"service-kpi-trend-{trend['period']['from']}")
 
 
 @router.get("/reports/pareto", responses=FILES)
