@@ -19,6 +19,7 @@ from .config import Settings, get_settings
 from .domain.access import Actor, Role
 from .domain.errors import DomainError
 from .domain.orders import Channel, RequestedLine, parse_order_number
+from .demo import CUSTOMERS as DEMO_CUSTOMERS, DAYS as DEMO_DAYS, SKUS as DEMO_SKUS
 from .store.db import UnitOfWork, make_engine
 
 app = typer.Typer(help="Ordercare: order-to-cash and customer service.", no_args_is_help=True,
@@ -140,9 +141,9 @@ def demo(port: Annotated[int, typer.Option(help="TCP port to serve on")] = 8000,
          db: Annotated[Path, typer.Option(help="SQLite file to (re)build")] = Path("ordercare-demo.db"),
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards")] = True,
          seed: int = 7,
-         days: Annotated[int, typer.Option(help="Days of history, up to yesterday (365: a year)")] = 60,
-         customers: Annotated[int, typer.Option(help="External customers")] = 60,
-         skus: Annotated[int, typer.Option(help="Products in the range")] = 400) -> None:
+         days: Annotated[int, typer.Option(help="Days of history, up to yesterday (365: a year)")] = DEMO_DAYS,
+         customers: Annotated[int, typer.Option(help="External customers")] = DEMO_CUSTOMERS,
+         skus: Annotated[int, typer.Option(help="Products in the range")] = DEMO_SKUS) -> None:
     """Build a realistic distributor in an embedded SQLite database (its history run by the simulator through
     the real services) and serve it."""
     import os

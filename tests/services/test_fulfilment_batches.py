@@ -114,6 +114,22 @@ def test_cancelling_an_order_held_after_picking_puts_the_goods_back(wave):
     _ok(env)
 
 
+def test_cancelling_the_orders_of_a_wave_closes_it(wave):
+    """Orders held and cancelled while their shipments are being picked: the lines leave the pick list, and the
+    wave with nothing left being picked is done (not open for ever)."""
+    env = wave
+    for order_id in env.orders:
+        order_service.put_on_credit_hold(env.uow, env.clock, SYSTEM, order_id, "limit reached")
+        with env.uow.read() as c:
+            assert c.execute(select(pick_lists.c.status).where(pick_lists.c.id == env.pick_list)).scalar_one() == "open"
+        order_service.cancel_order(env.uow, env.clock, env.settings, env.actor, order_id, "not paid")
+    with env.uow.read() as c:
+        assert c.execute(select(pick_lists.c.status).where(pick_lists.c.id == env.pick_list)).scalar_one() == "done"
+        assert c.execute(select(shipments.c.id).where(shipments.c.pick_list_id == env.pick_list)).first() is None
+    assert stock_of(env, "NEAR", "SKU-A") == (30, 0)
+    _ok(env)
+
+
 def test_ship_many_leaves_the_held_customer_behind(wave):
     env = wave
     picking.confirm_pick_list(env.uow, env.clock, env.settings, env.actor, env.pick_list)

@@ -24,11 +24,9 @@ from ..sim.run import Summary, simulate
 from ..sim.scenario import Scenario
 from ..store.db import UnitOfWork
 from ..store.tables import customers, users
+from . import CUSTOMERS, DAYS, SKUS
 
 Progress = Callable[[str, int, int], None]
-# The default demo: four months of a mid-sized distributor, built in about a minute on a laptop. A bigger one
-# (`ordercare demo --days 365 --customers 300 --skus 2000`) is the simulator's full year.
-DAYS, CUSTOMERS, SKUS = 60, 60, 400
 
 
 @dataclass

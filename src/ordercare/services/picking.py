@@ -25,7 +25,7 @@ from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
 from ..store.tables import allocations, order_lines, stock, stock_moves
 from .allocation import note_promise_change, recompute_statuses, refresh_promises, release_backorders
 from .measure_facts import refresh_order_facts
-from .release import refresh_shipment_measures, shipment_number, warehouse_row
+from .release import close_pick_lists_when_done, refresh_shipment_measures, shipment_number, warehouse_row
 
 
 def create_pick_list(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str) -> int:
@@ -160,7 +160,7 @@ def _confirm_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor
         if done:
             conn.execute(update(shipments).where(shipments.c.id.in_(done)).values(status=status))
     refresh_shipment_measures(conn, [sid for sid, st in statuses.items() if st == "picked"], picked=True)
-    _close_pick_lists_when_done(conn, {ships[sid].pick_list_id for sid in statuses})
+    close_pick_lists_when_done(conn, {ships[sid].pick_list_id for sid in statuses})
     short_orders = {lines[i].order_id for i in picks if i not in full}
     for order_id in sorted(short_orders):
         old, new = refresh_promises(conn, order_id)
@@ -169,16 +169,6 @@ def _confirm_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor
     if short_orders:
         refresh_order_facts(conn, short_orders)
     return {"statuses": statuses, "short_picks": shorts}
-
-
-def _close_pick_lists_when_done(conn: Connection, pick_list_ids: set[int]) -> None:
-    """A wave is done when none of its shipments is still being picked."""
-    if not pick_list_ids:
-        return
-    still = select(shipments.c.id).where(shipments.c.pick_list_id == pick_lists.c.id,
-                                         shipments.c.status == "picking").exists()
-    conn.execute(update(pick_lists).where(pick_lists.c.id.in_(sorted(pick_list_ids)), ~still)
-                 .values(status="done"))
 
 
 def _short_pick(conn: Connection, sh, line, short: int, p: PickConfirmation, now, actor: str) -> dict:

@@ -22,7 +22,7 @@ from ..domain.errors import ValidationFailed
 from ..domain.orders import OrderStatus
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row
-from ..store.fulfilment_tables import shipment_lines, shipments
+from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
 from ..store.tables import allocations, order_lines, orders, products, ship_tos, warehouses
 from .allocation import recompute_statuses
 
@@ -157,7 +157,8 @@ def _open_shipment(conn: Connection, wh, customer_id: int, ship_to_id: int, ship
 def withdraw_unpicked(conn: Connection, order_id: int) -> None:
     """Take a cancelled order's lines off every shipment that has not left (released, being picked, picked):
     picked units go back on the shelf (the cancellation gives their reservation back); drop emptied shipments."""
-    rows = conn.execute(select(shipment_lines.c.id, shipment_lines.c.shipment_id, shipments.c.status)
+    rows = conn.execute(select(shipment_lines.c.id, shipment_lines.c.shipment_id, shipments.c.status,
+                               shipments.c.pick_list_id)
                         .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
                         .where(shipment_lines.c.order_id == order_id,
                                shipments.c.status.in_(["released", "picking", "picked", "empty"]))).all()
@@ -170,3 +171,15 @@ def withdraw_unpicked(conn: Connection, order_id: int) -> None:
             refresh_shipment_measures(conn, [shipment_id], picked=status != "released")
         else:
             conn.execute(delete(shipments).where(shipments.c.id == shipment_id))
+    # A wave whose last shipment being picked went away is done.
+    close_pick_lists_when_done(conn, {r.pick_list_id for r in rows if r.pick_list_id is not None})
+
+
+def close_pick_lists_when_done(conn: Connection, pick_list_ids: set[int]) -> None:
+    """A wave is done when none of its shipments is still being picked."""
+    if not pick_list_ids:
+        return
+    still = select(shipments.c.id).where(shipments.c.pick_list_id == pick_lists.c.id,
+                                         shipments.c.status == "picking").exists()
+    conn.execute(update(pick_lists).where(pick_lists.c.id.in_(sorted(pick_list_ids)), ~still)
+                 .values(status="done"))

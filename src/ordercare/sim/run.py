@@ -40,6 +40,7 @@ class Summary:
     seconds: float
     cpu_seconds: float
     setup_seconds: float
+    setup_cpu_seconds: float
     tally: dict[str, int] = field(default_factory=dict)
     refusals: dict[str, int] = field(default_factory=dict)
     time_by_kind: dict[str, float] = field(default_factory=dict)  # wall seconds per kind of agenda item
@@ -53,6 +54,7 @@ class Summary:
         return {"days": sc.days, "seed": sc.seed, "customers": sc.customers, "skus": sc.skus,
                 "start": sc.start.isoformat(), "seconds": round(self.seconds, 2),
                 "setup_seconds": round(self.setup_seconds, 2), "cpu_seconds": round(self.cpu_seconds, 2),
+                "setup_cpu_seconds": round(self.setup_cpu_seconds, 2),
                 "tally": dict(sorted(self.tally.items())), "refusals": dict(sorted(self.refusals.items())),
                 "seconds_by_kind": {k: round(v, 2) for k, v in sorted(self.time_by_kind.items())}}
 
@@ -65,7 +67,7 @@ def simulate(uow: UnitOfWork, settings: Settings, scenario: Scenario, *, progres
     clock = clock or FixedClock(datetime.combine(scenario.start, time(6, 0), tzinfo=timezone.utc))
     clock.set(datetime.combine(scenario.start, time(6, 0), tzinfo=timezone.utc))
     company = company or build_company(uow, settings, clock, scenario, progress)
-    setup = wall.perf_counter() - t0
+    setup, setup_cpu = wall.perf_counter() - t0, wall.process_time() - c0
     world = World(uow, settings, scenario, company, clock)
     for d in range(scenario.days):
         day = scenario.start + timedelta(days=d)
@@ -74,8 +76,8 @@ def simulate(uow: UnitOfWork, settings: Settings, scenario: Scenario, *, progres
         world.forecast.close_day()
         progress("simulated days", d + 1, scenario.days)
     clock.set(moment(scenario.end, 6))
-    return Summary(scenario, wall.perf_counter() - t0, wall.process_time() - c0, setup, dict(world.tally),
-                   dict(world.refusals), dict(world.seconds))
+    return Summary(scenario, wall.perf_counter() - t0, wall.process_time() - c0, setup, setup_cpu,
+                   dict(world.tally), dict(world.refusals), dict(world.seconds))
 
 
 def _plan_day(world: World, day) -> None:
