@@ -53,22 +53,34 @@ class _Plan:
         return self.result
 
 
+class Record(tuple):
+    """A row read by a Prepared statement: a named tuple that also has SQLAlchemy Row's `_mapping`."""
+
+    __slots__ = ()
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return self._asdict()
+
+
 def _row_class(names: list[str]):
-    base = namedtuple("PreparedRow", names, rename=True)
-    # Rows behave like SQLAlchemy's where the services use them: attributes, indexes, _mapping.
-    return type("PreparedRow", (base,), {"__slots__": (), "_mapping": property(base._asdict)})
+    return type("Record", (Record, namedtuple("Record", names, rename=True)), {"__slots__": ()})
 
 
 class Prepared:
     """A Core statement compiled once per dialect; `expanding` names its one IN-list parameter (compiled per
-    width); `defaults` are values bound when a row does not give them (insert_of: the columns' Python defaults)."""
+    width); `defaults` are values bound when a row does not give them (insert_of: the columns' Python defaults).
+    Parameters are mappings by name, or, with `order`, sequences in that order (cheaper for wide rows)."""
 
-    def __init__(self, stmt, *, expanding: str | None = None, defaults: Mapping[str, Any] | None = None):
+    def __init__(self, stmt, *, expanding: str | None = None, defaults: Mapping[str, Any] | None = None,
+                 order: Sequence[str] | None = None):
         self.stmt, self.expanding, self.defaults = stmt, expanding, dict(defaults or {})
+        self.order = {name: i for i, name in enumerate(order)} if order is not None else None
         self._plans: dict[tuple[str, int], _Plan] = {}
 
     def _plan(self, dialect: Dialect, params: Mapping[str, Any]) -> _Plan:
-        width = len(params[self.expanding]) if self.expanding else -1
+        width = len(params[self.expanding if self.order is None else self.order[self.expanding]]) \
+            if self.expanding else -1
         plan = self._plans.get((dialect.name, width))
         if plan is None:
             plan = self._plans[(dialect.name, width)] = self._compile(dialect, width)
@@ -81,7 +93,8 @@ class Prepared:
         if self.expanding:
             sample[self.expanding] = [None] * width
         state = compiled.construct_expanded_state(sample)
-        origin = {new: (old, i) for old, news in (state.parameter_expansion or {}).items() for i, new in enumerate(news)}
+        origin = {new: (old, i) for old, news in (state.parameter_expansion or {}).items()
+                  for i, new in enumerate(news)}
         names = list(state.positiontup) if state.positiontup is not None else list(state.parameters)
         processors = {**compiled._bind_processors, **(state.processors or {})}
         slots = []
@@ -92,7 +105,7 @@ class Prepared:
                 value = self.defaults[key]
                 slots.append((_CONSTANT, None, None, value if proc is None else proc(value)))
             elif key in given:
-                slots.append((key, index, proc, None))
+                slots.append((key if self.order is None else self.order[key], index, proc, None))
             else:  # a value the statement carries (e.g. a literal IN list): converted once
                 value = state.parameters[name]
                 slots.append((_CONSTANT, None, None, value if proc is None else proc(value)))
