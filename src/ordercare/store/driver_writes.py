@@ -44,7 +44,8 @@ class DriverWrite:
         if not rows:
             return
         if self.add:
-            used = tuple(i for i in self._added if any(r[i] for r in rows))
+            columns = list(zip(*rows, strict=True))
+            used = tuple(i for i in self._added if any(columns[i]))
             picked = (*self._kept, *used)
             pick = itemgetter(*picked)
             rows = [pick(r) for r in rows]

@@ -25,22 +25,13 @@ _CONSTANT = object()  # a slot whose value is fixed in the statement (a literal 
 class _Plan:
     """One compiled form: the SQL, how to build its parameters and how to read its rows."""
 
-    __slots__ = ("sql", "slots", "names", "row", "columns", "result")
+    __slots__ = ("sql", "bind", "row", "columns", "result")
 
     def __init__(self, sql: str, slots: list[tuple], names: list[str] | None, columns: list):
-        self.sql, self.slots, self.names, self.columns = sql, slots, names, columns
+        self.sql, self.columns = sql, columns
+        self.bind = _binder(slots, names)
         self.row = _row_class([c.keyname for c in columns]) if columns else None
         self.result: list[tuple[int, Any]] | None = None  # (column index, processor), known at first fetch
-
-    def bind(self, params: Mapping[str, Any]):
-        values = []
-        for key, index, proc, const in self.slots:
-            if key is _CONSTANT:
-                values.append(const)
-                continue
-            v = params[key] if index is None else params[key][index]
-            values.append(v if proc is None else proc(v))
-        return values if self.names is None else dict(zip(self.names, values))
 
     def processors(self, dialect: Dialect, description) -> list[tuple[int, Any]]:
         if self.result is None:
@@ -51,6 +42,30 @@ class _Plan:
                     procs.append((i, proc))
             self.result = procs
         return self.result
+
+
+def _binder(slots: list[tuple], names: list[str] | None):
+    """A function params -> what the driver takes, written out once per compiled form: a tuple in position order
+    (SQLite) or a dict by name (psycopg), each value through its column type's bind processor. (The same loop
+    interpreted per value costs several times more on rows of forty columns.)"""
+    env: dict[str, Any] = {}
+    values = []
+    for n, (key, index, proc, const) in enumerate(slots):
+        if key is _CONSTANT:
+            env[f"c{n}"] = const
+            values.append(f"c{n}")
+            continue
+        value = f"p[{key!r}]" + ("" if index is None else f"[{index}]")
+        if proc is not None:
+            env[f"f{n}"] = proc
+            value = f"f{n}({value})"
+        values.append(value)
+    if names is None:
+        body = "(" + "".join(f"{v}, " for v in values) + ")"
+    else:
+        body = "{" + ", ".join(f"{name!r}: {v}" for name, v in zip(names, values, strict=True)) + "}"
+    exec(f"def bind(p):\n    return {body}\n", env)  # noqa: S102 - names and keys come from the compiled statement
+    return env["bind"]
 
 
 class Record(tuple):
@@ -117,25 +132,15 @@ class Prepared:
     def _run(self, conn: Connection, params, many: bool):
         if not conn.in_transaction():
             conn.begin()  # as conn.execute would autobegin: never run outside the unit of work's transaction
-        dialect = conn.dialect
         cursor = conn.connection.dbapi_connection.cursor()
-        sql, bound = None, None
+        sql = None
         try:
-            plan = self._plan(dialect, params[0] if many else params)
+            plan = self._plan(conn.dialect, params[0] if many else params)
             sql = plan.sql
             bound = [plan.bind(p) for p in params] if many else plan.bind(params)
-            if conn._has_events or conn.engine._has_events:
-                for fn in conn.dispatch.before_cursor_execute:
-                    sql, bound = fn(conn, cursor, sql, bound, None, many)
-            if many:
-                cursor.executemany(sql, bound)
-            else:
-                cursor.execute(sql, bound)
-            if conn._has_events or conn.engine._has_events:
-                for fn in conn.dispatch.after_cursor_execute:
-                    fn(conn, cursor, sql, bound, None, many)
-        except BaseException as e:
-            conn._handle_dbapi_exception(e, sql, bound, cursor, None)
+        except Exception as e:  # e.g. a value its column type refuses: raised as conn.execute raises it
+            conn._handle_dbapi_exception(e, sql or str(self.stmt), params, cursor, None)
+        _send(conn, cursor, plan.sql, bound, many)
         return plan, cursor
 
     def rows(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list:
@@ -179,6 +184,31 @@ class Prepared:
         count = cursor.rowcount
         cursor.close()
         return count
+
+
+def _send(conn: Connection, cursor, sql: str, bound, many: bool) -> None:
+    """Execute on the cursor as Connection.execute would: cursor events around it, driver errors wrapped."""
+    try:
+        if conn._has_events or conn.engine._has_events:
+            for fn in conn.dispatch.before_cursor_execute:
+                sql, bound = fn(conn, cursor, sql, bound, None, many)
+        if many:
+            cursor.executemany(sql, bound)
+        else:
+            cursor.execute(sql, bound)
+        if conn._has_events or conn.engine._has_events:
+            for fn in conn.dispatch.after_cursor_execute:
+                fn(conn, cursor, sql, bound, None, many)
+    except BaseException as e:
+        conn._handle_dbapi_exception(e, sql, bound, cursor, None)
+
+
+def driver_sql(conn: Connection, sql: str) -> None:
+    """A statement without parameters or rows (BEGIN IMMEDIATE) on the connection's driver, events and error
+    wrapping as above, without autobegin (it may be the statement that begins)."""
+    cursor = conn.connection.dbapi_connection.cursor()
+    _send(conn, cursor, sql, (), False)
+    cursor.close()
 
 
 def insert_of(table: Table, columns: Iterable[str], returning=None) -> Prepared:
