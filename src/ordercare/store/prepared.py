@@ -188,16 +188,17 @@ class Prepared:
 
 def _send(conn: Connection, cursor, sql: str, bound, many: bool) -> None:
     """Execute on the cursor as Connection.execute would: cursor events around it, driver errors wrapped."""
+    events = conn.dispatch if conn._has_events or conn.engine._has_events else None
     try:
-        if conn._has_events or conn.engine._has_events:
-            for fn in conn.dispatch.before_cursor_execute:
+        if events is not None and events.before_cursor_execute:
+            for fn in events.before_cursor_execute:
                 sql, bound = fn(conn, cursor, sql, bound, None, many)
         if many:
             cursor.executemany(sql, bound)
         else:
             cursor.execute(sql, bound)
-        if conn._has_events or conn.engine._has_events:
-            for fn in conn.dispatch.after_cursor_execute:
+        if events is not None and events.after_cursor_execute:
+            for fn in events.after_cursor_execute:
                 fn(conn, cursor, sql, bound, None, many)
     except BaseException as e:
         conn._handle_dbapi_exception(e, sql, bound, cursor, None)
