@@ -150,3 +150,20 @@ def test_insert_of_refuses_a_callable_default_left_out():
     with pytest.raises(ValueError, match="callable default"):
         insert_of(t, ["id"])
     assert insert_of(t, ["id", "n"]).defaults == {}
+
+
+def test_dates_bound_on_sqlite_are_the_text_sqlalchemy_writes():
+    """The ISO shortcut for dates on SQLite gives SQLAlchemy's own text, and leaves anything else to it."""
+    from sqlalchemy import Date
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from ordercare.store.prepared import _date_text, _iso_dates
+    dialect = sqlite.dialect()
+    theirs = Date().dialect_impl(dialect).bind_processor(dialect)
+    ours = _date_text(theirs)
+    assert _iso_dates(Date(), dialect) and not _iso_dates(Date(), postgresql.dialect())
+    for value in (date(1, 1, 1), date(999, 12, 31), date(2026, 2, 28), date(9999, 12, 31), None,
+                  datetime(2026, 3, 2, 23, 59, tzinfo=CET)):
+        assert ours(value) == theirs(value)
+    with pytest.raises(TypeError):
+        ours("2026-03-02")

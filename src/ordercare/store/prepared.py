@@ -13,10 +13,12 @@ does (DBAPIError, so the unit of work still retries deadlocks and lock timeouts)
 from __future__ import annotations
 
 from collections import namedtuple
+from datetime import date
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
 _CONSTANT = object()  # a slot whose value is fixed in the statement (a literal list, a column default)
@@ -42,6 +44,18 @@ class _Plan:
                     procs.append((i, proc))
             self.result = procs
         return self.result
+
+
+def _iso_dates(type_, dialect: Dialect) -> bool:
+    """A Date bound on SQLite with its default storage format, which for a date is exactly its ISO text."""
+    impl = type_.dialect_impl(dialect)
+    return isinstance(impl, sqlite.DATE) and impl._storage_format == sqlite.DATE._storage_format
+
+
+def _date_text(process):
+    # SQLAlchemy's processor formats with a dict per value; date.isoformat gives the same text in C. Anything
+    # but a plain date (None, a datetime, a wrong type) still goes to SQLAlchemy's processor.
+    return lambda v: v.isoformat() if type(v) is date else process(v)
 
 
 def _binder(slots: list[tuple], names: list[str] | None):
@@ -112,6 +126,9 @@ class Prepared:
                   for i, new in enumerate(news)}
         names = list(state.positiontup) if state.positiontup is not None else list(state.parameters)
         processors = {**compiled._bind_processors, **(state.processors or {})}
+        for name, bp in compiled.binds.items():
+            if name in processors and _iso_dates(bp.type, dialect):
+                processors[name] = _date_text(processors[name])
         slots = []
         for name in names:
             key, index = origin.get(name, (name, None))
