@@ -77,7 +77,7 @@ def seed(url: str, *, token: bool = False) -> Seeded:
     """Schema by the migrations, then the company through the service layer."""
     from ordercare.clock import FixedClock
     from ordercare.config import Settings
-    from ordercare.demo.places import CITIES
+    from ordercare.sim.places import CITIES
     from ordercare.domain.access import SYSTEM
     from ordercare.domain.customers import SourcingPolicy
     from ordercare.services import auth, receipts

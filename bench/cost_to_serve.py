@@ -251,6 +251,17 @@ def run(kind: str, n_orders: int, reps: int) -> dict:
             "reps": reps}
 
 
+def render(costs: list[dict]) -> list[str]:
+    """Markdown lines for bench/results/latest.md."""
+    out = ["## Cost-to-serve and profitability against a row-by-row baseline", "",
+           "| backend | orders | customers | cost-to-serve s | profitability s | row-by-row s | ratio |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in costs:
+        out.append(f"| {r['backend']} | {r['orders']:,} | {r['customers']} | {r['cost_to_serve_s']:.2f} | "
+                   f"{r['profitability_s']:.2f} | {r['baseline_s']:.2f} | **{r['ratio']:.1f}** |")
+    return out + [""]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")

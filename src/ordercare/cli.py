@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .clock import SystemClock
@@ -20,6 +19,7 @@ from .config import Settings, get_settings
 from .domain.access import Actor, Role
 from .domain.errors import DomainError
 from .domain.orders import Channel, RequestedLine, parse_order_number
+from .demo import CUSTOMERS as DEMO_CUSTOMERS, DAYS as DEMO_DAYS, SKUS as DEMO_SKUS
 from .store.db import UnitOfWork, make_engine
 
 app = typer.Typer(help="Ordercare: order-to-cash and customer service.", no_args_is_help=True,
@@ -73,6 +73,9 @@ app.add_typer(report_app, name="report")
 from .cli_check import check_cmd  # noqa: E402
 
 app.command("check")(check_cmd)
+from .cli_simulate import simulate_cmd  # noqa: E402
+
+app.command("simulate")(simulate_cmd)
 
 console = Console()
 err = Console(stderr=True)
@@ -137,28 +140,25 @@ def serve(host: Annotated[str, typer.Option(help="Interface to bind")] = "",
 def demo(port: Annotated[int, typer.Option(help="TCP port to serve on")] = 8000,
          db: Annotated[Path, typer.Option(help="SQLite file to (re)build")] = Path("ordercare-demo.db"),
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards")] = True,
-         seed: int = 7) -> None:
-    """Build a realistic distributor in an embedded SQLite database and serve it."""
+         seed: int = 7,
+         days: Annotated[int, typer.Option(help="Days of history, up to yesterday (365: a year)")] = DEMO_DAYS,
+         customers: Annotated[int, typer.Option(help="External customers")] = DEMO_CUSTOMERS,
+         skus: Annotated[int, typer.Option(help="Products in the range")] = DEMO_SKUS) -> None:
+    """Build a realistic distributor in an embedded SQLite database (its history run by the simulator through
+    the real services) and serve it."""
     import os
 
-    from .demo.company import build_demo
-    from .store.migrate import upgrade
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{db.resolve()}"
+    from .cli_simulate import fresh_sqlite, progress_bars
+    from .demo.company import build_demo, demo_scenario
+    try:
+        demo_scenario(SystemClock(), seed=seed, days=days, customers=customers, skus=skus)
+    except DomainError as exc:
+        _fail(exc)
+    url, engine = fresh_sqlite(db)
     settings = Settings(database_url=url, port=port)
-    engine = make_engine(url)
-    upgrade(engine)
-    with Progress(TextColumn("{task.description:<16}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=total)
-            bar.update(tasks[step], completed=done)
-
-        login = build_demo(UnitOfWork(engine), settings, SystemClock(), seed=seed, progress=progress)
+    with progress_bars(console) as progress:
+        login = build_demo(UnitOfWork(engine), settings, SystemClock(), seed=seed, days=days, customers=customers,
+                           skus=skus, progress=progress)
     console.print(f"\n[bold green]Ordercare demo ready[/bold green] in {db}")
     console.print(f"url:      http://127.0.0.1:{port}/")
     console.print(f"token:    {login.admin_token}   (admin; send as 'Authorization: Bearer …')")

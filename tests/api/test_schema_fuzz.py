@@ -72,9 +72,9 @@ def _fuzz(op, api, who: str, known: dict[str, list]) -> str | None:
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 10,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def run(case, data):
+        _realistic(case, data.draw, known)  # draw first, always: hypothesis wants the same draws for a replay
         if found:
             return
-        _realistic(case, data.draw, known)
         try:
             case.validate_response(case.call(headers=api.auth(who)), checks=CHECKS)
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - schemathesis raises a FailureGroup

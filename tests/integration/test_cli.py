@@ -76,3 +76,28 @@ def test_user_add_prints_a_token_once(cli_env):
     assert res.exit_code == 0 and "token: oc_" in res.output
     bad = runner.invoke(app, ["user", "add", "bob", "--role", "pirate"])
     assert bad.exit_code == 2 and "[unknown_role]" in bad.output
+
+
+def test_db_upgrade_migrates_an_existing_database_and_keeps_its_data(tmp_path, monkeypatch):
+    from ordercare.store.db import make_engine
+    from ordercare.store.migrate import current_revision, script_heads, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0001")  # a database of the first release, with a warehouse in it
+    with engine.begin() as c:
+        c.exec_driver_sql("INSERT INTO warehouses VALUES (1, 'W1', 'W1', 'EU', 'X', 50, 4, 1, 1)")
+    monkeypatch.setenv("ORDERCARE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        for _ in range(2):  # the second run finds nothing to do
+            res = runner.invoke(app, ["db", "upgrade"])
+            assert res.exit_code == 0, res.output
+        res = runner.invoke(app, ["db", "current"])
+        assert res.exit_code == 0 and res.output.replace("\n", "").strip() == script_heads()
+    finally:
+        get_settings.cache_clear()
+    assert current_revision(engine) == script_heads()
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT code FROM warehouses").scalars().all() == ["W1"]
+    engine.dispose()

@@ -69,6 +69,25 @@ def test_import_dry_run_lists_problems_and_writes_nothing(cli_env, tmp_path):
     assert res.exit_code == 0 and out.read_bytes().startswith(b"PK")
 
 
+def test_import_moves_a_progress_bar_to_every_row(cli_env, tmp_path, monkeypatch):
+    import ordercare.cli_integrations as cli_integrations
+    from rich.progress import Progress
+
+    seen: list[tuple[int, int]] = []
+
+    class Recording(Progress):  # the command's own bar, with what it is told recorded
+        def update(self, task_id, **kw):
+            seen.append((kw["completed"], kw["total"]))
+            super().update(task_id, **kw)
+
+    monkeypatch.setattr(cli_integrations, "Progress", Recording)
+    f = tmp_path / "orders.csv"
+    f.write_text("order_ref,customer,sku,qty\nA,CUST1,SKU-A,2\nA,CUST1,SKU-B,1\nB,CUST1,SKU-A,1\n")
+    res = runner.invoke(app, ["import", "orders", str(f)])
+    assert res.exit_code == 0, res.output
+    assert seen == [(0, 3), (2, 3), (3, 3)] and _orders(cli_env) == 2
+
+
 def test_810_on_demand_and_invoices_export(cli_env, tmp_path):
     from ordercare.integrations.x12.invoice import parse_810
     from tests.factories import carriers, shipment_at

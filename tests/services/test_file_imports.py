@@ -116,6 +116,19 @@ def test_a_file_with_bad_rows_imports_nothing_unless_valid_only(w):
     assert list_orders(w.uow, w.actor)["total"] == 2
 
 
+def test_progress_goes_unit_by_unit_up_to_every_row(w):
+    """What the CLI's progress bar shows: the rows done of all rows, from the first moment to the last row, rows
+    the cell checks refused counted as done (the bar ends full even for a file with bad rows)."""
+    calls: list[tuple[int, int]] = []
+    run(w, "orders", csv_bytes(BAD_ORDERS), dry_run=True, progress=lambda done, total: calls.append((done, total)))
+    # Lines 5, 8 and 9 fail their cells and take order E's line 7 with them: 4 rows done from the start, then
+    # one step per order tried by the service: A (two rows), B, D, G.
+    assert calls == [(4, 9), (6, 9), (7, 9), (8, 9), (9, 9)]
+    calls.clear()
+    run(w, "orders", csv_bytes(ORDERS), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 3), (2, 3), (3, 3)]  # order A (two rows), then B
+
+
 def test_missing_and_unknown_columns_are_named(w):
     r = run(w, "orders", csv_bytes([["order_ref", "customer", "quantity"], ["A", "CUST1", "1"]]), dry_run=True)
     assert [(e["line"], e["column"], e["code"]) for e in r["errors"]] == [

@@ -17,7 +17,9 @@ from ordercare.services.order_views import get_order
 from ordercare.store.fulfilment_tables import installations
 from ordercare.store.tables import stock, warehouses
 
-from tests.factories import carriers, installable_product, order, world
+from ordercare.domain.customers import CustomerKind
+
+from tests.factories import add_customer, carriers, installable_product, order, world
 
 
 def _stock(env, wh: str, sku: str) -> tuple[int, int]:
@@ -174,6 +176,28 @@ def test_a_vehicle_limit_no_shipment_fits_is_refused(flow):
         transport.plan_loads(env.uow, env.clock, env.actor, "MID", env.clock.today() + _days(2))
     assert exc.value.code == "shipment_does_not_fit"
     assert shipment_views.get_shipment(env.uow, env.actor, sid)["load"] is None
+
+
+def test_an_internal_customer_orders_and_receives_through_the_same_flow(flow):
+    """Another site of the firm: a limit it is far above does not hold it (internal customers are never held), and
+    its order is released, picked, rated, shipped and delivered like any other, with the same timeline."""
+    env = flow
+    add_customer(env, "SITE-LAB", kind=CustomerKind.INTERNAL, credit_limit=Decimal("1.00"))
+    oid = order(env, [("SKU-B", 3)], customer="SITE-LAB")
+    assert get_order(env.uow, env.actor, oid)["status"] == "allocated"
+    [sid] = release.release_to_warehouse(env.uow, env.clock, env.actor, "NEAR", env.clock.today() + _days(1))
+    picking.create_pick_list(env.uow, env.clock, env.actor, "NEAR")
+    line = shipment_views.get_shipment(env.uow, env.actor, sid)["lines"][0]["id"]
+    picking.confirm_picks(env.uow, env.clock, env.settings, env.actor, sid, [picking.PickConfirmation(line, 3)])
+    assert Decimal(transport.rate_shipment(env.uow, env.actor, sid)["chosen"]["cost"]) > 0
+    shipping.ship(env.uow, env.clock, env.settings, env.actor, sid)
+    assert _stock(env, "NEAR", "SKU-B") == (2, 0)
+    env.clock.advance(days=1)
+    shipping.deliver(env.uow, env.clock, env.actor, sid, received_by="Lab stores")
+    o = get_order(env.uow, env.actor, oid)
+    assert (o["customer"], o["status"], [ln["qty_delivered"] for ln in o["lines"]]) == ("SITE-LAB", "delivered", [3])
+    assert [k for k in _kinds(env, oid) if k in ("placed", "released", "shipped", "delivered")] == [
+        "placed", "released", "shipped", "delivered"]
 
 
 def _days(n):

@@ -188,6 +188,7 @@ class Tally:
     daily: dict[Key, list[int]] = field(default_factory=lambda: defaultdict(_zeros))
     cycle: dict[tuple[str, str, date, str, int], int] = field(default_factory=lambda: defaultdict(int))
     failures: dict[tuple[str, str, date, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    touched: set[int] = field(default_factory=set)  # indexes of the counters any contribution moved
 
     def add(self, order: OrderFact, lines: list[LineFact], sign: int = 1) -> None:
         """Add (sign=1) or take away (sign=-1) one order's contribution."""
@@ -197,6 +198,7 @@ class Tally:
                                         else [0] * len(LINE_COUNTERS))
         # Most counters of one order are 0: add only the others.
         nonzero = [(i, sign * v) for i, v in enumerate(whole) if v]
+        self.touched.update(i for i, _ in nonzero)
         cycle = [(m, d) for m in CYCLE_MEASURES if (d := getattr(order, f"{m}_days")) is not None]
         failed = [(k, d) for k in FAILURE_KINDS if (d := getattr(order, f"fail_{k}")) is not None]
         for dim, column in ORDER_DIMENSIONS.items():
@@ -210,6 +212,7 @@ class Tally:
                     self.failures[(*key, kind, department)] += sign
         for ln, vector in zip(lines, line_vectors, strict=True):
             nonzero = [(i, sign * v) for i, v in enumerate(vector, N_ORDER) if v]
+            self.touched.update(i for i, _ in nonzero)
             cycle = [(m, d) for m in CYCLE_MEASURES if (d := getattr(ln, f"{m}_days")) is not None]
             for dim, column in LINE_DIMENSIONS.items():
                 for key in _keys(dim, slice_key(getattr(ln, column)), day):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 
 from sqlalchemy import Connection, func, select, update
 
 from ..domain.customers import SourcingPolicy
-from ..domain.orders import OPEN_FOR_SUPPLY, OrderStatus, progress_status
+from ..domain.errors import Conflict
+from ..domain.orders import OPEN_FOR_SUPPLY, OrderStatus, check_transition, progress_status
 from ..domain.sourcing import LineDemand, plan_order
 from ..store import inventory
-from ..store.events import append_event, move_order
+from ..store.events import append_event, append_events, event_row
 from ..store.fulfilment_tables import shipment_lines, shipments
 from ..store.tables import allocations, order_lines, orders, ship_tos
 from .intake import lanes_to
@@ -56,6 +58,8 @@ def refresh_promises(conn: Connection, order_id: int) -> tuple[date | None, date
 
 
 _STAGES = {"released": 1, "picking": 2, "picked": 3}
+# Statuses that only finance or the end of the order's life change: facts do not move them.
+_FIXED = (S.CREDIT_HOLD, S.CANCELLED, S.CLOSED, S.INVOICED)
 
 
 def recompute_status(conn: Connection, order_id: int, *, at: datetime, actor: str, reason: str) -> OrderStatus:
@@ -63,12 +67,46 @@ def recompute_status(conn: Connection, order_id: int, *, at: datetime, actor: st
 
     An order on credit hold stays there; only finance releases it.
     """
-    current = conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar_one()
-    if current in (S.CREDIT_HOLD, S.CANCELLED, S.CLOSED, S.INVOICED):
-        return OrderStatus(current)
-    target = status_from_facts(conn, order_id)
-    move_order(conn, order_id, current, target, at=at, actor=actor, reason=reason)
-    return target
+    return recompute_statuses(conn, [order_id], at=at, actor=actor, reason=reason)[order_id]
+
+
+def recompute_statuses(conn: Connection, order_ids, *, at: datetime, actor: str,
+                       reason: str) -> dict[int, OrderStatus]:
+    """recompute_status for many orders at once: three reads, one conditional update per kind of move and one
+    batch of events, whatever the number of orders (a pick list, a day's shipments)."""
+    ids = sorted(set(order_ids))
+    if not ids:
+        return {}
+    current = dict(conn.execute(select(orders.c.id, orders.c.status).where(orders.c.id.in_(ids))).all())
+    live = [i for i in ids if current[i] not in _FIXED]
+    facts = statuses_from_facts(conn, live) if live else {}
+    out = {i: OrderStatus(current[i]) for i in ids}
+    moves = {}
+    for i in live:
+        out[i] = facts.get(i) or progress_status(units=0, backordered=0, shipped=0, all_shipments_delivered=True,
+                                                 open_stage=None)
+        if out[i] != current[i]:
+            moves[i] = (current[i], out[i])
+    move_orders(conn, moves, at=at, actor=actor, reason=reason)
+    return out
+
+
+def move_orders(conn: Connection, moves: dict[int, tuple[str, OrderStatus]], *, at: datetime, actor: str,
+                reason: str) -> None:
+    """move_order for many orders: each through the transitions table, conditionally on the status read."""
+    groups: dict[tuple[str, OrderStatus], list[int]] = defaultdict(list)
+    for order_id, (current, target) in sorted(moves.items()):
+        check_transition(current, target)
+        groups[(current, target)].append(order_id)
+    for (current, target), ids in groups.items():
+        res = conn.execute(update(orders).where(orders.c.id.in_(ids), orders.c.status == current)
+                           .values(status=target, credit_hold=target == S.CREDIT_HOLD))
+        if res.rowcount != len(ids):
+            raise Conflict("order_changed", "the order changed while this was being done; reload and retry",
+                           order_ids=ids)
+    append_events(conn, [event_row(order_id, "status_changed", at=at, actor=actor, reason=reason,
+                                   from_status=current, to_status=target)
+                         for order_id, (current, target) in sorted(moves.items())])
 
 
 def status_from_facts(conn: Connection, order_id: int) -> OrderStatus:
@@ -78,20 +116,23 @@ def status_from_facts(conn: Connection, order_id: int) -> OrderStatus:
 
 def statuses_from_facts(conn: Connection, order_ids: list[int] | None = None) -> dict[int, OrderStatus]:
     """The status each order's facts give it (order_ids None: every order with lines), in two set-based reads;
-    the invariant checker compares it with the stored status."""
+    the invariant checker compares it with the stored status. A line picked short to nothing holds no stage:
+    none of its units waits in the warehouse (they went back to back-order)."""
     lines_q = (select(order_lines.c.order_id, func.sum(order_lines.c.qty), func.sum(order_lines.c.qty_backordered),
                       func.sum(order_lines.c.qty_shipped)).group_by(order_lines.c.order_id))
-    ship_q = (select(shipment_lines.c.order_id, shipments.c.status, shipment_lines.c.qty_shipped)
+    ship_q = (select(shipment_lines.c.order_id, shipments.c.status, shipment_lines.c.qty_shipped,
+                     shipment_lines.c.qty_picked)
               .join(shipments, shipments.c.id == shipment_lines.c.shipment_id))
     if order_ids is not None:
         lines_q = lines_q.where(order_lines.c.order_id.in_(order_ids))
         ship_q = ship_q.where(shipment_lines.c.order_id.in_(order_ids))
     stage: dict[int, str] = {}
     undelivered: set[int] = set()
-    for oid, status, line_shipped in conn.execute(ship_q):
+    for oid, status, line_shipped, picked in conn.execute(ship_q):
         if line_shipped and status != "delivered":
             undelivered.add(oid)
-        if not line_shipped and status in _STAGES and _STAGES[status] > _STAGES.get(stage.get(oid, ""), 0):
+        if not line_shipped and picked != 0 and status in _STAGES \
+                and _STAGES[status] > _STAGES.get(stage.get(oid, ""), 0):
             stage[oid] = status
     return {oid: progress_status(units=units or 0, backordered=backordered or 0, shipped=shipped or 0,
                                  all_shipments_delivered=oid not in undelivered, open_stage=stage.get(oid))
@@ -150,6 +191,6 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
     for order_id in sorted(touched):
         old, new = refresh_promises(conn, order_id)
         note_promise_change(conn, order_id, old, new, at=at, actor=actor, reason=reason)
-        recompute_status(conn, order_id, at=at, actor=actor, reason=reason)
+    recompute_statuses(conn, touched, at=at, actor=actor, reason=reason)
     refresh_order_facts(conn, touched)  # a back-ordered line's first promise is captured now
     return total

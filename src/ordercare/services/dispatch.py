@@ -11,10 +11,12 @@ from typing import Any
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
-from ..domain.errors import Conflict
 from ..store.db import UnitOfWork
 from . import shipment_views, transport
 from .jobs import Progress
+
+
+RATE_BATCH = 50
 
 
 def _noop(_done: int, _total: int, _step: str) -> None:
@@ -35,12 +37,14 @@ def plan_dispatch(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, o
     unrated = [s for s in picked if s["freight_cost"] is None]
     total = len(unrated) + 1
     not_rated = []
-    for i, s in enumerate(unrated):
-        progress(i, total, f"rate-shopping {s['number']} ({i + 1} of {len(unrated)})")
-        try:
-            transport.rate_shipment(uow, actor, s["id"])
-        except Conflict as exc:  # no service fits, or shipped meanwhile: the others still get rated
-            not_rated.append({"shipment": s["number"], "code": exc.code, "message": exc.message})
+    numbers = {s["id"]: s["number"] for s in unrated}
+    for i in range(0, len(unrated), RATE_BATCH):  # one transaction per batch: the rate tables are read once
+        batch = unrated[i:i + RATE_BATCH]
+        progress(i, total, f"rate-shopping {batch[0]['number']}… ({i + 1}-{i + len(batch)} of {len(unrated)})")
+        out = transport.rate_shipments(uow, actor, [s["id"] for s in batch])
+        # no service fits, or shipped meanwhile: the others still get rated
+        not_rated += [{"shipment": numbers[r["shipment_id"]], "code": r["code"], "message": r["message"]}
+                      for r in out["not_rated"]]
     progress(len(unrated), total, "building loads and routes")
     load_ids = transport.plan_loads(uow, clock, actor, warehouse, on)
     progress(total, total, "done")

@@ -56,7 +56,10 @@ def import_file(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor,
     outcome: dict[str, Any] = {}
 
     def work(conn: Connection) -> int:
-        sp, problems, created, done = SavepointUnitOfWork(conn), [*checked.problems, *group_problems], [], 0
+        sp, problems, created = SavepointUnitOfWork(conn), [*checked.problems, *group_problems], []
+        done = len(rows) - sum(len(u) for u in units)  # rows the cell checks refused are done already
+        if progress:
+            progress(done, len(rows))
         for unit in units:
             try:  # the service call is the unit's savepoint; the importers' own checks only read
                 created.append(importer(sp, clock, settings, actor, conn, unit))

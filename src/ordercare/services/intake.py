@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
 from ..domain.access import Actor
 from ..domain.atp import Lane, distance_km, transit_days
@@ -15,6 +15,7 @@ from ..domain.errors import ValidationFailed
 from ..domain.orders import Channel, MergedLine, RequestedLine, merge_duplicate_skus
 from ..domain.pricing import MAX_AMOUNT, PriceBreak, line_amount, unit_price
 from ..domain.sourcing import LineDemand
+from ..store.prepared import Prepared, Record
 from ..store.tables import customers, price_list_items, products, service_packages, ship_tos, warehouses
 
 
@@ -31,7 +32,7 @@ class OrderRequest:
 @dataclass
 class PricedLine:
     merged: MergedLine
-    product: Row
+    product: Record
     unit_price: Decimal
     amount: Decimal
 
@@ -42,8 +43,8 @@ class PricedLine:
 
 @dataclass
 class Intake:
-    customer: Row
-    ship_to: Row
+    customer: Record
+    ship_to: Record
     lines: list[PricedLine]
     lanes: list[Lane]
     priority: int
@@ -63,29 +64,31 @@ def _unknown_customer(code: str) -> ValidationFailed:
                             customer=code)
 
 
-# Built once: they run on every order and quote.
-_CUSTOMER = (select(customers, service_packages.c.allocation_priority, service_packages.c.lead_time_days)
-             .join(service_packages, service_packages.c.code == customers.c.service_package)
-             .where(customers.c.code == bindparam("code")))
-_SHIP_TOS = (select(ship_tos).where(ship_tos.c.customer_id == bindparam("cid"))
-             .order_by(ship_tos.c.is_default.desc(), ship_tos.c.id))
-_WAREHOUSES = select(warehouses).where(warehouses.c.active.is_(True)).order_by(warehouses.c.id)
-_PRODUCTS = select(products).where(products.c.sku.in_(bindparam("skus", expanding=True)))
-_PRICE_BREAKS = select(price_list_items).where(price_list_items.c.price_list_id == bindparam("pl"),
-                                               price_list_items.c.product_id.in_(bindparam("ids", expanding=True)))
+# Compiled once: they run on every order and quote (store/prepared.py).
+_CUSTOMER = Prepared(select(customers, service_packages.c.allocation_priority, service_packages.c.lead_time_days)
+                     .join(service_packages, service_packages.c.code == customers.c.service_package)
+                     .where(customers.c.code == bindparam("code")))
+_SHIP_TOS = Prepared(select(ship_tos).where(ship_tos.c.customer_id == bindparam("cid"))
+                     .order_by(ship_tos.c.is_default.desc(), ship_tos.c.id))
+_WAREHOUSES = Prepared(select(warehouses).where(warehouses.c.active.is_(True)).order_by(warehouses.c.id))
+_PRODUCTS = Prepared(select(products).where(products.c.sku.in_(bindparam("skus", expanding=True))),
+                     expanding="skus")
+_PRICE_BREAKS = Prepared(select(price_list_items).where(
+    price_list_items.c.price_list_id == bindparam("pl"),
+    price_list_items.c.product_id.in_(bindparam("ids", expanding=True))), expanding="ids")
 
 
-def resolve_customer(conn: Connection, actor: Actor, code: str) -> Row:
+def resolve_customer(conn: Connection, actor: Actor, code: str) -> Record:
     """The customer row, with its package's allocation priority."""
-    row = conn.execute(_CUSTOMER, {"code": code}).first()
+    row = _CUSTOMER.first(conn, {"code": code})
     # A customer user naming another account is told the same as for a missing one.
     if row is None or (actor.is_customer and row.id != actor.customer_id):
         raise _unknown_customer(code)
     return row
 
 
-def resolve_ship_to(conn: Connection, customer_id: int, code: str | None) -> Row:
-    rows = conn.execute(_SHIP_TOS, {"cid": customer_id}).all()
+def resolve_ship_to(conn: Connection, customer_id: int, code: str | None) -> Record:
+    rows = _SHIP_TOS.rows(conn, {"cid": customer_id})
     if code is None:
         if not rows:
             raise ValidationFailed("no_ship_to", "ship_to: the customer has no ship-to address", field="ship_to")
@@ -97,9 +100,9 @@ def resolve_ship_to(conn: Connection, customer_id: int, code: str | None) -> Row
                            field="ship_to", ship_to=code)
 
 
-def lanes_to(conn: Connection, ship_to: Row) -> list[Lane]:
+def lanes_to(conn: Connection, ship_to: Record) -> list[Lane]:
     out = []
-    for w in conn.execute(_WAREHOUSES):
+    for w in _WAREHOUSES.rows(conn):
         km = distance_km(w.lat, w.lon, ship_to.lat, ship_to.lon)
         out.append(Lane(w.id, round(km, 1), w.handling_days, transit_days(km)))
     return out
@@ -117,9 +120,9 @@ def _check_dates(req: OrderRequest, today: date) -> None:
                                    field=f"lines[{ln.position}].requested_date")
 
 
-def price_lines(conn: Connection, customer: Row, merged: list[MergedLine]) -> list[PricedLine]:
+def price_lines(conn: Connection, customer: Record, merged: list[MergedLine]) -> list[PricedLine]:
     skus = [m.sku for m in merged]
-    found = {r.sku: r for r in conn.execute(_PRODUCTS, {"skus": skus})}
+    found = {r.sku: r for r in _PRODUCTS.rows(conn, {"skus": skus})}
     for m in merged:
         p = found.get(m.sku)
         if p is None:
@@ -130,7 +133,7 @@ def price_lines(conn: Connection, customer: Row, merged: list[MergedLine]) -> li
                                    field=f"lines[{m.positions[0]}].sku", sku=m.sku)
     breaks: dict[int, list[PriceBreak]] = {}
     if customer.price_list_id is not None:
-        for r in conn.execute(_PRICE_BREAKS, {"pl": customer.price_list_id, "ids": [p.id for p in found.values()]}):
+        for r in _PRICE_BREAKS.rows(conn, {"pl": customer.price_list_id, "ids": [p.id for p in found.values()]}):
             breaks.setdefault(r.product_id, []).append(PriceBreak(r.min_qty, r.price))
     out = []
     for m in merged:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, type_coerce, update
+from sqlalchemy import Connection, bindparam, delete, func, select, type_coerce, update
 
 from ..clock import Clock
 from ..config import Settings
@@ -18,6 +18,7 @@ from ..store import inventory
 from ..store.billing_tables import order_invoicing
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
+from ..store.prepared import Prepared, insert_of
 from ..store.tables import Money, allocations, customers, order_lines, orders, receivables
 from .allocation import release_backorders, status_from_facts
 from .delivery_window_check import window_event
@@ -39,23 +40,29 @@ _EXPOSURE = select(
     .where(orders.c.customer_id == bindparam("cid"), orders.c.status.in_([str(s) for s in OPEN_FOR_CREDIT]))
     .scalar_subquery(),
 )
-_LOCK_CUSTOMER = select(customers.c.id).where(customers.c.id == bindparam("cid")).with_for_update()
-_INSERT_ORDER = insert(orders).returning(orders.c.id)
-_INSERT_LINES = insert(order_lines)
-_LINE_IDS = (select(order_lines.c.id).where(order_lines.c.order_id == bindparam("oid"))
-             .order_by(order_lines.c.line_no))
+_EXPOSURE_Q = Prepared(_EXPOSURE)  # (bench/credit_exposure.py times _EXPOSURE itself through SQLAlchemy)
+_LOCK_CUSTOMER = Prepared(select(customers.c.id).where(customers.c.id == bindparam("cid")).with_for_update())
+_ORDER_COLUMNS = ("customer_id", "ship_to_id", "channel", "status", "credit_hold", "ship_complete", "priority",
+                  "requested_date", "promised_date", "customer_po", "currency", "total_amount", "quote_id",
+                  "created_at", "created_by")
+_INSERT_ORDER = insert_of(orders, _ORDER_COLUMNS, returning=orders.c.id)
+_INSERT_LINES = insert_of(order_lines, ("order_id", "line_no", "product_id", "qty", "unit_price", "amount",
+                                        "requested_date", "qty_backordered", "promised_ship_date", "promised_date",
+                                        "merged_from"))
+_LINE_IDS = Prepared(select(order_lines.c.id).where(order_lines.c.order_id == bindparam("oid"))
+                     .order_by(order_lines.c.line_no))
 
 
 def credit_exposure(conn: Connection, customer_id: int) -> tuple[Decimal, Decimal]:
     """(open receivables, value of open orders not yet invoiced)."""
-    ar, open_orders = conn.execute(_EXPOSURE, {"cid": customer_id}).one()
+    ar, open_orders = _EXPOSURE_Q.first(conn, {"cid": customer_id})
     return Decimal(ar), Decimal(open_orders)
 
 
 def _lock_customer(conn: Connection, customer_id: int) -> None:
     """Serialise credit checks of one customer (PostgreSQL; SQLite writers are serial already)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK_CUSTOMER, {"cid": customer_id}).one()
+        _LOCK_CUSTOMER.rows(conn, {"cid": customer_id})
 
 
 def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Actor, intake: Intake, *,
@@ -79,14 +86,14 @@ def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Acto
     line_dates = [p.delivery_date for p in plans]
     promised = None if None in line_dates else max(line_dates)
     # The plan already holds every promised date: write them once, with the final status.
-    order_id = conn.execute(_INSERT_ORDER, dict(
+    order_id = _INSERT_ORDER.scalar(conn, dict(
         customer_id=customer.id, ship_to_id=intake.ship_to.id, channel=channel, status=status,
         credit_hold=credit.hold, ship_complete=customer.ship_complete, priority=intake.priority,
         requested_date=intake.requested_date, promised_date=promised, customer_po=customer_po,
         currency=settings.currency, total_amount=intake.total, quote_id=quote_id, created_at=now,
-        created_by=actor.username)).scalar_one()
+        created_by=actor.username))
     # One batch without RETURNING (SQLite would return row by row), then the ids in line order.
-    conn.execute(_INSERT_LINES, [
+    _INSERT_LINES.execute_many(conn, [
         {"order_id": order_id, "line_no": i + 1, "product_id": ln.product.id, "qty": ln.merged.qty,
          "unit_price": ln.unit_price, "amount": ln.amount, "requested_date": ln.merged.requested_date,
          "qty_backordered": plan.backordered, "promised_ship_date": plan.ship_date,
@@ -94,7 +101,7 @@ def create_order(conn: Connection, clock: Clock, settings: Settings, actor: Acto
          "merged_from": list(ln.merged.positions) if len(ln.merged.positions) > 1 else None}
         for i, (ln, plan) in enumerate(zip(intake.lines, plans, strict=True))
     ])
-    line_ids = conn.execute(_LINE_IDS, {"oid": order_id}).scalars().all()
+    line_ids = [r.id for r in _LINE_IDS.rows(conn, {"oid": order_id})]
     inventory.take_supply(conn, [(ln.product.id, a) for ln, plan in zip(intake.lines, plans, strict=True)
                                  for a in plan.allocations])
     inventory.record_allocations(conn, order_id, [

@@ -23,9 +23,9 @@ from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
 from ..store.tables import allocations, order_lines, stock, stock_moves
-from .allocation import note_promise_change, recompute_status, refresh_promises, release_backorders
+from .allocation import note_promise_change, recompute_statuses, refresh_promises, release_backorders
 from .measure_facts import refresh_order_facts
-from .release import refresh_shipment_measures, shipment_number, warehouse_row
+from .release import close_pick_lists_when_done, refresh_shipment_measures, shipment_number, warehouse_row
 
 
 def create_pick_list(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str) -> int:
@@ -45,9 +45,9 @@ def create_pick_list(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str
                                .returning(pick_lists.c.id)).scalar_one()
         conn.execute(update(shipments).where(shipments.c.id.in_(waiting), shipments.c.status == "released")
                      .values(status="picking", pick_list_id=pick_id))
-        for order_id in sorted(set(conn.execute(select(shipment_lines.c.order_id)
-                                                .where(shipment_lines.c.shipment_id.in_(waiting))).scalars())):
-            recompute_status(conn, order_id, at=now, actor=actor.username, reason=f"on pick list {pick_id}")
+        recompute_statuses(conn, conn.execute(select(shipment_lines.c.order_id)
+                                              .where(shipment_lines.c.shipment_id.in_(waiting))).scalars(),
+                           at=now, actor=actor.username, reason=f"on pick list {pick_id}")
         return pick_id
 
     return uow.run(work)
@@ -77,57 +77,98 @@ def confirm_picks(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Acto
                            field="shipment_id", status=sh.status)
         lines = {r.id: r for r in conn.execute(select(shipment_lines)
                                                .where(shipment_lines.c.shipment_id == shipment_id))}
-        seen: set[int] = set()
-        for i, p in enumerate(picks):
-            line = lines.get(p.line_id)
-            if line is None or p.line_id in seen:
-                raise ValidationFailed("unknown_line", f"lines[{i}].line_id: not a line of this shipment"
-                                       if line is None else f"lines[{i}].line_id: given twice",
-                                       field=f"lines[{i}].line_id")
-            if line.qty_picked is not None:
-                raise Conflict("already_picked", f"lines[{i}]: line {p.line_id} was confirmed already",
-                               field=f"lines[{i}].line_id")
-            check_pick(field=f"lines[{i}]", released=line.qty, picked=p.qty_picked, reason=p.reason,
-                       department=p.department)
-            seen.add(p.line_id)
-        now, today = clock.now(), clock.today()
-        inventory.load_supply(conn, {lines[p.line_id].product_id for p in picks}, lock=True)
-        shorts = []
-        for p in picks:
-            line = lines[p.line_id]
-            conn.execute(update(shipment_lines).where(shipment_lines.c.id == line.id).values(
-                qty_picked=p.qty_picked, short_reason=p.reason if p.qty_picked < line.qty else None,
-                short_department=p.department if p.qty_picked < line.qty else None))
-            if p.qty_picked < line.qty:
-                shorts.append(_short_pick(conn, sh, line, line.qty - p.qty_picked, p, now, actor.username))
-        orders_touched = {lines[p.line_id].order_id for p in picks}
-        if shorts:
-            release_backorders(conn, {s["product_id"] for s in shorts}, today=today, at=now, actor=actor.username,
-                               horizon_end=today + timedelta(days=settings.promise_horizon_days),
-                               reason="re-promised after a short pick")
-        open_left = conn.execute(select(shipment_lines.c.id).where(
-            shipment_lines.c.shipment_id == shipment_id, shipment_lines.c.qty_picked.is_(None))).first()
-        if open_left is None:
-            conn.execute(update(shipments).where(shipments.c.id == shipment_id).values(status="picked"))
-            refresh_shipment_measures(conn, shipment_id, picked=True)
-            _close_pick_list_when_done(conn, sh.pick_list_id)
-        for order_id in sorted(orders_touched):
-            old, new = refresh_promises(conn, order_id)
-            note_promise_change(conn, order_id, old, new, at=now, actor=actor.username, reason="short pick")
-            recompute_status(conn, order_id, at=now, actor=actor.username, reason="picked")
-        if shorts:
-            refresh_order_facts(conn, orders_touched)
-        return {"shipment_id": shipment_id, "status": "picking" if open_left else "picked", "short_picks": shorts}
+        chosen = _checked(picks, lines)
+        out = _confirm_in(conn, clock, settings, actor, {sh.id: sh}, lines, chosen)
+        return {"shipment_id": shipment_id, "status": out["statuses"].get(shipment_id, "picking"),
+                "short_picks": out["short_picks"]}
 
     return uow.run(work)
 
 
-def _close_pick_list_when_done(conn: Connection, pick_list_id: int) -> None:
-    """A wave is done when none of its shipments is still being picked."""
-    still_picking = conn.execute(select(shipments.c.id).where(shipments.c.pick_list_id == pick_list_id,
-                                                              shipments.c.status == "picking")).first()
-    if still_picking is None:
-        conn.execute(update(pick_lists).where(pick_lists.c.id == pick_list_id).values(status="done"))
+def confirm_pick_list(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, pick_list_id: int,
+                      shorts: list[PickConfirmation] | None = None) -> dict:
+    """Confirm a whole wave in one go: the lines given as counted (short picks), every other line still open
+    picked in full. The same rules as confirm_picks, for every shipment on the list, in one transaction."""
+    actor.require(Permission.FULFIL)
+
+    def work(conn: Connection) -> dict:
+        pl = conn.execute(select(pick_lists).where(pick_lists.c.id == pick_list_id)).first()
+        if pl is None:
+            raise NotFound("pick_list_not_found", f"pick list {pick_list_id}: no such pick list", field="pick_list_id")
+        waves = {r.id: r for r in conn.execute(select(shipments).where(shipments.c.pick_list_id == pick_list_id,
+                                                                       shipments.c.status == "picking"))}
+        if pl.status != "open" or not waves:
+            raise Conflict("pick_list_done", f"pick list {pick_list_id} has nothing left to confirm",
+                           field="pick_list_id")
+        lines = {r.id: r for r in conn.execute(select(shipment_lines).where(
+            shipment_lines.c.shipment_id.in_(sorted(waves)), shipment_lines.c.qty_picked.is_(None)))}
+        chosen = _checked(shorts or [], lines)
+        chosen.update({i: PickConfirmation(i, ln.qty) for i, ln in lines.items() if i not in chosen})
+        out = _confirm_in(conn, clock, settings, actor, waves, lines, chosen)
+        return {"pick_list_id": pick_list_id, "lines": len(chosen), "shipments": out["statuses"],
+                "short_picks": out["short_picks"]}
+
+    return uow.run(work)
+
+
+def _checked(picks: list[PickConfirmation], lines: dict) -> dict[int, PickConfirmation]:
+    seen: dict[int, PickConfirmation] = {}
+    for i, p in enumerate(picks):
+        line = lines.get(p.line_id)
+        if line is None or p.line_id in seen:
+            raise ValidationFailed("unknown_line", f"lines[{i}].line_id: not a line of this shipment"
+                                   if line is None else f"lines[{i}].line_id: given twice",
+                                   field=f"lines[{i}].line_id")
+        if line.qty_picked is not None:
+            raise Conflict("already_picked", f"lines[{i}]: line {p.line_id} was confirmed already",
+                           field=f"lines[{i}].line_id")
+        check_pick(field=f"lines[{i}]", released=line.qty, picked=p.qty_picked, reason=p.reason,
+                   department=p.department)
+        seen[p.line_id] = p
+    return seen
+
+
+def _confirm_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, ships: dict, lines: dict,
+                picks: dict[int, PickConfirmation]) -> dict:
+    """Record checked picks of lines of these shipments: full picks in one statement, each short pick corrected
+    and re-promised; shipments with every line confirmed become picked (or empty: nothing was found at all)."""
+    now, today = clock.now(), clock.today()
+    inventory.load_supply(conn, {lines[i].product_id for i in picks}, lock=True)
+    full = sorted(i for i, p in picks.items() if p.qty_picked == lines[i].qty)
+    if full:
+        conn.execute(update(shipment_lines).where(shipment_lines.c.id.in_(full))
+                     .values(qty_picked=shipment_lines.c.qty))
+    shorts = []
+    for i in sorted(set(picks) - set(full)):
+        p, line = picks[i], lines[i]
+        conn.execute(update(shipment_lines).where(shipment_lines.c.id == line.id).values(
+            qty_picked=p.qty_picked, short_reason=p.reason, short_department=p.department))
+        shorts.append(_short_pick(conn, ships[line.shipment_id], line, line.qty - p.qty_picked, p, now,
+                                  actor.username))
+    if shorts:
+        release_backorders(conn, {s["product_id"] for s in shorts}, today=today, at=now, actor=actor.username,
+                           horizon_end=today + timedelta(days=settings.promise_horizon_days),
+                           reason="re-promised after a short pick")
+    touched = sorted({lines[i].shipment_id for i in picks})
+    units: dict[int, int] = {}
+    for sid, qty_picked in conn.execute(select(shipment_lines.c.shipment_id, shipment_lines.c.qty_picked)
+                                        .where(shipment_lines.c.shipment_id.in_(touched))):
+        units[sid] = -1 if qty_picked is None or units.get(sid) == -1 else units.get(sid, 0) + qty_picked
+    statuses = {sid: "picked" if n > 0 else "empty" for sid, n in units.items() if n >= 0}
+    for status in ("picked", "empty"):
+        done = [sid for sid, st in statuses.items() if st == status]
+        if done:
+            conn.execute(update(shipments).where(shipments.c.id.in_(done)).values(status=status))
+    refresh_shipment_measures(conn, [sid for sid, st in statuses.items() if st == "picked"], picked=True)
+    close_pick_lists_when_done(conn, {ships[sid].pick_list_id for sid in statuses})
+    short_orders = {lines[i].order_id for i in picks if i not in full}
+    for order_id in sorted(short_orders):
+        old, new = refresh_promises(conn, order_id)
+        note_promise_change(conn, order_id, old, new, at=now, actor=actor.username, reason="short pick")
+    recompute_statuses(conn, {lines[i].order_id for i in picks}, at=now, actor=actor.username, reason="picked")
+    if short_orders:
+        refresh_order_facts(conn, short_orders)
+    return {"statuses": statuses, "short_picks": shorts}
 
 
 def _short_pick(conn: Connection, sh, line, short: int, p: PickConfirmation, now, actor: str) -> dict:

@@ -18,7 +18,7 @@ from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.tables import allocations, order_lines, orders, products, purchase_orders, receipts, stock, stock_moves, \
     warehouses
-from .allocation import note_promise_change, refresh_promises, release_backorders, recompute_status
+from .allocation import note_promise_change, recompute_statuses, refresh_promises, release_backorders
 
 
 @dataclass(frozen=True)
@@ -111,64 +111,106 @@ def receive(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, rec
         raise ValidationFailed("invalid_quantity", "qty: must not be negative", field="qty")
 
     def work(conn: Connection) -> dict:
-        r = _receipt_for_update(conn, receipt_id)
-        if r.status != "open":
-            raise Conflict("receipt_closed", f"receipt {receipt_id} is closed", field="receipt_id")
-        outstanding = r.qty_ordered - r.qty_received
-        if qty > outstanding:
-            raise ValidationFailed("over_receipt", f"qty: {qty} is more than the {outstanding} still expected",
-                                   field="qty", outstanding=outstanding)
-        now, today = clock.now(), clock.today()
-        inventory.ensure_stock_row(conn, r.warehouse_id, r.product_id)
-        if inventory.stock_row(conn, r.warehouse_id, r.product_id).on_hand + qty > MAX_STOCK:
-            raise ValidationFailed("stock_too_large", f"qty: on hand would exceed {MAX_STOCK}", field="qty")
-        conn.execute(update(stock).where(stock.c.warehouse_id == r.warehouse_id, stock.c.product_id == r.product_id)
-                     .values(on_hand=stock.c.on_hand + qty))
-        conn.execute(insert(stock_moves).values(warehouse_id=r.warehouse_id, product_id=r.product_id, qty=qty,
-                                                kind="receipt", ref=f"receipt:{receipt_id}", at=now,
-                                                actor=actor.username))
-        converted, lost, touched = 0, 0, set()
-        left = qty
-        for a in _promises_on(conn, receipt_id):
-            take = min(left, a.qty)
-            if take > 0:
-                # These units are now on the shelf: the promise becomes a reservation of stock.
-                conn.execute(update(stock).where(stock.c.warehouse_id == r.warehouse_id,
-                                                 stock.c.product_id == r.product_id)
-                             .values(reserved=stock.c.reserved + take))
-                if take == a.qty:
-                    conn.execute(update(allocations).where(allocations.c.id == a.id)
-                                 .values(receipt_id=None, available_date=today))
-                else:
-                    conn.execute(update(allocations).where(allocations.c.id == a.id).values(qty=a.qty - take))
-                    conn.execute(insert(allocations).values(
-                        order_line_id=a.order_line_id, order_id=a.order_id, warehouse_id=a.warehouse_id,
-                        product_id=a.product_id, receipt_id=None, qty=take, available_date=today,
-                        ship_date=a.ship_date, delivery_date=a.delivery_date, created_at=now))
-                left -= take
-                converted += take
-                append_event(conn, a.order_id, "receipt_arrived", at=now, actor=actor.username,
-                             payload={"receipt_id": receipt_id, "units": take})
-            remaining = a.qty - take
-            if close and remaining > 0:
-                lost += remaining
-                _drop_promise(conn, a, remaining, now, actor.username, receipt_id)
-                touched.add(a.order_id)
-        received = r.qty_received + qty
-        conn.execute(update(receipts).where(receipts.c.id == receipt_id).values(
-            qty_received=received, promised=r.promised - converted - lost,
-            status="closed" if close or received == r.qty_ordered else "open"))
-        for order_id in sorted(touched):
-            old, new = refresh_promises(conn, order_id)
-            note_promise_change(conn, order_id, old, new, at=now, actor=actor.username,
-                                reason=f"receipt {receipt_id} closed short")
-            recompute_status(conn, order_id, at=now, actor=actor.username, reason=f"receipt {receipt_id} closed short")
-        released = release_backorders(conn, {r.product_id}, today=today, at=now, actor=actor.username,
-                                      horizon_end=_horizon(clock, settings), reason=f"receipt {receipt_id} arrived")
-        return {"receipt_id": receipt_id, "received": qty, "promises_kept": converted, "promises_lost": lost,
-                "backorders_released": released}
+        out = _receive_in(conn, clock, actor, receipt_id, qty, close, "qty")
+        out["backorders_released"] = release_backorders(
+            conn, {out.pop("product_id")}, today=clock.today(), at=clock.now(), actor=actor.username,
+            horizon_end=_horizon(clock, settings), reason=f"receipt {receipt_id} arrived")
+        return out
 
     return uow.run(work)
+
+
+@dataclass(frozen=True)
+class GoodsIn:
+    receipt_id: int
+    qty: int
+    close: bool = False  # finished short: what is still missing will not come
+
+
+def receive_delivery(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, lines: list[GoodsIn]) -> dict:
+    """A supplier's truck: several receipt lines received in one transaction, by the rules of receive(); waiting
+    back-orders are served once, when everything is on the shelf (package priority, then first come)."""
+    actor.require(Permission.MANAGE_RECEIPTS)
+    if not lines:
+        raise ValidationFailed("no_lines", "lines: receive at least one line", field="lines")
+    for i, ln in enumerate(lines):
+        if ln.qty < 0:
+            raise ValidationFailed("invalid_quantity", f"lines[{i}].qty: must not be negative", field=f"lines[{i}].qty")
+    if len({ln.receipt_id for ln in lines}) != len(lines):
+        raise ValidationFailed("duplicate_receipt", "lines: a receipt is given twice", field="lines")
+
+    def work(conn: Connection) -> dict:
+        # The global lock order: every product's stock and receipts first, then the rows one by one.
+        ids = [ln.receipt_id for ln in lines]
+        inventory.load_supply(conn, conn.execute(select(receipts.c.product_id).where(receipts.c.id.in_(ids)))
+                              .scalars(), lock=True)
+        done = [_receive_in(conn, clock, actor, ln.receipt_id, ln.qty, ln.close, f"lines[{i}].qty",
+                            prefix=f"lines[{i}]") for i, ln in enumerate(lines)]
+        released = release_backorders(conn, {d.pop("product_id") for d in done}, today=clock.today(),
+                                      at=clock.now(), actor=actor.username, horizon_end=_horizon(clock, settings),
+                                      reason="purchase delivery arrived")
+        return {"lines": done, "backorders_released": released}
+
+    return uow.run(work)
+
+
+def _receive_in(conn: Connection, clock: Clock, actor: Actor, receipt_id: int, qty: int, close: bool,
+                qty_field: str, prefix: str = "") -> dict:
+    """One receipt line's goods in, without serving back-orders (the caller does, once)."""
+    where = f"{prefix}: " if prefix else ""
+    r = _receipt_for_update(conn, receipt_id)
+    if r.status != "open":
+        raise Conflict("receipt_closed", f"{where}receipt {receipt_id} is closed", field=prefix or "receipt_id")
+    outstanding = r.qty_ordered - r.qty_received
+    if qty > outstanding:
+        raise ValidationFailed("over_receipt", f"{qty_field}: {qty} is more than the {outstanding} still expected",
+                               field=qty_field, outstanding=outstanding)
+    now, today = clock.now(), clock.today()
+    inventory.ensure_stock_row(conn, r.warehouse_id, r.product_id)
+    if inventory.stock_row(conn, r.warehouse_id, r.product_id).on_hand + qty > MAX_STOCK:
+        raise ValidationFailed("stock_too_large", f"{qty_field}: on hand would exceed {MAX_STOCK}", field=qty_field)
+    conn.execute(update(stock).where(stock.c.warehouse_id == r.warehouse_id, stock.c.product_id == r.product_id)
+                 .values(on_hand=stock.c.on_hand + qty))
+    conn.execute(insert(stock_moves).values(warehouse_id=r.warehouse_id, product_id=r.product_id, qty=qty,
+                                            kind="receipt", ref=f"receipt:{receipt_id}", at=now, actor=actor.username))
+    converted, lost, touched = 0, 0, set()
+    left = qty
+    for a in _promises_on(conn, receipt_id):
+        take = min(left, a.qty)
+        if take > 0:
+            # These units are now on the shelf: the promise becomes a reservation of stock.
+            conn.execute(update(stock).where(stock.c.warehouse_id == r.warehouse_id,
+                                             stock.c.product_id == r.product_id)
+                         .values(reserved=stock.c.reserved + take))
+            if take == a.qty:
+                conn.execute(update(allocations).where(allocations.c.id == a.id)
+                             .values(receipt_id=None, available_date=today))
+            else:
+                conn.execute(update(allocations).where(allocations.c.id == a.id).values(qty=a.qty - take))
+                conn.execute(insert(allocations).values(
+                    order_line_id=a.order_line_id, order_id=a.order_id, warehouse_id=a.warehouse_id,
+                    product_id=a.product_id, receipt_id=None, qty=take, available_date=today,
+                    ship_date=a.ship_date, delivery_date=a.delivery_date, created_at=now))
+            left -= take
+            converted += take
+            append_event(conn, a.order_id, "receipt_arrived", at=now, actor=actor.username,
+                         payload={"receipt_id": receipt_id, "units": take})
+        remaining = a.qty - take
+        if close and remaining > 0:
+            lost += remaining
+            _drop_promise(conn, a, remaining, now, actor.username, receipt_id)
+            touched.add(a.order_id)
+    received = r.qty_received + qty
+    conn.execute(update(receipts).where(receipts.c.id == receipt_id).values(
+        qty_received=received, promised=r.promised - converted - lost,
+        status="closed" if close or received == r.qty_ordered else "open"))
+    for order_id in sorted(touched):
+        old, new = refresh_promises(conn, order_id)
+        note_promise_change(conn, order_id, old, new, at=now, actor=actor.username,
+                            reason=f"receipt {receipt_id} closed short")
+    recompute_statuses(conn, touched, at=now, actor=actor.username, reason=f"receipt {receipt_id} closed short")
+    return {"receipt_id": receipt_id, "received": qty, "promises_kept": converted, "promises_lost": lost,
+            "product_id": r.product_id}
 
 
 def _drop_promise(conn: Connection, a, units: int, now, actor: str, receipt_id: int) -> None:

@@ -9,10 +9,11 @@ waiting on a receipt); each warehouse's part then goes at once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
@@ -20,10 +21,10 @@ from ..domain.atp import distance_km
 from ..domain.errors import ValidationFailed
 from ..domain.orders import OrderStatus
 from ..store.db import UnitOfWork
-from ..store.events import append_event
-from ..store.fulfilment_tables import shipment_lines, shipments
+from ..store.events import append_events, event_row
+from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
 from ..store.tables import allocations, order_lines, orders, products, ship_tos, warehouses
-from .allocation import recompute_status
+from .allocation import recompute_statuses
 
 S = OrderStatus
 RELEASABLE = [str(s) for s in (S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.RELEASED, S.PICKING, S.PACKED,
@@ -53,18 +54,31 @@ def _complete_in_stock(conn: Connection, order_ids: set[int]) -> set[int]:
     return order_ids - waiting
 
 
-def refresh_shipment_measures(conn: Connection, shipment_id: int, *, picked: bool = False) -> None:
-    """Weight, volume and due date from the shipment's lines (picked quantities once picking is done)."""
+def refresh_shipment_measures(conn: Connection, shipment_ids: Iterable[int], *, picked: bool = False) -> None:
+    """Weight, volume and due date from the shipments' lines (picked quantities once picking is done): one read
+    and one batched update for any number of shipments."""
+    ids = sorted(set(shipment_ids))
+    if not ids:
+        return
     qty = func.coalesce(shipment_lines.c.qty_picked, shipment_lines.c.qty) if picked else shipment_lines.c.qty
-    rows = conn.execute(select(qty, products.c.weight_kg, products.c.volume_m3, order_lines.c.promised_date)
-                        .join(products, products.c.id == shipment_lines.c.product_id)
-                        .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
-                        .where(shipment_lines.c.shipment_id == shipment_id)).all()
-    weight = sum((Decimal(r[1]) * r[0] for r in rows), Decimal("0"))
-    volume = sum((Decimal(r[2]) * r[0] for r in rows), Decimal("0"))
-    due = min((r[3] for r in rows if r[3] is not None), default=None)
-    conn.execute(update(shipments).where(shipments.c.id == shipment_id).values(
-        weight_kg=weight.quantize(Decimal("0.001")), volume_m3=volume.quantize(Decimal("0.0001")), due_date=due))
+    sums: dict[int, list] = {sid: [Decimal("0"), Decimal("0"), None] for sid in ids}
+    for sid, q, kg, m3, promised in conn.execute(
+            select(shipment_lines.c.shipment_id, qty, products.c.weight_kg, products.c.volume_m3,
+                   order_lines.c.promised_date)
+            .join(products, products.c.id == shipment_lines.c.product_id)
+            .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
+            .where(shipment_lines.c.shipment_id.in_(ids))):
+        s = sums[sid]
+        s[0] += Decimal(kg) * q
+        s[1] += Decimal(m3) * q
+        if promised is not None and (s[2] is None or promised < s[2]):
+            s[2] = promised
+    conn.execute(_SET_MEASURES, [{"sid": sid, "kg": kg.quantize(Decimal("0.001")), "m3": m3.quantize(Decimal("0.0001")),
+                                  "due": due} for sid, (kg, m3, due) in sums.items()])
+
+
+_SET_MEASURES = (update(shipments).where(shipments.c.id == bindparam("sid"))
+                 .values(weight_kg=bindparam("kg"), volume_m3=bindparam("m3"), due_date=bindparam("due")))
 
 
 def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str,
@@ -94,25 +108,32 @@ def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse:
             if a.ship_complete and a.order_id not in complete:
                 continue
             groups[(a.customer_id, a.ship_to_id, max(a.ship_date, today))].append(a)
-        touched: list[int] = []
+        # Conditional: an allocation is released once, even if two releases race.
+        chosen = sorted(a.id for allocs in groups.values() for a in allocs)
+        released = set(conn.execute(update(allocations).where(allocations.c.id.in_(chosen),
+                                                              allocations.c.released.is_(False))
+                                    .values(released=True).returning(allocations.c.id)).scalars()) if chosen else set()
+        touched, rows, events, order_ids = [], [], [], set()
         for (customer_id, ship_to_id, ship_date), allocs in groups.items():
+            allocs = [a for a in allocs if a.id in released]
+            if not allocs:
+                continue
             shipment_id = _open_shipment(conn, wh, customer_id, ship_to_id, ship_date, now)
-            for a in allocs:
-                # Conditional: an allocation is released once, even if two releases race.
-                if conn.execute(update(allocations).where(allocations.c.id == a.id, allocations.c.released.is_(False))
-                                .values(released=True)).rowcount != 1:
-                    continue
-                conn.execute(insert(shipment_lines).values(
-                    shipment_id=shipment_id, order_id=a.order_id, order_line_id=a.order_line_id, allocation_id=a.id,
-                    product_id=a.product_id, qty=a.qty, qty_shipped=0, qty_delivered=0, qty_short_delivered=0,
-                    qty_damaged=0, qty_wrong_item=0))
-            refresh_shipment_measures(conn, shipment_id)
             touched.append(shipment_id)
+            rows += [{"shipment_id": shipment_id, "order_id": a.order_id, "order_line_id": a.order_line_id,
+                      "allocation_id": a.id, "product_id": a.product_id, "qty": a.qty, "qty_shipped": 0,
+                      "qty_delivered": 0, "qty_short_delivered": 0, "qty_damaged": 0, "qty_wrong_item": 0}
+                     for a in allocs]
             for order_id in sorted({a.order_id for a in allocs}):
-                append_event(conn, order_id, "released", at=now, actor=actor.username,
-                             payload={"shipment": shipment_number(shipment_id), "warehouse": wh.code,
-                                      "units": sum(a.qty for a in allocs if a.order_id == order_id)})
-                recompute_status(conn, order_id, at=now, actor=actor.username, reason="released to the warehouse")
+                events.append(event_row(order_id, "released", at=now, actor=actor.username, payload={
+                    "shipment": shipment_number(shipment_id), "warehouse": wh.code,
+                    "units": sum(a.qty for a in allocs if a.order_id == order_id)}))
+                order_ids.add(order_id)
+        if rows:
+            conn.execute(insert(shipment_lines), rows)
+        refresh_shipment_measures(conn, touched)
+        append_events(conn, events)
+        recompute_statuses(conn, order_ids, at=now, actor=actor.username, reason="released to the warehouse")
         return touched
 
     return uow.run(work)
@@ -134,15 +155,31 @@ def _open_shipment(conn: Connection, wh, customer_id: int, ship_to_id: int, ship
 
 
 def withdraw_unpicked(conn: Connection, order_id: int) -> None:
-    """Take a cancelled order's lines off shipments that picking has not started; drop emptied shipments."""
-    rows = conn.execute(select(shipment_lines.c.id, shipment_lines.c.shipment_id)
+    """Take a cancelled order's lines off every shipment that has not left (released, being picked, picked):
+    picked units go back on the shelf (the cancellation gives their reservation back); drop emptied shipments."""
+    rows = conn.execute(select(shipment_lines.c.id, shipment_lines.c.shipment_id, shipments.c.status,
+                               shipments.c.pick_list_id)
                         .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
-                        .where(shipment_lines.c.order_id == order_id, shipments.c.status == "released")).all()
-    for shipment_id in {r.shipment_id for r in rows}:
-        conn.execute(delete(shipment_lines).where(shipment_lines.c.shipment_id == shipment_id,
-                                                  shipment_lines.c.order_id == order_id))
+                        .where(shipment_lines.c.order_id == order_id,
+                               shipments.c.status.in_(["released", "picking", "picked", "empty"]))).all()
+    for shipment_id in sorted({r.shipment_id for r in rows}):
+        conn.execute(delete(shipment_lines).where(shipment_lines.c.id.in_(
+            [r.id for r in rows if r.shipment_id == shipment_id])))
         left = conn.execute(select(func.count()).where(shipment_lines.c.shipment_id == shipment_id)).scalar_one()
         if left:
-            refresh_shipment_measures(conn, shipment_id)
+            status = next(r.status for r in rows if r.shipment_id == shipment_id)
+            refresh_shipment_measures(conn, [shipment_id], picked=status != "released")
         else:
             conn.execute(delete(shipments).where(shipments.c.id == shipment_id))
+    # A wave whose last shipment being picked went away is done.
+    close_pick_lists_when_done(conn, {r.pick_list_id for r in rows if r.pick_list_id is not None})
+
+
+def close_pick_lists_when_done(conn: Connection, pick_list_ids: set[int]) -> None:
+    """A wave is done when none of its shipments is still being picked."""
+    if not pick_list_ids:
+        return
+    still = select(shipments.c.id).where(shipments.c.pick_list_id == pick_lists.c.id,
+                                         shipments.c.status == "picking").exists()
+    conn.execute(update(pick_lists).where(pick_lists.c.id.in_(sorted(pick_list_ids)), ~still)
+                 .values(status="done"))

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
@@ -23,12 +23,14 @@ from ..domain.freight import CarrierService, Mode, ShipmentToRate, parse_tariff,
 from ..domain.loads import LoadItem, Vehicle, build_loads
 from ..domain.routing import Stop, plan_route
 from ..store.db import UnitOfWork
-from ..store.events import append_event
+from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments, vehicles
 from ..store.tables import ship_tos
 from .release import shipment_number, warehouse_row
 
 ROAD_FREIGHT = {Mode.LTL.value, Mode.FTL.value}
+_ON_LOAD = (update(shipments).where(shipments.c.id == bindparam("sid"))
+            .values(load_id=bindparam("load"), route_seq=bindparam("seq")))
 
 
 @dataclass
@@ -127,6 +129,24 @@ def rate_shipment(uow: UnitOfWork, actor: Actor, shipment_id: int) -> dict[str, 
     return uow.run(lambda conn: rate_in(conn, shipment_id))
 
 
+def rate_shipments(uow: UnitOfWork, actor: Actor, shipment_ids: list[int]) -> dict[str, Any]:
+    """Rate-shop many shipments in one transaction, the carrier services and their rate tables read once. One
+    that no service can carry (or that left meanwhile) is reported in `not_rated`; the others are rated."""
+    actor.require(Permission.FULFIL)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        services = active_services(conn)
+        rated, not_rated = [], []
+        for sid in sorted(set(shipment_ids)):
+            try:
+                rated.append(rate_in(conn, sid, services))
+            except (Conflict, NotFound) as exc:
+                not_rated.append({"shipment_id": sid, "code": exc.code, "message": exc.message})
+        return {"rated": rated, "not_rated": not_rated}
+
+    return uow.run(work)
+
+
 @dataclass
 class VehicleData:
     code: str
@@ -188,6 +208,11 @@ def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: 
         # Loads are sized for the largest vehicle; trips go round the vehicles of that size.
         same_size = [v for v in fleet if v.max_weight_kg >= truck.max_weight_kg
                      and v.max_volume_m3 >= truck.max_volume_m3]
+        orders_of: dict[int, set[int]] = {}
+        for sid, order_id in conn.execute(select(shipment_lines.c.shipment_id, shipment_lines.c.order_id)
+                                          .where(shipment_lines.c.shipment_id.in_(sorted(where)))):
+            orders_of.setdefault(sid, set()).add(order_id)
+        stops, events = [], []
         for i, load in enumerate(plan.loads):
             vehicle = same_size[i % len(same_size)]
             route = plan_route((wh.lat, wh.lon), [Stop(sid, where[sid].lat, where[sid].lon)
@@ -197,12 +222,14 @@ def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: 
                 volume_m3=load.volume_m3, status="planned", route_distance_km=round(route.distance_km, 1),
                 route_solver=route.solver, created_at=now).returning(loads.c.id)).scalar_one()
             for seq, sid in enumerate(route.sequence, start=1):
-                conn.execute(update(shipments).where(shipments.c.id == sid).values(load_id=load_id, route_seq=seq))
-                for order_id in set(conn.execute(select(shipment_lines.c.order_id)
-                                                 .where(shipment_lines.c.shipment_id == sid)).scalars()):
-                    append_event(conn, order_id, "loaded", at=now, actor=actor.username, payload={
-                        "shipment": shipment_number(sid), "load": load_id, "vehicle": vehicle.code, "stop": seq})
+                stops.append({"sid": sid, "load": load_id, "seq": seq})
+                events += [event_row(order_id, "loaded", at=now, actor=actor.username, payload={
+                    "shipment": shipment_number(sid), "load": load_id, "vehicle": vehicle.code, "stop": seq})
+                    for order_id in sorted(orders_of.get(sid, ()))]
             made.append(load_id)
+        if stops:
+            conn.execute(_ON_LOAD, stops)
+        append_events(conn, events)
         return made
 
     return uow.run(work)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from ..domain.orders import OrderStatus, check_transition
 from .outbox import record_order_events
+from .prepared import insert_of
 from .tables import order_events, orders
+
+_INSERT = insert_of(order_events, ("order_id", "at", "actor", "kind", "from_status", "to_status", "reason", "payload"))
 
 
 def event_row(order_id: int, kind: str, *, at: datetime, actor: str, reason: str | None = None,
@@ -23,7 +26,7 @@ def append_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Append to the timeline and, in the same transaction, to the outbox (webhooks, e-mail) for the kinds
     that are published (domain/outbox.py ROUTES)."""
     if rows:
-        conn.execute(insert(order_events), rows)
+        _INSERT.execute_many(conn, rows)
         record_order_events(conn, rows)
 
 

@@ -12,45 +12,49 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from ..domain.atp import ScheduledReceipt, SupplyPosition
 from ..domain.errors import Conflict
 from ..domain.sourcing import PlannedAllocation, SupplyMap
+from .prepared import Prepared, insert_of
 from .tables import allocations, receipts, stock
 
 
-# Built once: these run on every order, and building a statement costs more than running it.
+# Compiled once: these run on every order (store/prepared.py).
 _STOCK = (select(stock.c.warehouse_id, stock.c.product_id, stock.c.on_hand, stock.c.reserved)
           .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
           .order_by(stock.c.warehouse_id, stock.c.product_id))
-_STOCK_LOCKED = _STOCK.with_for_update()
 _RECEIPTS = (select(receipts.c.id, receipts.c.warehouse_id, receipts.c.product_id, receipts.c.expected_date,
                     receipts.c.qty_ordered, receipts.c.qty_received, receipts.c.promised)
              .where(receipts.c.product_id.in_(bindparam("ids", expanding=True)), receipts.c.status == "open")
              .order_by(receipts.c.id))
-_RECEIPTS_LOCKED = _RECEIPTS.with_for_update()
-_RESERVE_STOCK = (update(stock)
-                  .where(stock.c.warehouse_id == bindparam("wh"), stock.c.product_id == bindparam("pid"),
-                         stock.c.on_hand - stock.c.reserved >= bindparam("qty"))
-                  .values(reserved=stock.c.reserved + bindparam("qty")))
-_PROMISE_RECEIPT = (update(receipts)
-                    .where(receipts.c.id == bindparam("rid"), receipts.c.status == "open",
-                           receipts.c.qty_ordered - receipts.c.qty_received - receipts.c.promised
-                           >= bindparam("qty"))
-                    .values(promised=receipts.c.promised + bindparam("qty")))
-_INSERT_ALLOCATIONS = insert(allocations)
+_SUPPLY = {lock: (Prepared(_STOCK.with_for_update() if lock else _STOCK, expanding="ids"),
+                  Prepared(_RECEIPTS.with_for_update() if lock else _RECEIPTS, expanding="ids"))
+           for lock in (False, True)}
+_RESERVE_STOCK = Prepared(update(stock)
+                          .where(stock.c.warehouse_id == bindparam("wh"), stock.c.product_id == bindparam("pid"),
+                                 stock.c.on_hand - stock.c.reserved >= bindparam("qty"))
+                          .values(reserved=stock.c.reserved + bindparam("qty")))
+_PROMISE_RECEIPT = Prepared(update(receipts)
+                            .where(receipts.c.id == bindparam("rid"), receipts.c.status == "open",
+                                   receipts.c.qty_ordered - receipts.c.qty_received - receipts.c.promised
+                                   >= bindparam("qty"))
+                            .values(promised=receipts.c.promised + bindparam("qty")))
+_INSERT_ALLOCATIONS = insert_of(allocations, ("order_line_id", "order_id", "warehouse_id", "product_id", "receipt_id",
+                                              "qty", "available_date", "ship_date", "delivery_date", "created_at"))
 
 
 def load_supply(conn: Connection, product_ids: Iterable[int], *, lock: bool) -> SupplyMap:
     ids = sorted(set(product_ids))
     if not ids:
         return {}
+    stock_q, receipts_q = _SUPPLY[lock]
     on_hand: dict[tuple[int, int], tuple[int, int]] = {
-        (r[0], r[1]): (r[2], r[3]) for r in conn.execute(_STOCK_LOCKED if lock else _STOCK, {"ids": ids})
+        (r[0], r[1]): (r[2], r[3]) for r in stock_q.rows(conn, {"ids": ids})
     }
     scheduled: dict[tuple[int, int], list[ScheduledReceipt]] = {}
-    for r in conn.execute(_RECEIPTS_LOCKED if lock else _RECEIPTS, {"ids": ids}):
+    for r in receipts_q.rows(conn, {"ids": ids}):
         scheduled.setdefault((r.warehouse_id, r.product_id), []).append(
             ScheduledReceipt(r.id, r.expected_date, r.qty_ordered - r.qty_received - r.promised))
     empty = (0, 0)
@@ -75,7 +79,7 @@ def take_supply(conn: Connection, taken: list[tuple[int, PlannedAllocation]]) ->
     from_stock = [{"wh": a.warehouse_id, "pid": pid, "qty": a.qty} for pid, a in taken if a.receipt_id is None]
     on_receipts = [{"rid": a.receipt_id, "qty": a.qty} for _, a in taken if a.receipt_id is not None]
     for stmt, rows in ((_RESERVE_STOCK, from_stock), (_PROMISE_RECEIPT, on_receipts)):
-        if rows and conn.execute(stmt, rows).rowcount != len(rows):
+        if rows and stmt.execute_many(conn, rows) != len(rows):
             raise SupplyTaken(rows)
 
 
@@ -84,7 +88,7 @@ def record_allocations(conn: Connection, order_id: int, taken: list[tuple[int, i
     """Insert allocation rows; taken holds (order line id, product id, planned allocation)."""
     if not taken:
         return
-    conn.execute(_INSERT_ALLOCATIONS, [
+    _INSERT_ALLOCATIONS.execute_many(conn, [
         {"order_line_id": line_id, "order_id": order_id, "warehouse_id": a.warehouse_id, "product_id": product_id,
          "receipt_id": a.receipt_id, "qty": a.qty, "available_date": a.available_date, "ship_date": a.ship_date,
          "delivery_date": a.delivery_date, "created_at": at}

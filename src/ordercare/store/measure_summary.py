@@ -26,7 +26,9 @@ _FAILURES = DriverWrite(kpi_daily_failures, (*_SLICE, "kind", "department", "n")
 def apply_tally(conn: Connection, tally: Tally) -> None:
     """Add a tally's contributions (positive or negative) to the summaries."""
     daily, cycle, failures = tally.changes()
-    _DAILY(conn, [(d, day, k, *row) for (d, k, day), row in daily])
+    used = sorted(tally.touched)  # the counters some contribution moved: the only ones sent and added
+    _DAILY(conn, [(d, day, k, *[row[i] for i in used]) for (d, k, day), row in daily],
+           summed=tuple(COUNTERS[i] for i in used))
     _CYCLE(conn, [(d, day, k, m, days, n) for (d, k, day, m, days), n in cycle])
     _FAILURES(conn, [(d, day, k, kind, dept, n) for (d, k, day, kind, dept), n in failures])
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from ..domain.outbox import event_types_for
 from .outbox_tables import outbox_messages
+from .prepared import insert_of
 
-_INSERT = insert(outbox_messages)  # built once: it runs on every order placed
+# Compiled once: it runs on every order placed (store/prepared.py).
+_INSERT = insert_of(outbox_messages, ("event_type", "order_id", "customer_id", "occurred_at", "actor", "data", "state"))
 
 
 def _data(e: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +41,7 @@ def record_order_events(conn: Connection, events: list[dict[str, Any]]) -> None:
     """Called by store/events.append_events: one batched INSERT per event batch, none if nothing is routed."""
     rows = outbox_rows(events)
     if rows:
-        conn.execute(_INSERT, rows)
+        _INSERT.execute_many(conn, rows)
 
 
 def record_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime, actor: str,
@@ -59,12 +61,12 @@ def record_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime
     data = {**_data(event), "case": case_number(case_id), "case_id": case_id, "category": c.category,
             "priority": c.priority, "subject": c.subject, "resolution": c.resolution,
             "contact_email": c.contact_email}
-    conn.execute(_INSERT, [{"event_type": t, "order_id": c.order_id, "customer_id": c.customer_id,
+    _INSERT.execute_many(conn, [{"event_type": t, "order_id": c.order_id, "customer_id": c.customer_id,
                             "occurred_at": at, "actor": actor, "data": data, "state": "pending"} for t in types])
 
 
 def publish(conn: Connection, event_type: str, *, at: datetime, actor: str, data: dict[str, Any],
             customer_id: int | None = None, order_id: int | None = None) -> None:
     """A message not born from an order event (a ping, a feature with its own history): same transaction."""
-    conn.execute(_INSERT, [{"event_type": event_type, "order_id": order_id, "customer_id": customer_id,
+    _INSERT.execute_many(conn, [{"event_type": event_type, "order_id": order_id, "customer_id": customer_id,
                             "occurred_at": at, "actor": actor, "data": data, "state": "pending"}])

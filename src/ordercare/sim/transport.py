@@ -34,7 +34,7 @@ def build_transport(uow: UnitOfWork, warehouse_codes: list[str]) -> None:
             tr.ServiceData("STD", "Parcel standard", "parcel", PARCEL, D("650"), 1, D("110"), D("31.5"), D("0.25")),
             tr.ServiceData("EXP", "Parcel express", "parcel", EXPRESS, D("1200"), 1, D("140"), D("31.5"), D("0.25"))]),
         ("TRLX", "Translogix Road", [
-            tr.ServiceData("LTL", "Groupage (LTL)", "ltl", LTL, D("450"), 2, D("75"), D("12000"), D("45")),
+            tr.ServiceData("LTL", "Groupage (LTL)", "ltl", LTL, D("500"), 1, D("75"), D("12000"), D("45")),
             tr.ServiceData("FTL", "Full truck load", "ftl", FTL, D("650"), 1, D("62"), D("24000"), D("85"))]),
         ("RAILX", "RailCargo Intermodal", [
             tr.ServiceData("INT", "Intermodal rail", "rail", RAIL, D("350"), 3, D("22"), None, None)]),

@@ -43,24 +43,24 @@ RANGE = [
 
 
 def product_range(rng: random.Random, size: int = 220) -> list[dict]:
-    """About `size` products: each catalogue item in a few variants (sizes, brands)."""
-    variants = ["Std", "Pro", "Eco", "XL", "Compact", "Heavy-duty"]
+    """`size` products: the catalogue items taken in turn from every category (so that a small range still has
+    them all), each in variants (sizes, brands), as many as it takes."""
+    variants = ["Std", "Pro", "Eco", "XL", "Compact", "Heavy-duty", "Plus", "Max", "Mini", "Industrial", "Lite",
+                "Premium", "Basic", "Titan", "Flex", "Ultra", "Classic", "Marine", "Inox", "Solid", "Expert", "Twin",
+                "Trade", "Site", "Workshop", "Long-life", "Quick", "Safe", "Green", "Prime"]
+    turn = [(row, name) for k in range(max(len(r[2]) for r in RANGE)) for row in RANGE if k < len(row[2])
+            for name in [row[2][k]]]
     out: list[dict] = []
-    n = 0
     while len(out) < size:
-        for category, prefix, names, unit, w, v, p, install in RANGE:
-            for name in names:
-                if len(out) >= size:
-                    break
-                variant = variants[n // sum(len(r[2]) for r in RANGE) % len(variants)]
-                n += 1
-                price = Decimal(str(round(rng.uniform(*p), 2)))
-                margin = Decimal(str(round(rng.uniform(0.55, 0.78), 2)))
-                out.append({
-                    "sku": f"{prefix}-{len(out) + 1:04d}", "name": f"{name} {variant}", "category": category,
-                    "unit": unit, "weight_kg": Decimal(str(round(rng.uniform(*w), 3))),
-                    "volume_m3": Decimal(str(round(rng.uniform(*v), 5))), "list_price": price,
-                    "unit_cost": (price * margin).quantize(Decimal("0.01")),
-                    "needs_installation": install and rng.random() < 0.7,
-                })
+        (category, prefix, _names, unit, w, v, p, install), name = turn[len(out) % len(turn)]
+        variant = variants[len(out) // len(turn) % len(variants)]
+        price = Decimal(str(round(rng.uniform(*p), 2)))
+        margin = Decimal(str(round(rng.uniform(0.55, 0.78), 2)))
+        out.append({
+            "sku": f"{prefix}-{len(out) + 1:04d}", "name": f"{name} {variant}", "category": category,
+            "unit": unit, "weight_kg": Decimal(str(round(rng.uniform(*w), 3))),
+            "volume_m3": Decimal(str(round(rng.uniform(*v), 5))), "list_price": price,
+            "unit_cost": (price * margin).quantize(Decimal("0.01")),
+            "needs_installation": install and rng.random() < 0.7,
+        })
     return out
