@@ -1,16 +1,15 @@
 """The full service report over 1 or 10 million order lines: Ordercare (daily summaries) against DuckDB computing
 the same report from the same facts exported to Parquet.
 
-    python bench/kpi_report.py --backend postgres --lines 1000000
-    python bench/kpi_report.py --backend both --lines 1000000 10000000     # 10M: about 25 minutes to set up
+    python bench/kpi_report.py --backend both --lines 1000000 --keep /tmp/kpi-keep --periods whole unaligned
+    python bench/kpi_report.py --backend postgres --lines 10000000 --keep /tmp/kpi-keep   # 10M: ~30 min set-up
 
-Facts are generated with NumPy (seeded, in the shapes metrics/facts.py writes) straight into order_facts and
-line_facts (COPY on PostgreSQL, executemany on SQLite); the summaries are then built by the product's own
-rebuild (INSERT ... SELECT). Neither is timed in the ratio. DuckDB reads the same rows from Parquet written from
-the same arrays. Both sides compute, for the whole period: every counter of the total, of each value of the
-slice and of each service package (the targets), the median and 95th percentile of both cycle times, the
-failures by department, and the open orders past their promise; the two answers are compared number by number
-before any time is reported. Not part of the test suite.
+Facts are generated with NumPy (bench/kpi_facts.py, seeded, in the shapes metrics/facts.py writes) into
+order_facts and line_facts; the summaries are built by the product's own rebuild (INSERT ... SELECT). Neither is
+timed. With --keep the loaded databases and Parquet files are kept and reused. DuckDB reads the same rows from
+Parquet. Both sides compute, for the period: every counter of the total, of each value of the slice and of each
+service package (the targets), the median and 95th percentile of both cycle times and the open orders past
+their promise; every number of every block is compared before any time is reported. Not part of the test suite.
 """
 
 from __future__ import annotations
