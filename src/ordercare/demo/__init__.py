@@ -1,5 +1,6 @@
 """The demo company: a European industrial distributor built through the real service functions."""
 
-# The default demo: six weeks of a small distributor (about 1,000 orders), built in about a minute of CPU. A bigger
-# one (`ordercare demo --days 365 --customers 300 --skus 2000`) is the simulator's full year.
-DAYS, CUSTOMERS, SKUS = 45, 40, 300
+# The default demo: four weeks of a distributor with 110 external customers and 220 products (issue 2 asks for
+# 100+ and 200+), built in a minute or two of CPU. A bigger one
+# (`ordercare demo --days 365 --customers 300 --skus 2000`) is the simulator's full year.
+DAYS, CUSTOMERS, SKUS = 28, 110, 220
