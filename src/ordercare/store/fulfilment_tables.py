@@ -101,7 +101,9 @@ shipment_lines = Table(
     Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False, index=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, index=True),
-    Column("allocation_id", Id, ForeignKey("allocations.id", ondelete="SET NULL"), nullable=True),
+    # Indexed: deleting an allocation (shipped, cancelled) sets its shipment lines' reference to NULL, and
+    # without an index each deleted allocation scans every shipment line ever written.
+    Column("allocation_id", Id, ForeignKey("allocations.id", ondelete="SET NULL"), nullable=True, index=True),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     Column("qty", Integer, nullable=False),  # released to the warehouse
     Column("qty_picked", Integer, nullable=True),  # NULL until confirmed
