@@ -22,6 +22,7 @@ from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments
+from ..store.service_tables import no_charge_orders
 from ..store.tables import allocations, customers, order_lines, orders, stock, stock_moves
 from .allocation import recompute_statuses, release_backorders
 from .invoicing import invoice_shipment_in
@@ -39,16 +40,18 @@ class ShipQuantity:
 
 def _credit_blocks(conn: Connection, order_ids: list[int]) -> tuple[list[int], list[int], dict]:
     """Orders on hold, and orders whose customer is now over its limit without finance's approval (one exposure
-    read per customer)."""
+    read per customer; a no-charge order owes nothing, so it ships whatever the customer owes)."""
     held, over, facts, exposure = [], [], {}, {}
     for o in conn.execute(select(orders.c.id, orders.c.status, orders.c.credit_approved_by, orders.c.customer_id,
-                                 customers.c.credit_limit, customers.c.kind)
+                                 customers.c.credit_limit, customers.c.kind,
+                                 no_charge_orders.c.order_id.is_not(None).label("no_charge"))
                           .join(customers, customers.c.id == orders.c.customer_id)
+                          .outerjoin(no_charge_orders, no_charge_orders.c.order_id == orders.c.id)
                           .where(orders.c.id.in_(order_ids)).order_by(orders.c.id)):
         if o.status == OrderStatus.CREDIT_HOLD:
             held.append(o.id)
             continue
-        if o.credit_approved_by:
+        if o.credit_approved_by or o.no_charge:
             continue
         if o.customer_id not in exposure:
             exposure[o.customer_id] = credit_exposure(conn, o.customer_id)
