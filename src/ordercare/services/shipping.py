@@ -17,6 +17,7 @@ from ..config import Settings
 from ..domain.access import Actor, Permission
 from ..domain.credit import check_credit
 from ..domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..domain.fulfilment import refuse_empty
 from ..domain.orders import OrderStatus
 from ..store import inventory
 from ..store.db import UnitOfWork
@@ -96,6 +97,7 @@ def ship_shipments(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Act
 def _wanted(sh, lines: dict, quantities: list[ShipQuantity]) -> dict[int, int]:
     if sh.status in ("shipped", "delivered"):
         raise Conflict("already_shipped", f"shipment {sh.id} was shipped already", field="shipment_id")
+    refuse_empty(sh)
     if sh.status != "picked":
         raise Conflict("not_picked", f"shipment {sh.id} is {sh.status}: pick it first", field="shipment_id",
                        status=sh.status)
