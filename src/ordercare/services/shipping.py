@@ -26,6 +26,8 @@ from ..store.fulfilment_tables import carrier_services, carriers, loads, shipmen
 from ..store.service_tables import no_charge_orders
 from ..store.tables import allocations, customers, order_lines, orders, stock, stock_moves
 from .allocation import recompute_statuses, release_backorders
+from .edi_documents import active_partners
+from .edi_outbound import ship_notice_in
 from .invoicing import invoice_shipment_in
 from .measure_facts import refresh_order_facts
 from .orders import credit_exposure
@@ -178,9 +180,14 @@ def _ship_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, i
         if not go:
             return {"shipped": [], "not_shipped": not_shipped, "held": over}
     shipped = _leave(conn, now, today, settings, actor, [heads[sid] for sid in go], lines, wanted)
-    # Billing: customers invoiced per shipment get their invoice in this same transaction.
+    # An EDI customer's shipment is announced by its 856, then billed (customers invoiced per shipment) with the
+    # invoice's 810, shipment by shipment, in this same transaction. One read of the partners for all of them.
+    partners = active_partners(conn, {heads[sid].customer_id for sid in go})
     for result in shipped:
-        result["invoice_id"] = invoice_shipment_in(conn, clock, actor, result["shipment_id"])
+        sid = result["shipment_id"]
+        if heads[sid].customer_id in partners:
+            ship_notice_in(conn, clock, actor, sid, partners[heads[sid].customer_id])
+        result["invoice_id"] = invoice_shipment_in(conn, clock, actor, sid)
     refresh_order_facts(conn, {ln.order_id for sid in go for ln in lines[sid].values()})
     return {"shipped": shipped, "not_shipped": not_shipped, "held": over}
 
