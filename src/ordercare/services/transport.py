@@ -20,6 +20,7 @@ from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.freight import CarrierService, Mode, ShipmentToRate, parse_tariff, rate_shop
+from ..domain.fulfilment import refuse_empty
 from ..domain.loads import LoadItem, Vehicle, build_loads
 from ..domain.routing import SOLUTIONS_PER_STOP, Stop, plan_route
 from ..store.db import UnitOfWork
@@ -110,6 +111,7 @@ def rate_in(conn: Connection, shipment_id: int, services: list[CarrierService] |
         raise NotFound("shipment_not_found", f"shipment {shipment_id}: no such shipment", field="shipment_id")
     if sh.status in ("shipped", "delivered"):
         raise Conflict("already_shipped", f"shipment {shipment_id} is {sh.status}", field="shipment_id")
+    refuse_empty(sh)
     chosen, alternatives = rate_shop(services if services is not None else active_services(conn), ShipmentToRate(
         weight_kg=Decimal(sh.weight_kg), volume_m3=Decimal(sh.volume_m3), distance_km=sh.distance_km,
         ship_date=sh.planned_ship_date, due_date=sh.due_date))

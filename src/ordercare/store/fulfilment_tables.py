@@ -74,7 +74,7 @@ shipments = Table(
     Column("ship_to_id", Id, ForeignKey("ship_tos.id"), nullable=False),
     Column("planned_ship_date", Date, nullable=False),
     Column("due_date", Date, nullable=True),  # the earliest promised delivery among its lines
-    # released -> picking -> picked -> shipped -> delivered
+    # released -> picking -> picked -> shipped -> delivered; picking -> empty when nothing was picked
     Column("status", String(20), nullable=False, index=True),
     Column("pick_list_id", Id, ForeignKey("pick_lists.id"), nullable=True),
     Column("load_id", Id, ForeignKey("loads.id"), nullable=True),
