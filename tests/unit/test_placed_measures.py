@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from operator import attrgetter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,7 +55,7 @@ def general(orders: list[OrderRecord]):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(new_orders(), min_size=1, max_size=4, unique_by=lambda o: o.order_id))
+@given(st.lists(new_orders(), min_size=0, max_size=4, unique_by=lambda o: o.order_id))
 def test_new_orders_give_the_rows_of_the_general_path(orders):
     assert all(is_new(o) for o in orders)
     rows = placed_rows(orders)
@@ -72,7 +73,7 @@ def test_the_written_out_rows_see_a_back_order_and_its_failure():
     assert all(r[3:] == ("not_filled", "inventory_control", 1) for r in rows.failures)
 
 
-def test_an_order_with_history_is_not_new():
+def test_an_order_with_history_is_not_new_and_is_refused():
     line = LineRecord(1, 7, 10, 10, None, D0, D0, 2)
     base = OrderRecord(9, D0, 5, "A", "gold", "external", "api", 3, False, False, D0, (line,))
     shipped = LineRecord(1, 7, 10, 10, None, D0, D0, 2, shipments=(ShipmentPart(1, 2, None, 10, None, 0, None, None),))
@@ -83,3 +84,5 @@ def test_an_order_with_history_is_not_new():
                   base.__class__(**{**base.__dict__, "disputes": ("open",)}),
                   base.__class__(**{**base.__dict__, "cases": (CaseLink(1, "late_delivery", None),)})):
         assert not is_new(other)
+        with pytest.raises(ValueError):
+            placed_rows([base, other])

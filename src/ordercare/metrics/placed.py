@@ -6,8 +6,7 @@ not wholly served from stock is known to be unfilled, and the order with it, cha
 contribution to the summaries is a handful of counters on the slices of its day. `placed_rows` gives the same rows
 as the general path (metrics/facts.derive, then metrics/counters.Tally and store/measure_summary.summary_rows)
 without building the 46-field facts and the 70-counter vectors; tests/unit/test_placed_measures.py proves the
-two equal for any new order. `is_new` says whether a record is such an order (the caller uses the general path
-otherwise).
+two equal for any new order. `is_new` says whether a record is such an order (placed_rows refuses any other).
 """
 
 from __future__ import annotations
@@ -76,7 +75,13 @@ def _days(dim: str, day) -> list[tuple[str, object]]:
 
 
 def placed_rows(orders: list[OrderRecord]) -> PlacedRows:
-    """The fact and summary rows of new orders (is_new), summed over the orders in one set of summary rows."""
+    """The fact and summary rows of new orders, summed over the orders in one set of summary rows. Raises
+    ValueError for an order that is not new (is_new): its facts need metrics/facts.derive."""
+    if not all(is_new(o) for o in orders):
+        raise ValueError("placed_rows: only orders just placed (not cancelled, nothing shipped, returned or "
+                         "disputed, at least one line of a positive quantity)")
+    if not orders:
+        return PlacedRows([], [], [], (), [], [])
     order_rows, line_rows = [], []
     daily: dict[tuple, list[int]] = {}
     failures: dict[tuple, int] = {}

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, func, select
 from ..domain.returns import ReturnStatus
 from ..metrics.counters import Tally
 from ..metrics.facts import LINE_COLUMNS, ORDER_COLUMNS, LineFact, OrderFact, derive
-from ..metrics.placed import is_new, placed_rows
+from ..metrics.placed import placed_rows
 from ..metrics.records import CaseLink, LineRecord, OrderRecord, ShipmentPart
 from ..store.driver_writes import DriverWrite
 from ..store.fulfilment_tables import carrier_services, shipment_lines, shipments
@@ -64,14 +64,7 @@ def record_placed_order(conn: Connection, *, order_id: int, ordered_at: datetime
             first_promised_ship=plan.ship_date, first_promised_date=plan.delivery_date,
             planned_warehouse_id=max(plan.allocations, key=lambda a: a.qty).warehouse_id if plan.allocations
             else None) for line_id, product_id, qty, requested, plan in lines))
-    if not is_new(record):  # not from placement as it is today: the general path
-        fact, line_list = derive(record)
-        tally = Tally()
-        tally.add(fact, line_list)
-        _write(conn, [(fact, line_list)])
-        apply_tally(conn, tally)
-        return
-    rows = placed_rows([record])  # the same rows, written out for a new order (metrics/placed.py)
+    rows = placed_rows([record])  # what derive and a Tally give, written out for a new order (metrics/placed.py)
     _INSERT_ORDERS(conn, rows.orders)
     _INSERT_LINES(conn, rows.lines)
     write_summary_rows(conn, rows.daily, rows.summed, rows.cycle, rows.failures)
