@@ -86,3 +86,24 @@ def test_bad_export_requests_get_a_page_not_a_trace(sqlite_web: Web):
     assert r.status_code == 403  # the export's own permission: the warehouse does not read invoices
     r = sqlite_web.get("finance", "/exports/invoices?format=xlsx")
     assert r.status_code == 200 and r.content[:2] == b"PK"
+
+
+def test_an_excel_file_comes_through_the_upload_intact_and_is_imported(sqlite_web: Web):
+    import time
+    from decimal import Decimal
+
+    from ordercare.integrations.files.tabular import write_table
+    from ordercare.services.catalog import get_product
+    columns = ["sku", "name", "weight_kg", "volume_m3", "list_price", "unit_cost"]
+    data = write_table(columns, [[f"XL-{i}", f"Bolt {i}", Decimal("1.5"), Decimal("0.01"), Decimal("2.50"),
+                                  Decimal("1.00")] for i in range(40)], "xlsx", sheet="products")
+    r = sqlite_web.post("manager", "/imports", {"kind": "products", "mode": "all"},
+                        files={"file": ("products.xlsx", data, "application/octet-stream")})
+    assert r.status_code == 303, r.text
+    for _ in range(1200):  # the job runs in the pool; poll its page as the browser does
+        page = sqlite_web.get("manager", r.headers["location"])
+        if 'data-status="running"' not in page.text:
+            break
+        time.sleep(0.05)
+    assert 'data-status="done"' in page.text and "Imported 40 of 40 row(s)" in page.text
+    assert get_product(sqlite_web.env.uow, sqlite_web.env.actor, "XL-39")["list_price"] == Decimal("2.50")
