@@ -11,7 +11,8 @@ Two runs of the same scenario (same seed, same company, from a Monday in March),
   shipping.ship_shipments, shipping.deliver_shipments);
 - **one at a time** (the baseline): the same afternoon through the one-shipment services (confirm_picks,
   rate_shipment, ship, deliver) in a loop, one transaction per shipment, as the demo did before the batch
-  services existed. Everything else (orders, purchasing, cases, billing) is the same code in both runs.
+  services existed. Everything else (orders, purchasing, cases, billing) is the same code in both runs; both
+  hold the measures' refreshes through a simulated day and make them once at midnight (sim/run.py).
 
 Reported: simulated days per second after the company's set-up (wall and CPU seconds: the machine is shared,
 and SQLite runs in this process, so CPU seconds are the steadier measure), orders per second, where the

@@ -38,7 +38,8 @@ def _show(console, sh: dict) -> None:
                   f"{f.get('carrier', '—')} {f.get('service', '')} {f.get('cost', '')}  {sh['tracking_number'] or ''}")
     t = Table("line", "order", "sku", "qty", "picked", "short by", "shipped", "delivered", "damaged")
     for ln in sh["lines"]:
-        t.add_row(str(ln["id"]), ln["order"], ln["sku"], str(ln["qty"]), str(ln["qty_picked"] or "—"),
+        picked = "—" if ln["qty_picked"] is None else str(ln["qty_picked"])  # 0 picked is a fact, not a blank
+        t.add_row(str(ln["id"]), ln["order"], ln["sku"], str(ln["qty"]), picked,
                   ln["short_department"] or "", str(ln["qty_shipped"]), str(ln["qty_delivered"]),
                   str(ln["qty_damaged"]))
     console.print(t)

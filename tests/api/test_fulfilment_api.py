@@ -45,6 +45,18 @@ def picked(api, short_by: int = 0) -> dict:
     return r.json()["shipment"]
 
 
+def test_a_shipment_picked_to_nothing_is_empty_and_refused_over_http(road):
+    api = road
+    sh = picked(api, short_by=6)
+    assert (sh["status"], sh["lines"][0]["qty_picked"]) == ("empty", 0)
+    assert_error(api.post("warehouse", f"{V1}/shipments/{sh['id']}/rate"), 409, "shipment_empty", field="shipment_id")
+    assert_error(api.post("warehouse", f"{V1}/shipments/{sh['id']}/ship", json={}), 409, "shipment_empty",
+                 field="shipment_id")
+    listed = api.get("warehouse", f"{V1}/shipments", params={"status": "empty"})
+    assert listed.status_code == 200, listed.text
+    assert [s["id"] for s in listed.json()["items"]] == [sh["id"]]  # a status one can filter by
+
+
 def test_the_whole_flow_over_http(road):
     api = road
     sh = picked(api, short_by=1)

@@ -88,3 +88,17 @@ def test_from_carrier_file_to_proof_of_delivery(cli_env, tmp_path):
     assert (sh["lines"][0]["qty_shipped"], sh["lines"][0]["qty_damaged"]) == (5, 1)
     assert "delivered" in ok("ship", "list", "--warehouse", "NEAR")
     refused("shipment_not_found", "ship", "show", "99")
+
+
+def test_nothing_picked_leaves_the_shipment_empty_and_shows_zero_picked(cli_env):
+    ok("order", "place", "--customer", "CUST1", "--line", "SKU-A:3")
+    ok("ship", "release", "NEAR", "--through", (date.today() + timedelta(days=30)).isoformat())
+    ok("ship", "pick-list", "NEAR")
+    [line] = get_shipment(cli_env.uow, cli_env.actor, 1)["lines"]
+    ok("ship", "pick", "1", "--line", f"{line['id']}:0:inventory_control:not on the shelf")
+    shown = ok("ship", "show", "1")
+    assert "empty" in shown.splitlines()[0]
+    row = next(r for r in shown.splitlines() if str(line["id"]) in r and "SKU-A" in r)
+    assert [c.strip() for c in row.split("│")][4:7] == ["3", "0", "inventory_control"]  # qty, picked, short by
+    refused("shipment_empty", "ship", "rate", "1")
+    refused("shipment_empty", "ship", "ship", "1")

@@ -94,10 +94,10 @@ def test_810_on_demand_and_invoices_export(cli_env, tmp_path):
     res = runner.invoke(app, ["edi", "partner", "add", "ACME", "--customer", "CUST1", "--isa-id", "ACMEBUY"])
     assert res.exit_code == 0, res.output
     carriers(cli_env)
-    shipment_at(cli_env, "NEAR", [("SKU-A", 2)], "shipped")  # invoiced, and its 810 sent, as it ships
+    shipment_at(cli_env, "NEAR", [("SKU-A", 2)], "shipped")  # announced by an 856, invoiced and its 810 sent
     res = runner.invoke(app, ["edi", "out", "810", "INV-0000001", "--out", str(tmp_path / "810.x12")])
     assert res.exit_code == 0, res.output
-    assert "810 to ACME, control 000000002" in res.output
+    assert "810 to ACME, control 000000003" in res.output
     sent = parse_810(parse_interchange((tmp_path / "810.x12").read_text()).groups[0].sets[0])
     assert (sent.number, sent.purpose, [(i.line_id, i.qty) for i in sent.items]) == ("INV-0000001", "07", [("1", 2)])
     for args, code in ((["edi", "out", "810", "NOPE"], "invoice_not_found"),

@@ -85,6 +85,25 @@ def test_the_books_balance(demo):
     assert check_ledger(demo.uow, SYSTEM)["balanced"]
 
 
+def test_the_demo_ships_rate_shopped_and_routed(demo):
+    """Shipments went out with a rate-shopped carrier service and its cost and CO2, by several modes; road loads
+    carry a multi-stop route of a stored length and stop sequence (issue 3: the demo shows real costs and routes)."""
+    from ordercare.store.fulfilment_tables import carrier_services, loads, shipments
+
+    with demo.uow.read() as c:
+        shipped = c.execute(select(shipments.c.freight_cost, shipments.c.co2_kg, carrier_services.c.mode)
+                            .join(carrier_services, carrier_services.c.id == shipments.c.carrier_service_id)
+                            .where(shipments.c.status.in_(["shipped", "delivered"]))).all()
+        routes = c.execute(select(loads.c.id, loads.c.route_distance_km)).all()
+        sequenced = c.execute(select(func.count()).select_from(shipments)
+                              .where(shipments.c.load_id.is_not(None), shipments.c.route_seq.is_not(None))).scalar_one()
+    assert len(shipped) >= 100 and all(cost > 0 and co2 is not None for cost, co2, _ in shipped)
+    assert sum(1 for _, co2, _ in shipped if co2 > 0) > 0.9 * len(shipped)  # a few km of a light load round to 0
+    assert len({mode for _, _, mode in shipped}) >= 2
+    assert routes and all(km and km > 0 for _, km in routes)
+    assert sequenced >= len(routes)
+
+
 def test_billing_follows_the_segments_habits(demo):
     from ordercare.services.receivables import aging_report
     from ordercare.store.billing_tables import invoices, payments

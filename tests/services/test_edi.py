@@ -112,11 +112,17 @@ def test_855_carries_promised_quantities_and_dates_per_buyer_line(edi):
     r = receive_interchange(env.uow, env.clock, env.settings, env.actor, interchange(PO))
     order_id = int(r["transactions"][0]["order"][3:])
     o = get_order(env.uow, env.actor, order_id)
-    doc = acknowledge_order(env.uow, env.clock, env.actor, order_id)
-    assert (doc["direction"], doc["set"], doc["control"], doc["order"]) == ("out", "855", "000000002", o["number"])
-    ic = parse_interchange(doc["content"])
+    # The 850 is answered by itself, in the transaction that placed the order, after the 997.
+    with env.uow.read() as c:
+        [auto] = c.execute(select(edi_documents).where(edi_documents.c.set_code == "855")).all()
+    assert (auto.direction, auto.control, auto.order_id) == ("out", "000000002", order_id)
+    ic = parse_interchange(auto.content)
     assert (ic.receiver_qualifier, ic.receiver_id, ic.groups[0].functional_id) == ("ZZ", "ACMEBUY", "PR")
     ack = parse_855(ic.groups[0].sets[0])
+    # On demand: the same answer under the next control number.
+    doc = acknowledge_order(env.uow, env.clock, env.actor, order_id)
+    assert (doc["direction"], doc["set"], doc["control"], doc["order"]) == ("out", "855", "000000003", o["number"])
+    assert parse_855(parse_interchange(doc["content"]).groups[0].sets[0]) == ack
     assert (ack.po_number, ack.po_date, ack.order_number, ack.ack_date) == ("PO-1", date(2026, 3, 1), o["number"],
                                                                            env.clock.today())
     a, b = ack.lines
@@ -130,7 +136,7 @@ def test_855_carries_promised_quantities_and_dates_per_buyer_line(edi):
     assert b.statuses[1] == LineStatus("IB", 3)
     assert b.statuses[0].qty == 5 and b.statuses[0].delivery_date == max(b_dates)
     assert ack.ack_type == "AC"
-    assert [e["kind"] for e in get_order(env.uow, env.actor, order_id)["timeline"]].count("edi_sent") == 1
+    assert [e["kind"] for e in get_order(env.uow, env.actor, order_id)["timeline"]].count("edi_sent") == 2
 
 
 def test_856_after_shipping_names_carrier_tracking_and_buyer_lines(edi):
@@ -150,8 +156,13 @@ def test_856_after_shipping_names_carrier_tracking_and_buyer_lines(edi):
         picking.PickConfirmation(ln["id"], ln["qty"]) for ln in get_shipment(env.uow, env.actor, sid)["lines"]])
     shipping.ship(env.uow, env.clock, env.settings, env.actor, sid)
     sh = get_shipment(env.uow, env.actor, sid)
+    # Announced by itself in the transaction that shipped it; again on demand, the same notice.
+    with env.uow.read() as c:
+        [auto] = c.execute(select(edi_documents).where(edi_documents.c.set_code == "856")).all()
+    assert (auto.direction, auto.shipment_id) == ("out", sid)
+    sn = parse_856(parse_interchange(auto.content).groups[0].sets[0])
     doc = send_ship_notice(env.uow, env.clock, env.actor, sid)
-    sn = parse_856(parse_interchange(doc["content"]).groups[0].sets[0])
+    assert parse_856(parse_interchange(doc["content"]).groups[0].sets[0]) == sn
     assert (sn.shipment_number, sn.tracking_number, sn.carrier_code, sn.carrier_name) == (
         sh["number"], sh["tracking_number"], sh["freight"]["carrier"], sh["freight"]["carrier_name"])
     assert sn.gross_weight_kg == Decimal(sh["weight_kg"]) and sn.lading_qty == 6
@@ -283,7 +294,8 @@ def test_control_numbers_to_a_partner_follow_each_other(edi):
     with env.uow.read() as c:
         sent = c.execute(select(edi_documents.c.set_code, edi_documents.c.control)
                          .where(edi_documents.c.direction == "out").order_by(edi_documents.c.id)).all()
-    assert [tuple(r) for r in sent] == [("997", "000000001"), ("855", "000000002"), ("855", "000000003")]
+    assert [tuple(r) for r in sent] == [("997", "000000001"), ("855", "000000002"), ("855", "000000003"),
+                                        ("855", "000000004")]
 
 
 def test_partner_setup_is_validated(edi):

@@ -16,12 +16,14 @@ from ordercare.domain.payment_terms import cents
 from ordercare.integrations.x12.envelopes import parse_interchange
 from ordercare.integrations.x12.invoice import Location, parse_810
 from ordercare.integrations.x12.purchase_order import ItemId, POLine, PurchaseOrder, ShipToParty
+from ordercare.integrations.x12.ship_notice import parse_856
 from ordercare.services import billing_setup, invoicing, picking, release, shipping
 from ordercare.services import edi_partners as ep
 from ordercare.services import master_data as md
 from ordercare.services.billing_views import get_invoice
 from ordercare.services.edi_inbound import receive_interchange
 from ordercare.services.edi_invoice import fill_after, send_invoice
+from ordercare.services.edi_outbound import send_ship_notice
 from ordercare.services.invoice_changes import cancel_invoice
 from ordercare.services.opening_balances import record_opening_balance
 from ordercare.services.order_views import get_order
@@ -99,7 +101,12 @@ def test_850_in_to_810_out_field_by_field(edi):
     with env.uow.read() as c:
         [invoice_id] = c.execute(select(invoices.c.id)).scalars().all()
     inv = get_invoice(env.uow, env.clock, env.actor, invoice_id)
-    assert (doc.direction, doc.invoice_ref, doc.order_id, doc.control) == ("out", inv["number"], order_id, "000000002")
+    assert (doc.direction, doc.invoice_ref, doc.order_id, doc.control) == ("out", inv["number"], order_id, "000000004")
+    with env.uow.read() as c:  # the 997 and 855 answering the 850, the 856 announcing the shipment, then the 810
+        sent = c.execute(select(edi_documents.c.set_code, edi_documents.c.control).where(
+            edi_documents.c.direction == "out").order_by(edi_documents.c.id)).all()
+    assert [tuple(r) for r in sent] == [("997", "000000001"), ("855", "000000002"), ("856", "000000003"),
+                                        ("810", "000000004")]
     ic, e = parsed(doc)
     assert (ic.sender_id, ic.receiver_id, ic.groups[0].functional_id, ic.groups[0].version) == (
         "ORDERCARE", "ACMEBUY", "IN", "004010")
@@ -132,6 +139,50 @@ def test_850_in_to_810_out_field_by_field(edi):
     # The order's timeline says what was sent, after it was invoiced.
     kinds = [(ev["kind"], (ev["data"] or {}).get("set")) for ev in get_order(env.uow, env.actor, order_id)["timeline"]]
     assert kinds.index(("invoiced", None)) < kinds.index(("edi_sent", "810"))
+
+
+def test_a_wave_shipped_in_one_transaction_announces_each_edi_shipment_before_billing_it(edi):
+    """The simulator's way: a pick list confirmed at once, every shipment shipped in one transaction. Each EDI
+    shipment gets its 856 and then its invoice's 810, shipment by shipment, in that transaction; the customer
+    without a partner gets neither; each automatic 856 is the one sent again on demand, parsed back field by field."""
+    env = edi
+    depot = receive(env, PO)  # to STORE-7, the DEPOT ship-to
+    main = receive(env, PurchaseOrder("PO-MAIN", date(2026, 3, 1), (
+        POLine("1", 3, "EA", None, (ItemId("VP", "SKU-A"),)),), None), control=2)
+    plain = order(env, [("SKU-A", 2)], customer="CUST2")
+    sids = release.release_to_warehouse(env.uow, env.clock, env.actor, "NEAR", env.clock.today() + timedelta(30))
+    pick_list = picking.create_pick_list(env.uow, env.clock, env.actor, "NEAR")
+    picking.confirm_pick_list(env.uow, env.clock, env.settings, env.actor, pick_list)
+    out = shipping.ship_shipments(env.uow, env.clock, env.settings, env.actor, sids)
+    assert [r["shipment_id"] for r in out["shipped"]] == sorted(sids) and len(sids) == 3
+    shipment_of = {get_shipment(env.uow, env.actor, sid)["lines"][0]["order"]: sid for sid in sids}
+    ours = sorted(shipment_of[f"SO-{o:07d}"] for o in (depot, main))
+    with env.uow.read() as c:
+        sent = c.execute(select(edi_documents).where(edi_documents.c.direction == "out")
+                         .order_by(edi_documents.c.id)).all()
+    # Two 850s answered (997, 855 each), then per EDI shipment its 856 and its 810, in shipment order.
+    assert [(d.set_code, d.control) for d in sent] == [
+        ("997", "000000001"), ("855", "000000002"), ("997", "000000003"), ("855", "000000004"),
+        ("856", "000000005"), ("810", "000000006"), ("856", "000000007"), ("810", "000000008")]
+    assert [d.shipment_id for d in sent if d.set_code == "856"] == ours
+    assert shipment_of[f"SO-{plain:07d}"] not in {d.shipment_id for d in sent}
+    assert {d.invoice_ref for d in sent if d.set_code == "810"} == {
+        get_invoice(env.uow, env.clock, env.actor, r["invoice_id"])["number"] for r in out["shipped"]
+        if r["shipment_id"] in ours}
+    for auto in (d for d in sent if d.set_code == "856"):
+        notice = parse_856(parse_interchange(auto.content).groups[0].sets[0])
+        again = send_ship_notice(env.uow, env.clock, env.actor, auto.shipment_id)
+        assert parse_856(parse_interchange(again["content"]).groups[0].sets[0]) == notice
+        sh = get_shipment(env.uow, env.actor, auto.shipment_id)
+        assert (notice.shipment_number, notice.tracking_number, notice.carrier_code) == (
+            sh["number"], sh["tracking_number"], sh["freight"]["carrier"])
+        assert notice.gross_weight_kg == Decimal(sh["weight_kg"])
+        assert notice.lading_qty == sum(ln["qty_shipped"] for ln in sh["lines"])
+        [so] = notice.orders
+        assert so.order_number == sh["lines"][0]["order"]
+        if auto.shipment_id == shipment_of[f"SO-{main:07d}"]:  # in the buyer's own line numbers and item ids
+            assert (so.po_number, [(i.line_id, i.item_ids, i.qty) for i in so.items]) == (
+                "PO-MAIN", [("1", (ItemId("VP", "SKU-A"),), 3)])
 
 
 def test_partial_shipments_fill_the_buyer_lines_first_line_first(edi):
@@ -189,7 +240,7 @@ def test_on_demand_resend_and_cancellation(edi):
     [auto] = sent_810s(env)
     invoice_id = int(auto.invoice_ref[4:])
     again = send_invoice(env.uow, env.clock, env.actor, invoice_id)
-    assert (again["set"], again["invoice"], again["control"]) == ("810", auto.invoice_ref, "000000003")
+    assert (again["set"], again["invoice"], again["control"]) == ("810", auto.invoice_ref, "000000005")
     assert parsed(sent_810s(env)[-1])[1].purpose == "07"  # a duplicate: the partner had the original
     new_id = cancel_invoice(env.uow, env.clock, env.actor, invoice_id, "wrong address", reissue=True)
     docs = sent_810s(env)
@@ -201,7 +252,7 @@ def test_on_demand_resend_and_cancellation(edi):
     assert parsed(docs[0])[1].total == cancelled.total == reissued.total
     on_demand = send_invoice(env.uow, env.clock, env.actor, invoice_id)
     assert parse_810(parse_interchange(on_demand["content"]).groups[0].sets[0]).purpose == "01"
-    assert [d.control for d in sent_810s(env)] == ["000000002", "000000003", "000000004", "000000005", "000000006"]
+    assert [d.control for d in sent_810s(env)] == ["000000004", "000000005", "000000006", "000000007", "000000008"]
 
 
 def test_no_810_for_a_customer_without_partner_and_clear_refusals(edi):
@@ -212,6 +263,8 @@ def test_no_810_for_a_customer_without_partner_and_clear_refusals(edi):
         [invoice_id] = c.execute(select(invoices.c.id).where(invoices.c.customer_id == customer_id(env, "CUST2"))
                                  ).scalars().all()
     assert sent_810s(env) == []  # issued without one: CUST2 is not an EDI partner
+    with env.uow.read() as c:  # nor announced by an 856
+        assert c.execute(select(func.count()).select_from(edi_documents)).scalar_one() == 0
     opening = record_opening_balance(env.uow, env.clock, env.actor, customer_id=customer_id(env), amount=D("50.00"),
                                      reference="OLD-1", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 1),
                                      currency="EUR")

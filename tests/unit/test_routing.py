@@ -121,3 +121,16 @@ def test_every_stop_once_and_never_longer_than_nearest_neighbour(stops):
 def test_small_routes_are_the_true_optimum(stops):
     best = min(route_length_km(DEPOT, perm) for perm in itertools.permutations(stops))
     assert plan_route(DEPOT, stops).distance_km == pytest.approx(best, rel=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(stop_lists(11, 18))
+def test_a_lighter_search_is_repeatable_still_a_tour_and_no_better_than_the_full_one(stops):
+    """The work limit (solutions per stop) a caller may lower to route many loads (the simulator does): the same
+    stops give the same route again, every stop once, never longer than nearest neighbour; and the default
+    search, which runs on from where the lighter one stopped, never ends with a longer tour."""
+    light = plan_route(DEPOT, stops, solutions_per_stop=1)
+    assert light == plan_route(DEPOT, stops, solutions_per_stop=1)
+    assert sorted(light.sequence) == sorted(s.id for s in stops) and light.solver == "or-tools-gls"
+    assert light.distance_km <= nearest_neighbour_route(DEPOT, stops).distance_km + 1e-9
+    assert plan_route(DEPOT, stops).distance_km <= light.distance_km + 1e-9

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .errors import ValidationFailed
+from .errors import Conflict, ValidationFailed
 
 
 class Department(StrEnum):
@@ -56,3 +56,11 @@ def check_delivery(*, field: str, shipped: int, short: int, damaged: int, wrong_
         raise ValidationFailed("invalid_delivery_quantity",
                                f"{field}.damaged: more than the {received} received", field=f"{field}.damaged")
     return received
+
+
+def refuse_empty(shipment) -> None:
+    """A shipment picked to nothing (every unit short) is `empty`: it has nothing to carry, so it is neither rated,
+    loaded nor shipped (its units went back to back-order and leave on a later release)."""
+    if shipment.status == "empty":
+        raise Conflict("shipment_empty", f"shipment {shipment.id} is empty: nothing was picked, nothing to carry",
+                       field="shipment_id", status=shipment.status)

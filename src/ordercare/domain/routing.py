@@ -109,7 +109,8 @@ def _held_karp(depot: tuple[float, float], stops: Sequence[Stop]) -> list[Stop]:
     return [stops[j] for j in reversed(order)]
 
 
-def _or_tools(depot: tuple[float, float], stops: Sequence[Stop], time_limit_s: float) -> list[Stop] | None:
+def _or_tools(depot: tuple[float, float], stops: Sequence[Stop], time_limit_s: float,
+              solutions_per_stop: int) -> list[Stop] | None:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # only needed for larger routes
 
     pts = [depot, *((s.lat, s.lon) for s in stops)]
@@ -122,7 +123,7 @@ def _or_tools(depot: tuple[float, float], stops: Sequence[Stop], time_limit_s: f
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-    params.solution_limit = SOLUTIONS_PER_STOP * len(stops)
+    params.solution_limit = solutions_per_stop * len(stops)
     solution = model.SolveWithParameters(params)
     if solution is None:
         return None
@@ -133,15 +134,17 @@ def _or_tools(depot: tuple[float, float], stops: Sequence[Stop], time_limit_s: f
     return ordered
 
 
-def plan_route(depot: tuple[float, float], stops: Sequence[Stop], *, time_limit_s: float = 2.0) -> Route:
-    """A short closed tour from the depot through every stop; see the module docstring."""
+def plan_route(depot: tuple[float, float], stops: Sequence[Stop], *, time_limit_s: float = 2.0,
+               solutions_per_stop: int = SOLUTIONS_PER_STOP) -> Route:
+    """A short closed tour from the depot through every stop; see the module docstring. `solutions_per_stop`
+    is the search's work limit (a caller that routes many loads may trade a little length for time)."""
     _check(stops)
     if not stops:
         return Route((), 0.0, "none")
     if len(stops) <= EXACT_MAX_STOPS:
         return _route(depot, _held_karp(depot, stops), "exact")
     baseline = nearest_neighbour_route(depot, stops)
-    ordered = _or_tools(depot, stops, time_limit_s)
+    ordered = _or_tools(depot, stops, time_limit_s, solutions_per_stop)
     if ordered is None:
         return baseline
     found = _route(depot, ordered, "or-tools-gls")

@@ -43,9 +43,17 @@ def send(conn: Connection, partner: Row, code: str, bodies: list[list[tuple[str,
 
 def active_partner(conn: Connection, customer_id: int) -> Row | None:
     """The customer's active trading partner (the first set up, should it have several), or None."""
-    return conn.execute(select(trading_partners).where(trading_partners.c.customer_id == customer_id,
-                                                       trading_partners.c.active.is_(True))
-                        .order_by(trading_partners.c.id)).first()
+    return active_partners(conn, [customer_id]).get(customer_id)
+
+
+def active_partners(conn: Connection, customer_ids) -> dict[int, Row]:
+    """The active trading partner of each of these customers that has one, in one read."""
+    out: dict[int, Row] = {}
+    for p in conn.execute(select(trading_partners).where(trading_partners.c.customer_id.in_(sorted(set(customer_ids))),
+                                                         trading_partners.c.active.is_(True))
+                          .order_by(trading_partners.c.id)):
+        out.setdefault(p.customer_id, p)
+    return out
 
 
 def partner_of_customer(conn: Connection, customer_id: int, what: str) -> Row:

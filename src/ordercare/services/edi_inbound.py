@@ -28,6 +28,7 @@ from ..store.edi_tables import edi_documents, edi_transactions, partner_items, p
 from ..store.events import append_event
 from ..store.tables import customers, products, ship_tos
 from .edi_documents import send, transaction_view
+from .edi_outbound import acknowledge_in
 from .intake import OrderRequest
 from .orders import write_order
 
@@ -70,6 +71,10 @@ def receive_interchange(uow: UnitOfWork, clock: Clock, settings: Settings, actor
                      .values(status=status, order_id=first_order))
         if acks:
             send(conn, partner, "997", acks, at=now, actor=actor.username, responds_to=doc_id)
+        for order_id in conn.execute(select(edi_transactions.c.order_id).where(  # each new order answered by its 855
+                edi_transactions.c.document_id == doc_id, edi_transactions.c.status == "accepted",
+                edi_transactions.c.order_id.is_not(None)).order_by(edi_transactions.c.id)).scalars().all():
+            acknowledge_in(conn, clock, actor, order_id, partner)
         return {**_result(conn, doc_id), "replayed": False}
 
     return uow.run(work)

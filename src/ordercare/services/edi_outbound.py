@@ -1,7 +1,8 @@
 """Documents we send: 855 acknowledgment of an order, 856 ship notice of a shipment (810: see edi_invoice.py).
 
-Each is generated on demand from the stored facts, enveloped with the partner's next control number, stored
-as sent (edi_documents) and noted on the order's timeline. Lines are answered in the buyer's own terms when
+Each is generated from the stored facts - by itself when an 850 becomes an order (855) and when a shipment ships
+(856), and again on demand -, enveloped with the partner's next control number, stored as sent (edi_documents)
+and noted on the order's timeline. Lines are answered in the buyer's own terms when
 the order came by 850: its line numbers, item ids and units; otherwise with our line numbers and SKUs (VP).
 """
 
@@ -87,22 +88,26 @@ def acknowledgment_of(view: dict[str, Any], detail: dict | None, units: dict[str
     return Acknowledgment(view["customer_po"] or view["number"], po_date, view["number"], today, tuple(out))
 
 
+def acknowledge_in(conn: Connection, clock: Clock, actor: Actor, order_id: int, partner: Row) -> int:
+    """855 for an order, sent to this partner inside the caller's transaction; returns the document id."""
+    view = order_view(conn, actor, order_id)
+    detail, _ = buyer_lines(conn, order_id)
+    ack = acknowledgment_of(view, detail, product_units(conn, [ln["sku"] for ln in view["lines"]]), clock.today())
+    doc_id, _ = send(conn, partner, "855", [build_855(ack)], at=clock.now(), actor=actor.username, order_id=order_id)
+    append_event(conn, order_id, "edi_sent", at=clock.now(), actor=actor.username, reason="855 acknowledgment",
+                 payload={"set": "855", "document_id": doc_id, "partner": partner.code, "ack_type": ack.ack_type})
+    return doc_id
+
+
 def acknowledge_order(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: int) -> dict[str, Any]:
-    """855 for an order: per buyer line the units promised with their delivery date, and the back-ordered rest."""
+    """855 on demand (an 850's order gets one by itself when it is placed): per buyer line the units promised
+    with their delivery date, and the back-ordered rest, as they stand now."""
     actor.require(Permission.EXCHANGE_EDI)
 
     def work(conn: Connection) -> int:
-        view = order_view(conn, actor, order_id)
+        order_view(conn, actor, order_id)  # the one "no such order" answer, before anything else
         customer_id = conn.execute(select(orders.c.customer_id).where(orders.c.id == order_id)).scalar_one()
-        detail, partner_id = buyer_lines(conn, order_id)
-        partner = partner_of_customer(conn, customer_id, "order")
-        ack = acknowledgment_of(view, detail, product_units(conn, [ln["sku"] for ln in view["lines"]]), clock.today())
-        doc_id, _ = send(conn, partner, "855", [build_855(ack)], at=clock.now(), actor=actor.username,
-                         order_id=order_id)
-        append_event(conn, order_id, "edi_sent", at=clock.now(), actor=actor.username, reason="855 acknowledgment",
-                     payload={"set": "855", "document_id": doc_id, "partner": partner.code,
-                              "ack_type": ack.ack_type})
-        return doc_id
+        return acknowledge_in(conn, clock, actor, order_id, partner_of_customer(conn, customer_id, "order"))
 
     return get_document(uow, actor, uow.run(work))
 
@@ -158,24 +163,30 @@ def ship_notice_of(conn: Connection, shipment_id: int, partner: Row) -> ShipNoti
         ship_from=(wh.name, wh.code), ship_to=(st.name, st.code), orders=tuple(ship_orders))
 
 
+def ship_notice_in(conn: Connection, clock: Clock, actor: Actor, shipment_id: int, partner: Row) -> int:
+    """856 for a shipped shipment, sent to this partner inside the caller's transaction (shipping sends it by itself
+    for an EDI customer, before the shipment's 810); returns the document id."""
+    notice = ship_notice_of(conn, shipment_id, partner)
+    doc_id, _ = send(conn, partner, "856", [build_856(notice)], at=clock.now(), actor=actor.username,
+                     shipment_id=shipment_id)
+    order_ids = conn.execute(select(shipment_lines.c.order_id).where(shipment_lines.c.shipment_id == shipment_id)
+                             .distinct()).scalars().all()
+    for oid in sorted(order_ids):
+        append_event(conn, oid, "edi_sent", at=clock.now(), actor=actor.username, reason="856 ship notice",
+                     payload={"set": "856", "document_id": doc_id, "partner": partner.code,
+                              "shipment": notice.shipment_number})
+    return doc_id
+
+
 def send_ship_notice(uow: UnitOfWork, clock: Clock, actor: Actor, shipment_id: int) -> dict[str, Any]:
-    """856 for a shipped shipment: carrier, tracking number, weight, and per order the buyer's lines shipped."""
+    """856 on demand (sent by itself at shipping): carrier, tracking number, weight, and per order the buyer's
+    lines shipped."""
     actor.require(Permission.EXCHANGE_EDI)
 
     def work(conn: Connection) -> int:
         customer_id = conn.execute(select(shipments.c.customer_id).where(shipments.c.id == shipment_id)).scalar()
         if customer_id is None:
             shipment_view(conn, shipment_id)  # the one "no such shipment" answer
-        partner = partner_of_customer(conn, customer_id, "shipment_id")
-        notice = ship_notice_of(conn, shipment_id, partner)
-        doc_id, _ = send(conn, partner, "856", [build_856(notice)], at=clock.now(), actor=actor.username,
-                         shipment_id=shipment_id)
-        order_ids = conn.execute(select(shipment_lines.c.order_id).where(shipment_lines.c.shipment_id == shipment_id)
-                                 .distinct()).scalars().all()
-        for oid in sorted(order_ids):
-            append_event(conn, oid, "edi_sent", at=clock.now(), actor=actor.username, reason="856 ship notice",
-                         payload={"set": "856", "document_id": doc_id, "partner": partner.code,
-                                  "shipment": notice.shipment_number})
-        return doc_id
+        return ship_notice_in(conn, clock, actor, shipment_id, partner_of_customer(conn, customer_id, "shipment_id"))
 
     return get_document(uow, actor, uow.run(work))

@@ -9,12 +9,18 @@ the fact rows and adds the difference (new contribution minus old) to the daily 
 calls record_placed_order instead: the facts come from what placement holds in memory (no reads), and the
 first promises are captured there. Whatever the facts captured when it happened (the first promise, the units
 in stock when ordered) is kept by later refreshes.
+
+A caller that runs many changes in a row (the simulator's day) may hold the refreshes (refreshes_held) and
+refresh the orders it collected once at the end: the facts derive from the orders as they stand, and the
+summaries move by new minus old, so one refresh after several changes ends where one per change does.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from operator import attrgetter
 from datetime import date, datetime, timezone
 
@@ -70,9 +76,28 @@ def record_placed_order(conn: Connection, *, order_id: int, ordered_at: datetime
     apply_tally(conn, tally)
 
 
+_held: ContextVar[set[int] | None] = ContextVar("held_order_refreshes", default=None)
+
+
+@contextmanager
+def refreshes_held() -> Iterator[set[int]]:
+    """Inside the block, refresh_order_facts only collects the orders (in the set yielded); the caller refreshes
+    them once afterwards, in a transaction of its own. Nothing may read the measures meanwhile."""
+    held: set[int] = set()
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
 def refresh_order_facts(conn: Connection, order_ids: Iterable[int], *, summaries: bool = True) -> int:
     """Bring the facts (and, unless told not to, the summaries) of these orders up to date. Returns how many
-    orders' facts changed."""
+    orders' facts changed (0 while refreshes are held: they are only collected)."""
+    held = _held.get()
+    if held is not None and summaries:
+        held.update(order_ids)
+        return 0
     ids = sorted(set(order_ids))
     changed = 0
     for i in range(0, len(ids), CHUNK):

@@ -128,6 +128,11 @@ def _checked(picks: list[PickConfirmation], lines: dict) -> dict[int, PickConfir
     return seen
 
 
+# An empty shipment carries nothing: no weight (refresh_shipment_measures), no carrier, no freight, no CO2.
+_NOTHING_TO_CARRY = {"carrier_service_id": None, "freight_cost": None, "transit_days": None, "co2_kg": None,
+                     "estimated_delivery": None, "rate_alternatives": None}
+
+
 def _confirm_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, ships: dict, lines: dict,
                 picks: dict[int, PickConfirmation]) -> dict:
     """Record checked picks of lines of these shipments: full picks in one statement, each short pick corrected
@@ -155,11 +160,11 @@ def _confirm_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor
                                         .where(shipment_lines.c.shipment_id.in_(touched))):
         units[sid] = -1 if qty_picked is None or units.get(sid) == -1 else units.get(sid, 0) + qty_picked
     statuses = {sid: "picked" if n > 0 else "empty" for sid, n in units.items() if n >= 0}
-    for status in ("picked", "empty"):
+    for status, values in (("picked", {}), ("empty", _NOTHING_TO_CARRY)):
         done = [sid for sid, st in statuses.items() if st == status]
         if done:
-            conn.execute(update(shipments).where(shipments.c.id.in_(done)).values(status=status))
-    refresh_shipment_measures(conn, [sid for sid, st in statuses.items() if st == "picked"], picked=True)
+            conn.execute(update(shipments).where(shipments.c.id.in_(done)).values(status=status, **values))
+    refresh_shipment_measures(conn, list(statuses), picked=True)
     close_pick_lists_when_done(conn, {ships[sid].pick_list_id for sid in statuses})
     short_orders = {lines[i].order_id for i in picks if i not in full}
     for order_id in sorted(short_orders):

@@ -7,7 +7,9 @@ A replacement or a repaired unit goes back to the customer as a new order throug
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import Connection, insert, select
 
@@ -21,10 +23,19 @@ from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.service_tables import no_charge_orders, return_dispositions, return_lines
 from ..store.tables import customers, order_lines, orders, products, ship_tos
-from .intake import OrderRequest
-from .orders import write_order
+from .intake import Intake, OrderRequest, take_in
+from .orders import create_order
 from .return_handling import move_nonsellable, restock
 from .returns import load_return_for, move_return
+
+
+def free_of_charge(intake: Intake) -> Intake:
+    """The same goods priced 0, with no credit limit for this order: a replacement adds nothing to what the
+    customer owes, so it neither counts in the credit exposure nor waits for finance."""
+    customer = SimpleNamespace(**intake.customer._mapping)
+    customer.credit_limit = None
+    return replace(intake, customer=customer, lines=[
+        replace(ln, unit_price=Decimal("0"), amount=Decimal("0")) for ln in intake.lines])
 
 
 def place_no_charge_order(conn: Connection, clock: Clock, settings: Settings, actor: Actor, *, original_order_id: int,
@@ -35,7 +46,8 @@ def place_no_charge_order(conn: Connection, clock: Clock, settings: Settings, ac
     ship_to = conn.execute(select(ship_tos.c.code).where(ship_tos.c.id == orig.ship_to_id)).scalar_one()
     req = OrderRequest(customer=code, ship_to=ship_to, channel=Channel.DESK, customer_po=source_ref,
                        lines=[RequestedLine(sku, qty, None, i) for i, (sku, qty) in enumerate(lines)])
-    order_id = write_order(conn, clock, settings, actor, req)
+    intake = free_of_charge(take_in(conn, actor, req, clock.today()))
+    order_id = create_order(conn, clock, settings, actor, intake, channel=str(req.channel), customer_po=source_ref)
     now = clock.now()
     conn.execute(insert(no_charge_orders).values(order_id=order_id, original_order_id=original_order_id,
                                                  source=source, source_ref=source_ref, created_at=now))

@@ -18,7 +18,7 @@ from ..store.fulfilment_tables import (
 from ..store.tables import customers, orders, products, ship_tos, warehouses
 from .release import shipment_number
 
-SHIPMENT_STATUSES = ("released", "picking", "picked", "shipped", "delivered")
+SHIPMENT_STATUSES = ("released", "picking", "picked", "empty", "shipped", "delivered")
 
 
 def _carrier_of(conn: Connection, service_id: int | None) -> dict[str, Any] | None:

@@ -17,13 +17,17 @@ from ..config import Settings
 from ..domain.access import Actor, Permission
 from ..domain.credit import check_credit
 from ..domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..domain.fulfilment import refuse_empty
 from ..domain.orders import OrderStatus
 from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments
+from ..store.service_tables import no_charge_orders
 from ..store.tables import allocations, customers, order_lines, orders, stock, stock_moves
 from .allocation import recompute_statuses, release_backorders
+from .edi_documents import active_partners
+from .edi_outbound import ship_notice_in
 from .invoicing import invoice_shipment_in
 from .measure_facts import refresh_order_facts
 from .orders import credit_exposure
@@ -39,16 +43,18 @@ class ShipQuantity:
 
 def _credit_blocks(conn: Connection, order_ids: list[int]) -> tuple[list[int], list[int], dict]:
     """Orders on hold, and orders whose customer is now over its limit without finance's approval (one exposure
-    read per customer)."""
+    read per customer; a no-charge order owes nothing, so it ships whatever the customer owes)."""
     held, over, facts, exposure = [], [], {}, {}
     for o in conn.execute(select(orders.c.id, orders.c.status, orders.c.credit_approved_by, orders.c.customer_id,
-                                 customers.c.credit_limit, customers.c.kind)
+                                 customers.c.credit_limit, customers.c.kind,
+                                 no_charge_orders.c.order_id.is_not(None).label("no_charge"))
                           .join(customers, customers.c.id == orders.c.customer_id)
+                          .outerjoin(no_charge_orders, no_charge_orders.c.order_id == orders.c.id)
                           .where(orders.c.id.in_(order_ids)).order_by(orders.c.id)):
         if o.status == OrderStatus.CREDIT_HOLD:
             held.append(o.id)
             continue
-        if o.credit_approved_by:
+        if o.credit_approved_by or o.no_charge:
             continue
         if o.customer_id not in exposure:
             exposure[o.customer_id] = credit_exposure(conn, o.customer_id)
@@ -93,6 +99,7 @@ def ship_shipments(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Act
 def _wanted(sh, lines: dict, quantities: list[ShipQuantity]) -> dict[int, int]:
     if sh.status in ("shipped", "delivered"):
         raise Conflict("already_shipped", f"shipment {sh.id} was shipped already", field="shipment_id")
+    refuse_empty(sh)
     if sh.status != "picked":
         raise Conflict("not_picked", f"shipment {sh.id} is {sh.status}: pick it first", field="shipment_id",
                        status=sh.status)
@@ -173,9 +180,14 @@ def _ship_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, i
         if not go:
             return {"shipped": [], "not_shipped": not_shipped, "held": over}
     shipped = _leave(conn, now, today, settings, actor, [heads[sid] for sid in go], lines, wanted)
-    # Billing: customers invoiced per shipment get their invoice in this same transaction.
+    # An EDI customer's shipment is announced by its 856, then billed (customers invoiced per shipment) with the
+    # invoice's 810, shipment by shipment, in this same transaction. One read of the partners for all of them.
+    partners = active_partners(conn, {heads[sid].customer_id for sid in go})
     for result in shipped:
-        result["invoice_id"] = invoice_shipment_in(conn, clock, actor, result["shipment_id"])
+        sid = result["shipment_id"]
+        if heads[sid].customer_id in partners:
+            ship_notice_in(conn, clock, actor, sid, partners[heads[sid].customer_id])
+        result["invoice_id"] = invoice_shipment_in(conn, clock, actor, sid)
     refresh_order_facts(conn, {ln.order_id for sid in go for ln in lines[sid].values()})
     return {"shipped": shipped, "not_shipped": not_shipped, "held": over}
 

@@ -20,8 +20,9 @@ from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.freight import CarrierService, Mode, ShipmentToRate, parse_tariff, rate_shop
+from ..domain.fulfilment import refuse_empty
 from ..domain.loads import LoadItem, Vehicle, build_loads
-from ..domain.routing import Stop, plan_route
+from ..domain.routing import SOLUTIONS_PER_STOP, Stop, plan_route
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments, vehicles
@@ -110,6 +111,7 @@ def rate_in(conn: Connection, shipment_id: int, services: list[CarrierService] |
         raise NotFound("shipment_not_found", f"shipment {shipment_id}: no such shipment", field="shipment_id")
     if sh.status in ("shipped", "delivered"):
         raise Conflict("already_shipped", f"shipment {shipment_id} is {sh.status}", field="shipment_id")
+    refuse_empty(sh)
     chosen, alternatives = rate_shop(services if services is not None else active_services(conn), ShipmentToRate(
         weight_kg=Decimal(sh.weight_kg), volume_m3=Decimal(sh.volume_m3), distance_km=sh.distance_km,
         ship_date=sh.planned_ship_date, due_date=sh.due_date))
@@ -173,11 +175,13 @@ def create_vehicle(uow: UnitOfWork, actor: Actor, data: VehicleData) -> int:
     return uow.run(work)
 
 
-def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: date | None = None) -> list[int]:
+def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: date | None = None, *,
+               route_effort: int = SOLUTIONS_PER_STOP) -> list[int]:
     """Build vehicle loads from the picked road-freight shipments due out by `on`, then route each load.
 
     Loads use the warehouse's largest vehicle; they are trips, so one vehicle
-    may run several. Returns the new load ids.
+    may run several. `route_effort`: the route search's work limit, in solutions per stop
+    (domain/routing.py). Returns the new load ids.
     """
     actor.require(Permission.FULFIL)
 
@@ -216,7 +220,7 @@ def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: 
         for i, load in enumerate(plan.loads):
             vehicle = same_size[i % len(same_size)]
             route = plan_route((wh.lat, wh.lon), [Stop(sid, where[sid].lat, where[sid].lon)
-                                                  for sid in load.shipment_ids])
+                                                  for sid in load.shipment_ids], solutions_per_stop=route_effort)
             load_id = conn.execute(insert(loads).values(
                 warehouse_id=wh.id, vehicle_id=vehicle.id, load_date=day, weight_kg=load.weight_kg,
                 volume_m3=load.volume_m3, status="planned", route_distance_km=round(route.distance_km, 1),

@@ -57,7 +57,8 @@ edi_documents = Table(  # every interchange received or sent, as exchanged
     Column("order_id", Id, ForeignKey("orders.id"), nullable=True, index=True),
     Column("shipment_id", Id, nullable=True, index=True),
     Column("invoice_ref", String(60), nullable=True),
-    Column("responds_to", Id, ForeignKey("edi_documents.id"), nullable=True),  # the interchange a 997 answers
+    # the interchange a 997 answers (indexed: receiving looks up the answer of an interchange)
+    Column("responds_to", Id, ForeignKey("edi_documents.id"), nullable=True, index=True),
     Column("created_at", TS, nullable=False),
     Column("created_by", String(100), nullable=False),
     UniqueConstraint("partner_id", "direction", "control", name="uq_edi_documents_control"),

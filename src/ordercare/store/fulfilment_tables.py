@@ -74,7 +74,7 @@ shipments = Table(
     Column("ship_to_id", Id, ForeignKey("ship_tos.id"), nullable=False),
     Column("planned_ship_date", Date, nullable=False),
     Column("due_date", Date, nullable=True),  # the earliest promised delivery among its lines
-    # released -> picking -> picked -> shipped -> delivered
+    # released -> picking -> picked -> shipped -> delivered; picking -> empty when nothing was picked
     Column("status", String(20), nullable=False, index=True),
     Column("pick_list_id", Id, ForeignKey("pick_lists.id"), nullable=True),
     Column("load_id", Id, ForeignKey("loads.id"), nullable=True),
@@ -101,7 +101,9 @@ shipment_lines = Table(
     Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False, index=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, index=True),
-    Column("allocation_id", Id, ForeignKey("allocations.id", ondelete="SET NULL"), nullable=True),
+    # Indexed: deleting an allocation (shipped, cancelled) sets its shipment lines' reference to NULL, and
+    # without an index each deleted allocation scans every shipment line ever written.
+    Column("allocation_id", Id, ForeignKey("allocations.id", ondelete="SET NULL"), nullable=True, index=True),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     Column("qty", Integer, nullable=False),  # released to the warehouse
     Column("qty_picked", Integer, nullable=True),  # NULL until confirmed
