@@ -87,6 +87,22 @@ def test_percentiles_from_histograms_match_numpy_on_the_raw_values(values, q):
         assert s["std"] == pytest.approx(np.std(values, ddof=1), abs=1e-9)
 
 
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=80), st.lists(st.integers(0, 60), max_size=5),
+       st.sampled_from([(0, 1), (1, 4), (1, 2), (9, 10), (95, 100), (1, 1)]))
+def test_percentiles_are_the_exact_type_7_fraction_and_ignore_empty_bins(values, empty, q):
+    """x[k] + (h - k)(x[k+1] - x[k]) with h = (n - 1)q computed in exact fractions from the sorted raw values, then
+    rounded once: the histogram's answer is that float to the last bit. Bins counted 0 (or less: a difference of
+    summaries that went below zero would be a bug elsewhere) hold no values."""
+    xs = sorted(values)
+    h = (len(xs) - 1) * Fraction(*q)
+    k = int(h)
+    want = float(xs[k] + (h - k) * (xs[min(k + 1, len(xs) - 1)] - xs[k]))
+    hist = {**{v: 0 for v in empty}, **Counter(values)}
+    assert quantiles(hist, q) == [want]
+    assert quantiles({**hist, 99: 0, 100: -1}, q) == [want]
+    assert quantiles({v: 0 for v in empty}, q) == [None]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(orders, min_size=1, max_size=6))
 def test_a_tally_is_the_plain_sum_of_the_facts_and_taking_an_order_away_restores_it(records):

@@ -63,7 +63,10 @@ def kpi_report(uow: UnitOfWork, clock: Clock, actor: Actor, req: ReportRequest) 
 def _no_cycle_collection() -> Iterator[None]:
     """A large slice's report is thousands of small dicts, none in a reference cycle: the cyclic garbage
     collector would walk all of them again and again while they are built (a third of the time). Collection
-    resumes after, unless something else had it off."""
+    resumes after, unless something else had it off. What was built is handed straight to the oldest generation
+    (freeze, then unfreeze): the youngest generation's next collection would otherwise walk all of it once more
+    (0.1 s for 5,000 blocks), though it dies by reference counting when the caller is done with it. Only when no
+    one else has frozen objects (a pre-fork server may have): unfreezing would thaw theirs too."""
     if not gc.isenabled():
         yield
         return
@@ -71,7 +74,12 @@ def _no_cycle_collection() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.enable()
+        if gc.get_freeze_count():
+            gc.enable()
+        else:
+            gc.freeze()
+            gc.enable()
+            gc.unfreeze()
 
 
 def report_in(conn: Connection, actor: Actor, req: ReportRequest, *, today: date, now: datetime) -> dict[str, Any]:

@@ -4,14 +4,15 @@ cells), and the tests' check that both agree.
 
 A large slice (MONTHLY) reads the rows that make up its period with the fewest rows, adding some and taking
 others away (metrics/counters.signed_ranges): a month or year row is exactly the sum of its day rows, so the
-difference is exact, to the last unit of every counter and histogram bin.
+difference is exact, to the last unit of every counter and histogram bin. The database sums the rows with their
+signs in one GROUP BY per table.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Connection, and_, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, Connection, and_, cast, func, literal, or_, select, union_all
 
 from ..metrics.counters import COUNTERS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, rollup_key, signed_ranges
 from .measure_summary import fact_cycle, fact_failures, fact_key, fact_sums
@@ -41,40 +42,75 @@ def _one_key(column, key: str | None) -> list:
     return [] if key is None else [column == key]
 
 
-def _summary_rows(conn: Connection, dimension: str, ranges: Ranges, by_day: bool, key: str | None):
-    """The grouped sums of the summary rows the ranges name (of one slice value, with a key): (counter rows,
-    cycle rows)."""
-    day_cols = [kpi_daily.c.day] if by_day else []
-    # A line-level slice's order counters are all zero: not summed. (PostgreSQL sums bigints as numeric: cast
-    # back, not thousands of Decimals.)
+def _signed_source(table, dimension: str, plus: Ranges, minus: Ranges):
+    """(rows, their sign or None, the condition that picks them): the table itself and the ranges' condition when
+    nothing is taken away; else one UNION ALL of the rows to add (sign 1) and to take away (sign -1), so the
+    database sums both in one GROUP BY."""
+    if not minus:
+        return table, None, [_where(table, dimension, plus)]
+    parts = [select(*table.c, literal(sign).label("sign")).where(_where(table, dimension, ranges))
+             for sign, ranges in ((1, plus), (-1, minus))]
+    source = union_all(*parts).subquery()
+    return source, source.c.sign, []
+
+
+def _one_process(conn: Connection) -> None:
+    """PostgreSQL: no parallel workers for the rest of this transaction. The summary rows of a period are a few
+    thousand to a hundred thousand: one process sums them faster than workers whose partial sums (70 per slice
+    value) the leader must take in and add up again, which is what the planner picks for the union of rows added
+    and taken away, whose groups it cannot estimate."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
+def _signed_sum(column, sign):
+    """SUM of a count with its sign, read as a plain integer (PostgreSQL sums bigints as numeric: cast back, not
+    thousands of Decimals)."""
+    return cast(func.sum(column if sign is None else column * sign), BigInteger)
+
+
+def _summary_rows(conn: Connection, dimension: str, plus: Ranges, minus: Ranges, by_day: bool, key: str | None):
+    """The signed sums of the summary rows the ranges name (of one slice value, with a key), grouped by slice
+    value (and day): (counter rows, cycle rows without their empty bins)."""
+    t, sign, where = _signed_source(kpi_daily, dimension, plus, minus)
+    day_cols = [t.c.day] if by_day else []
+    # A line-level slice's order counters are all zero: not summed.
     zero = {c for c, _, _ in ORDER_COUNTERS} if dimension in LINE_DIMENSIONS else set()
-    rows = conn.execute(select(kpi_daily.c.slice_key, *day_cols,
-                               *[literal(0) if c in zero else cast(func.sum(kpi_daily.c[c]), BigInteger)
-                                 for c in COUNTERS])
-                        .where(_where(kpi_daily, dimension, ranges), *_one_key(kpi_daily.c.slice_key, key))
-                        .group_by(kpi_daily.c.slice_key, *day_cols))
-    cyc_day = [kpi_daily_cycle.c.day] if by_day else []
-    cyc = conn.execute(select(kpi_daily_cycle.c.slice_key, *cyc_day, kpi_daily_cycle.c.measure,
-                              kpi_daily_cycle.c.days, cast(func.sum(kpi_daily_cycle.c.n), BigInteger).label("n"))
-                       .where(_where(kpi_daily_cycle, dimension, ranges), *_one_key(kpi_daily_cycle.c.slice_key, key))
-                       .group_by(kpi_daily_cycle.c.slice_key, *cyc_day, kpi_daily_cycle.c.measure,
-                                 kpi_daily_cycle.c.days))
+    rows = conn.execute(select(t.c.slice_key, *day_cols,
+                               *[literal(0) if c in zero else _signed_sum(t.c[c], sign) for c in COUNTERS])
+                        .where(*where, *_one_key(t.c.slice_key, key))
+                        .group_by(t.c.slice_key, *day_cols)).all()
+    t, sign, where = _signed_source(kpi_daily_cycle, dimension, plus, minus)
+    cyc_day = [t.c.day] if by_day else []
+    n = _signed_sum(t.c.n, sign)
+    cyc = conn.execute(select(t.c.slice_key, *cyc_day, t.c.measure, t.c.days, n)
+                       .where(*where, *_one_key(t.c.slice_key, key))
+                       .group_by(t.c.slice_key, *cyc_day, t.c.measure, t.c.days).having(n != 0)).all()
     return rows, cyc
 
 
-def _add(counters: dict, hist: dict, rows, cyc, by_day: bool, sign: int) -> None:
+def _collect(rows, cyc, by_day: bool) -> tuple[dict, dict]:
+    """{key: {counter: n}} of the rows not all zero (a slice value whose contributions all moved elsewhere, or
+    lie in what was taken away, is no row) and {key: {measure: {days: n}}} of the bins not zero."""
     skip = 2 if by_day else 1  # slice_key[, day], then the counters in COUNTERS order
+    counters = {}
     for r in rows:
-        key = tuple(r[:2]) if by_day else r[0]
-        values = [int(v or 0) for v in r[skip:]]
-        if key in counters:
-            counters[key] = [a + sign * b for a, b in zip(counters[key], values, strict=True)]
-        else:
-            counters[key] = values if sign == 1 else [-v for v in values]
+        values = r[skip:]
+        if any(values):
+            counters[tuple(r[:2]) if by_day else r[0]] = dict(zip(COUNTERS, map(int, values), strict=True))
+    hist: dict = {}
     for r in cyc:
-        key, (measure, days, n) = (tuple(r[:2]) if by_day else r[0]), r[-3:]
-        bins = hist.setdefault(key, {}).setdefault(measure, {})
-        bins[days] = bins.get(days, 0) + sign * int(n or 0)
+        n = int(r[-1])
+        if n:
+            key = tuple(r[:2]) if by_day else r[0]
+            bins = hist.get(key)
+            if bins is None:
+                bins = hist[key] = {}
+            by_measure = bins.get(r[-3])
+            if by_measure is None:
+                by_measure = bins[r[-3]] = {}
+            by_measure[r[-2]] = n
+    return counters, hist
 
 
 def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, by_day: bool = False,
@@ -82,52 +118,30 @@ def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, 
     """(counters, cycle histograms) per slice key (and day): {key: {counter: n}}, {key: {measure: {days: n}}};
     from the summaries, or summed from the facts (always for one customer's report). `key`: that slice value
     only."""
-    counters: dict = {}
-    hist: dict = {}
     if customer_id is None and not from_facts:
+        _one_process(conn)
         plus, minus = _ranges(dimension, date_from, date_to, by_day)
-        _add(counters, hist, *_summary_rows(conn, dimension, plus, by_day, key), by_day, 1)
-        if minus:
-            _add(counters, hist, *_summary_rows(conn, dimension, minus, by_day, key), by_day, -1)
-    else:
-        where = _facts_where(date_from, date_to, customer_id)
-        if key is not None:
-            where = and_(where, fact_key(dimension) == key)
-        _add(counters, hist, conn.execute(fact_sums(dimension, by_day=by_day, where=where)),
-             conn.execute(fact_cycle(dimension, by_day=by_day, where=where)), by_day, 1)
-    # A slice value whose contributions all moved elsewhere (or lie in what was taken away) is no row.
-    counters = {k: dict(zip(COUNTERS, v, strict=True)) for k, v in counters.items() if any(v)}
-    return counters, {k: h for k, h in ((k, _nonzero(h)) for k, h in hist.items()) if h}
-
-
-def _nonzero(tree: dict) -> dict:
-    """A nested dict of counts without its zero counts and the dicts they leave empty."""
-    out = {}
-    for k, v in tree.items():
-        v = _nonzero(v) if isinstance(v, dict) else v
-        if v:
-            out[k] = v
-    return out
+        return _collect(*_summary_rows(conn, dimension, plus, minus, by_day, key), by_day)
+    where = _facts_where(date_from, date_to, customer_id)
+    if key is not None:
+        where = and_(where, fact_key(dimension) == key)
+    return _collect(conn.execute(fact_sums(dimension, by_day=by_day, where=where)).all(),
+                    conn.execute(fact_cycle(dimension, by_day=by_day, where=where)).all(), by_day)
 
 
 def failures(conn: Connection, dimension: str, date_from: date, date_to: date, *,
              customer_id: int | None = None, from_facts: bool = False) -> dict[str, dict[str, dict[str, int]]]:
-    """{slice key: {department: {failure kind: n}}}."""
-    parts = []
+    """{slice key: {department: {failure kind: n}}} (no zero counts)."""
     if customer_id is None and not from_facts:
-        t = kpi_daily_failures
-        plus, minus = _ranges(dimension, date_from, date_to, False)
-        for sign, ranges in ((1, plus), (-1, minus)):
-            if ranges:
-                parts.append((sign, conn.execute(
-                    select(t.c.slice_key, t.c.department, t.c.kind, func.sum(t.c.n).label("n"))
-                    .where(_where(t, dimension, ranges)).group_by(t.c.slice_key, t.c.department, t.c.kind))))
+        _one_process(conn)
+        t, sign, where = _signed_source(kpi_daily_failures, dimension, *_ranges(dimension, date_from, date_to, False))
+        n = _signed_sum(t.c.n, sign)
+        rows = conn.execute(select(t.c.slice_key, t.c.department, t.c.kind, n).where(*where)
+                            .group_by(t.c.slice_key, t.c.department, t.c.kind).having(n != 0))
     else:
         sub = fact_failures(dimension, by_day=False, where=_facts_where(date_from, date_to, customer_id)).subquery()
-        parts.append((1, conn.execute(select(sub.c.slice_key, sub.c.department, sub.c.kind, sub.c.n))))
+        rows = conn.execute(select(sub.c.slice_key, sub.c.department, sub.c.kind, sub.c.n))
     out: dict = {}
-    for sign, rows in parts:
-        for key, department, kind, n in rows:
-            kinds = out.setdefault(key, {}).setdefault(department, {})
-            kinds[kind] = kinds.get(kind, 0) + sign * int(n or 0)
-    return _nonzero(out)
+    for key, department, kind, n in rows:
+        out.setdefault(key, {}).setdefault(department, {})[kind] = int(n)
+    return out
