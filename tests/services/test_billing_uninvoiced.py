@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from ordercare.services import billing_setup, invoicing
+from ordercare.services.invariants import invoiced_marks
 from ordercare.services.invoice_changes import cancel_invoice
-from ordercare.store.billing_tables import invoice_lines, invoices
+from ordercare.store.billing_tables import invoice_lines
 from ordercare.store.fulfilment_tables import shipment_lines
 from tests.factories import carriers, shipment_at, world
 from tests.services.helpers import FINANCE
@@ -30,12 +31,8 @@ def _billed_lines(env, invoice_ids) -> list[int]:
 
 
 def marker_disagreements(env) -> list:
-    """Shipment lines whose marker says otherwise than the invoices: carried by a live invoice or not."""
-    live = exists().where(invoice_lines.c.shipment_line_id == shipment_lines.c.id,
-                          invoice_lines.c.invoice_id == invoices.c.id, invoices.c.status != "cancelled")
     with env.uow.read() as c:
-        return c.execute(select(shipment_lines.c.id, shipment_lines.c.invoiced)
-                         .where(shipment_lines.c.invoiced != live)).all()
+        return invoiced_marks(c)
 
 
 def test_a_run_after_many_billed_shipments_bills_only_the_new_and_the_cancelled(env):
