@@ -8,7 +8,8 @@ the measures written) on a fresh, seeded database:
   gives the same rows (17 on SQLite, 18 on PostgreSQL, BEGIN/COMMIT aside).
 
 Both run in the same process, on the same database, interleaved in blocks of BLOCK orders (the side that goes
-first alternates), after a warm-up. Each side's time is measured as CPU time of this process
+first alternates), after a warm-up (during which both sides count the statements they send; the service's counter is an engine
+event listener, so it is removed before the timed part: production has none). Each side's time is measured as CPU time of this process
 (time.process_time) and as wall time. SQLite works inside the process, so its CPU time is the whole cost and is
 steady on a loaded machine: it is the figure reported for SQLite. On PostgreSQL the server's work and the round
 trips are outside this process: wall time is reported. orders/s is the median over the repetitions. Afterwards
@@ -40,8 +41,6 @@ HEADLINE = {"sqlite": "cpu", "postgres": "wall"}  # which time the ratio is repo
 
 class ServicePlacer:
     def __init__(self, url: str):
-        from sqlalchemy import event
-
         from ordercare.clock import FixedClock
         from ordercare.config import Settings
         from ordercare.domain.access import SYSTEM
@@ -52,10 +51,17 @@ class ServicePlacer:
         self.settings, self.actor = Settings(database_url=url), SYSTEM
         self.statements = 0
 
-        @event.listens_for(self.engine, "before_cursor_execute")
         def _count(_conn, _cursor, statement, *_args):
             if not statement.startswith("BEGIN"):  # transaction control is not counted on either side
                 self.statements += 1
+        self._count = _count
+        self.counting(True)
+
+    def counting(self, on: bool) -> None:
+        """Count the statements sent (an engine event listener: measuring apparatus, off while timed)."""
+        from sqlalchemy import event
+
+        (event.listen if on else event.remove)(self.engine, "before_cursor_execute", self._count)
 
     def place(self, customer: str, lines: list[tuple[str, int]]) -> int:
         from ordercare.domain.orders import Channel, RequestedLine
@@ -86,10 +92,11 @@ def run(kind: str, *, orders: int = 300, reps: int = 5, warmup: int = 50) -> dic
         seeded: Seeded = seed(url)
         service, raw = ServicePlacer(url), RawPlacer(url)
         try:
-            for placer, s in ((service, 1), (raw, 2)):
+            for placer, s in ((service, 1), (raw, 2)):  # warm-up, with the statements counted on both sides
                 for customer, lines in workload(seeded, warmup, s):
                     placer.place(customer, lines)
-            service.statements = raw.statements = 0
+            stmts = {"service": service.statements / warmup, "raw": raw.statements / warmup}
+            service.counting(False)  # the service is timed without the counting listener (production has none)
             rates = {(side, m): [] for side in ("service", "raw") for m in ("wall", "cpu")}
             for rep in range(reps):
                 work = {"service": workload(seeded, orders, 1000 * rep + 7),
@@ -102,7 +109,6 @@ def run(kind: str, *, orders: int = 300, reps: int = 5, warmup: int = 50) -> dic
                 for side, (wall, cpu) in spent.items():
                     rates[(side, "wall")].append(orders / wall)
                     rates[(side, "cpu")].append(orders / cpu)
-            stmts = {"service": service.statements / (orders * reps), "raw": raw.statements / (orders * reps)}
         finally:
             service.close()
             raw.close()
@@ -238,6 +244,7 @@ def profile(kind: str, orders: int = 300, top: int = 35) -> str:
     with fresh_database(kind) as url:
         seeded = seed(url)
         service = ServicePlacer(url)
+        service.counting(False)
         try:
             for customer, lines in workload(seeded, 50, 1):
                 service.place(customer, lines)

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .services.simulation_runs import fresh_sqlite  # noqa: F401 (cli.py imports it from here)
+
 
 @contextmanager
 def progress_bars(console: Console) -> Iterator[Callable[[str, int, int], None]]:
@@ -28,18 +30,6 @@ def progress_bars(console: Console) -> Iterator[Callable[[str, int, int], None]]
             bar.update(tasks[step], completed=done, total=total)
 
         yield progress
-
-
-def fresh_sqlite(db: Path):
-    """Delete the SQLite file (and its WAL) and migrate a new one; returns (url, engine)."""
-    from .store.db import make_engine
-    from .store.migrate import upgrade
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{db.resolve()}"
-    engine = make_engine(url)
-    upgrade(engine)
-    return url, engine
 
 
 def simulate_cmd(days: Annotated[int, typer.Option(help="Days to simulate (1 to 3660)")] = 365,

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     outbox_retention_days: int = 90  # finished messages, deliveries and e-mails older than this are purged
     # > 0: the server runs the SLA escalation job this often (ordercare sla run does it on demand).
     sla_interval_seconds: float = 0
+    # Where the simulator page builds its SQLite files (empty: ordercare-simulations/ in the temp directory).
+    simulation_dir: str = ""
 
 
 @lru_cache

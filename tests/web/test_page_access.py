@@ -78,6 +78,12 @@ def _scene(web: Web) -> dict:
     s.update(isolation_scene(web.api))  # cases, returns and surveys of both accounts
     from tests.web.billing_world import billing_scene
     s.update(billing_scene(web))  # invoices, payments, credit notes and disputes of both accounts
+    from tests.api.access_integrations import role_scene
+    s.update(role_scene(env))  # a trading partner and an interchange received (with its 997)
+    from ordercare.services.webhook_subscriptions import create_subscription, send_ping
+    sub = create_subscription(env.uow, env.clock, env.settings, SYSTEM, url="https://hooks.example.com/in",
+                              event_types=["*"])
+    s.update(subscription=sub["id"], delivery=send_ping(env.uow, env.clock, SYSTEM, sub["id"]))
     return s
 
 
@@ -100,7 +106,8 @@ def _url(path: str, s: dict, *, other: bool = False) -> str:
             path = re.sub(r"\{[^}]+\}", str(value), path, count=1)
     return path.format(code="NEAR", sku="SKU-A", shipment_id=s["shipment"], pick_list_id=s["pick_list"],
                        load_id=1, installation_id=s["installation"], receipt_id=s["receipt"],
-                       dispute_id=s["own_dispute"])
+                       dispute_id=s["own_dispute"], document_id=s["edi_doc"], subscription_id=s["subscription"],
+                       delivery_id=s["delivery"], export="orders")
 
 
 # Pages with an id in the URL that a customer user may open: its own records (isolation checked with another
@@ -112,7 +119,8 @@ CATALOGUE = {"/products/{sku}"}
 
 def _allowed(declared, who: str) -> bool:
     role = Role.CUSTOMER if who.startswith("cust") else Role(who)
-    return all(d.permission is None or d.permission in GRANTS[role] for d in declared)
+    return all((d.permission is None or d.permission in GRANTS[role])
+               and not (getattr(d, "staff_only", False) and role is Role.CUSTOMER) for d in declared)
 
 
 def test_pages_answer_each_role_as_declared_and_customers_see_only_their_own(web: Web):

@@ -61,6 +61,7 @@ class Permission(StrEnum):
     READ_SERVICE_REPORT = "read_service_report"  # KPI reports, root-cause Pareto (a customer: its own KPIs only)
     REBUILD_MEASURES = "rebuild_measures"  # recompute every measure's facts and summaries
     CHECK_INVARIANTS = "check_invariants"  # run the invariant checker over the whole database
+    RUN_SIMULATION = "run_simulation"  # run the simulator (into a separate database) from the web (admin only)
 
 
 P = Permission

@@ -29,10 +29,11 @@ from sqlalchemy import Connection, delete, func, select
 from ..domain.returns import ReturnStatus
 from ..metrics.counters import Tally
 from ..metrics.facts import LINE_COLUMNS, ORDER_COLUMNS, LineFact, OrderFact, derive
+from ..metrics.placed import placed_rows
 from ..metrics.records import CaseLink, LineRecord, OrderRecord, ShipmentPart
 from ..store.driver_writes import DriverWrite
 from ..store.fulfilment_tables import carrier_services, shipment_lines, shipments
-from ..store.measure_summary import apply_tally
+from ..store.measure_summary import apply_tally, write_summary_rows
 from ..store.measure_tables import line_facts, order_facts
 from ..store.service_tables import cases, return_lines, returns
 from ..store.tables import allocations, customers, order_events, order_lines, orders, products, service_packages
@@ -69,11 +70,10 @@ def record_placed_order(conn: Connection, *, order_id: int, ordered_at: datetime
             first_promised_ship=plan.ship_date, first_promised_date=plan.delivery_date,
             planned_warehouse_id=max(plan.allocations, key=lambda a: a.qty).warehouse_id if plan.allocations
             else None) for line_id, product_id, qty, requested, plan in lines))
-    fact, line_list = derive(record)
-    tally = Tally()
-    tally.add(fact, line_list)
-    _write(conn, [(fact, line_list)])
-    apply_tally(conn, tally)
+    rows = placed_rows([record])  # what derive and a Tally give, written out for a new order (metrics/placed.py)
+    _INSERT_ORDERS(conn, rows.orders)
+    _INSERT_LINES(conn, rows.lines)
+    write_summary_rows(conn, rows.daily, rows.summed, rows.cycle, rows.failures)
 
 
 _held: ContextVar[set[int] | None] = ContextVar("held_order_refreshes", default=None)

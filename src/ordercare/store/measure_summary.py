@@ -25,12 +25,25 @@ _FAILURES = DriverWrite(kpi_daily_failures, (*_SLICE, "kind", "department", "n")
 
 def apply_tally(conn: Connection, tally: Tally) -> None:
     """Add a tally's contributions (positive or negative) to the summaries."""
+    write_summary_rows(conn, *summary_rows(tally))
+
+
+def summary_rows(tally: Tally) -> tuple[list[tuple], tuple[str, ...], list[tuple], list[tuple]]:
+    """(daily rows, the counters they carry, cycle rows, failure rows) of a tally, in key order; a daily row is
+    (dimension, day, slice key, the `summed` counters), `summed` the counters some contribution moved."""
     daily, cycle, failures = tally.changes()
     used = sorted(tally.touched)  # the counters some contribution moved: the only ones sent and added
-    _DAILY(conn, [(d, day, k, *[row[i] for i in used]) for (d, k, day), row in daily],
-           summed=tuple(COUNTERS[i] for i in used))
-    _CYCLE(conn, [(d, day, k, m, days, n) for (d, k, day, m, days), n in cycle])
-    _FAILURES(conn, [(d, day, k, kind, dept, n) for (d, k, day, kind, dept), n in failures])
+    return ([(d, day, k, *[row[i] for i in used]) for (d, k, day), row in daily], tuple(COUNTERS[i] for i in used),
+            [(d, day, k, m, days, n) for (d, k, day, m, days), n in cycle],
+            [(d, day, k, kind, dept, n) for (d, k, day, kind, dept), n in failures])
+
+
+def write_summary_rows(conn: Connection, daily: list[tuple], summed: tuple[str, ...], cycle: list[tuple],
+                       failures: list[tuple]) -> None:
+    """Add rows shaped as summary_rows gives them to the summaries: one upsert statement per table."""
+    _DAILY(conn, daily, summed=summed)
+    _CYCLE(conn, cycle)
+    _FAILURES(conn, failures)
 
 
 # --- the same sums straight from the facts --------------------------------------------------------------------

@@ -82,7 +82,8 @@ class Page:
         flash = self.request.cookies.get(FLASH_COOKIE, "")
         ctx = {"page": self, "actor": self.actor, "csrf": self.csrf_token, "errors": FieldErrors(),
                "values": self.form.values, "flash": flash[:300],
-               "nav": nav_for(self.actor) if self.actor else [], "path": self.request.url.path, **context}
+               "nav": nav_for(self.actor) if self.actor else [], "path": self.request.url.path,
+               "may": self.allowed, **context}
         response = HTMLResponse(render(template, **ctx), status_code=status)
         if flash:
             response.delete_cookie(FLASH_COOKIE, path="/")
@@ -119,8 +120,9 @@ def _state(request: Request) -> tuple[UnitOfWork, Clock, Settings]:
     return s.uow, s.clock, s.settings
 
 
-def needs(permission: Permission | None):
-    """The dependency of a signed-in page; `permission=None` means any signed-in user."""
+def needs(permission: Permission | None, *, staff_only: bool = False):
+    """The dependency of a signed-in page; `permission=None` means any signed-in user. `staff_only`: a customer
+    user is refused even when its role holds the permission (back-office pages over account-wide tools)."""
 
     async def signed_in_page(request: Request) -> Page:
         uow, clock, settings = _state(request)
@@ -136,9 +138,12 @@ def needs(permission: Permission | None):
             check_csrf(request, form, session.csrf_token)
         if permission is not None:
             session.actor.require(permission)
+        if staff_only and session.actor.is_customer:
+            raise Forbidden("forbidden", "this page is for staff only", permission=str(permission))
         return Page(request, uow, clock, settings, session.actor, session.csrf_token, form)
 
     signed_in_page.permission = permission  # read by the tests that walk every page
+    signed_in_page.staff_only = staff_only
     return signed_in_page
 
 

@@ -20,12 +20,16 @@ class Form:
     """The submitted fields (last value wins for `get`; `getlist` keeps them all). Control characters are
     dropped on the way in (no field has a use for them, and PostgreSQL cannot store NUL)."""
 
-    def __init__(self, pairs: list[tuple[str, str]]):
+    def __init__(self, pairs: list[tuple[str, str]], files: dict | None = None):
         self.pairs = [(k, _CONTROL.sub("", v)) for k, v in pairs[:MAX_FIELDS]]
         self.values = dict(self.pairs)
+        self.files = files or {}  # input name -> uploads.Upload (multipart forms only)
 
     @classmethod
     def parse(cls, body: bytes, content_type: str) -> Form:
+        if content_type.startswith("multipart/form-data"):
+            from .uploads import parse_multipart
+            return cls(*parse_multipart(body, content_type))
         if not content_type.startswith("application/x-www-form-urlencoded"):
             return cls([])
         return cls(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
