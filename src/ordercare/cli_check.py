@@ -13,7 +13,7 @@ from rich.table import Table
 def check_cmd(only: Annotated[list[str], typer.Option(
                   "--only", help="Run only this check (repeatable): stock_conservation, stock_levels, "
                   "receipt_promises, returned_units, order_quantities, allocation_links, order_statuses, "
-                  "receivables_ledger, outbox_leases")] = [],  # noqa: B006 - Typer reads the default
+                  "receivables_ledger, invoiced_marks, outbox_leases")] = [],  # noqa: B006 - Typer reads the default
               as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
               limit: Annotated[int, typer.Option(help="Rows shown per check in the table (--json shows all)")] = 50,
               ) -> None:

@@ -38,3 +38,46 @@ def test_balances_brought_forward_become_open_items(tmp_path):
     assert statement["unapplied_credit"] == Decimal("50.00")
     assert statement["balance"] == Decimal("1150.00")
     assert check_ledger(uow, SYSTEM)["balanced"]
+
+
+def test_the_invoiced_marker_is_backfilled_from_the_invoices_of_an_older_database(sqlite_env):
+    """A database from before 0004_shipment_lines_invoiced, with one live and one cancelled invoice written by
+    the services of the day: the upgrade marks only the line a live invoice carries, and the next run bills
+    only the other."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from ordercare.services import invoicing
+    from ordercare.services.invoice_changes import cancel_invoice
+    from ordercare.store.billing_tables import invoice_lines
+    from ordercare.store.migrate import alembic_config, current_revision, script_heads
+    from tests.factories import carriers, shipment_at, world
+    from tests.services.helpers import FINANCE
+
+    env = sqlite_env
+    world(env, stock={("NEAR", "SKU-A"): 10})
+    carriers(env)
+    kept = shipment_at(env, "NEAR", [("SKU-A", 1)], "shipped")  # per shipment: invoiced as it ships
+    again = shipment_at(env, "NEAR", [("SKU-A", 2)], "shipped")
+    with env.uow.read() as c:
+        cancelled = c.execute(select(invoice_lines.c.invoice_id).where(invoice_lines.c.shipment_id == again)
+                              ).scalars().first()
+    cancel_invoice(env.uow, env.clock, FINANCE, cancelled, "billed to the wrong site")
+    cfg = alembic_config()
+    with env.uow.engine.connect() as conn:  # back to the schema without the marker, data kept
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004_shipment_lines_invoiced-1")
+        conn.commit()
+    with env.uow.engine.connect() as conn:
+        assert "invoiced" not in conn.exec_driver_sql("SELECT * FROM shipment_lines").keys()
+    upgrade(env.uow.engine)
+    assert current_revision(env.uow.engine) == script_heads()
+    with env.uow.engine.connect() as conn:
+        marked = dict(conn.exec_driver_sql("SELECT shipment_id, invoiced FROM shipment_lines").all())
+    assert marked == {kept: 1, again: 0}
+    [new] = invoicing.run_invoicing(env.uow, env.clock, FINANCE)
+    with env.uow.read() as c:
+        billed = c.execute(select(invoice_lines.c.shipment_id).where(invoice_lines.c.invoice_id == new)).scalars()
+        assert set(billed) == {again}
+    assert invoicing.run_invoicing(env.uow, env.clock, FINANCE) == []
+

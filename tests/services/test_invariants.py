@@ -134,6 +134,9 @@ CORRUPTIONS = [
     ("the receivables ledger is a cent off",
      "UPDATE receivables SET amount = amount + 1 WHERE id = (SELECT min(id) FROM receivables)",
      {"receivables_ledger"}, False),
+    ("a billed shipment line marked not invoiced (the next run would bill it again)",
+     "UPDATE shipment_lines SET invoiced = false WHERE id = (SELECT min(shipment_line_id) FROM invoice_lines)",
+     {"invoiced_marks"}, False),
     ("an e-mail claimed by a worker that died", _stuck_email, {"outbox_leases"}, False),
 ]
 

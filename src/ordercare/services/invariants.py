@@ -11,16 +11,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, select
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
 from ..domain.errors import ValidationFailed
+from ..store.billing_tables import invoice_lines, invoices
 from ..store.db import UnitOfWork
+from ..store.fulfilment_tables import shipment_lines
 from ..store.outbox_tables import email_messages, webhook_deliveries
 from .invariants_orders import allocation_links, order_quantities, order_statuses
 from .invariants_stock import receipt_promises, returned_units, stock_conservation, stock_levels
 from .ledger_check import find_problems
+from .release import shipment_number
 from .violations import Violation
 
 # A claim whose lease ran out this long ago has been abandoned (its worker died) and nobody took it over.
@@ -35,6 +38,21 @@ def receivables_ledger(conn: Connection, now: datetime | None = None) -> list[Vi
                       + (f" ({p['document']})" if p["document"] else "") + f": expected {p['expected']}, "
                       f"found {p['found']}")
             for p in find_problems(conn)]
+
+
+def invoiced_marks(conn: Connection, now: datetime | None = None) -> list[Violation]:
+    """Each shipment line is marked invoiced exactly while an invoice that is not cancelled carries it: the
+    invoice run trusts the mark (a line marked wrongly would be billed twice, or never)."""
+    live = exists().where(invoice_lines.c.shipment_line_id == shipment_lines.c.id,
+                          invoice_lines.c.invoice_id == invoices.c.id, invoices.c.status != "cancelled")
+    out = []
+    for r in conn.execute(select(shipment_lines.c.id, shipment_lines.c.shipment_id, shipment_lines.c.invoiced)
+                          .where(shipment_lines.c.invoiced != live).order_by(shipment_lines.c.id)):
+        subject = f"shipment {shipment_number(r.shipment_id)} line {r.id}"
+        marked, carried = ("invoiced", "not invoiced") if r.invoiced else ("not invoiced", "invoiced")
+        out.append(Violation("invoiced_marks", subject, carried, marked,
+                             f"{subject}: marked {marked}, but it is {carried} (live invoices)"))
+    return out
 
 
 def outbox_leases(conn: Connection, now: datetime | None = None) -> list[Violation]:
@@ -67,6 +85,7 @@ CHECKS: list[tuple[str, str, Check]] = [
     ("allocation_links", "each allocation matches its order line and receipt", allocation_links),
     ("order_statuses", "each order's status is the one its lines and shipments give it", order_statuses),
     ("receivables_ledger", "invoices − credits − payments − discounts = open items = ledger", receivables_ledger),
+    ("invoiced_marks", "a shipment line is marked invoiced exactly while a live invoice carries it", invoiced_marks),
     ("outbox_leases", "no message left claimed past its lease", outbox_leases),
 ]
 CHECK_NAMES = [name for name, _, _ in CHECKS]

@@ -2,7 +2,9 @@
 
 What is billed is what shipped: each shipped shipment line at its order line's price, the shipment's freight
 where the customer's billing charges it, tax at the customer's/product's rate. A shipment line is billed once:
-it is "uninvoiced" while no invoice that is not cancelled carries it.
+it is "uninvoiced" while no invoice that is not cancelled carries it. The line's `invoiced` marker says so, kept
+in the transaction that issues (or cancels) the invoice, so looking for what is still to bill reads the small set
+of uninvoiced lines (a partial index), never the invoiced history.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, insert, select, update
+from sqlalchemy import Connection, and_, exists, false, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,6 +34,11 @@ from .release import shipment_number
 
 SHIPPED = ("shipped", "delivered")
 _billed = and_(invoice_lines.c.invoice_id == invoices.c.id, invoices.c.status != "cancelled")
+# The shipped lines not yet invoiced, read from the partial index ix_shipment_lines_uninvoiced (the condition as
+# the index states it, so both databases use it). Asked as an IN on a key, both start from those few lines
+# rather than from every shipped shipment (which SQLite, without statistics, otherwise does).
+_to_bill = shipment_lines.alias("to_bill")
+_TO_BILL = (_to_bill.c.invoiced == false(), _to_bill.c.qty_shipped > literal_column("0"))
 
 
 def uninvoiced_goods(conn: Connection, customer_id: int, *, shipment_id: int | None = None,
@@ -45,8 +52,7 @@ def uninvoiced_goods(conn: Connection, customer_id: int, *, shipment_id: int | N
          .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
          .join(products, products.c.id == shipment_lines.c.product_id)
          .where(shipments.c.customer_id == customer_id, shipments.c.status.in_(SHIPPED),
-                shipment_lines.c.qty_shipped > 0,
-                ~exists().where(invoice_lines.c.shipment_line_id == shipment_lines.c.id, _billed),
+                shipment_lines.c.id.in_(select(_to_bill.c.id).where(*_TO_BILL)),
                 # Replacements and reships (post-sale service) ship through the normal flow but are not billed.
                 ~exists().where(no_charge_orders.c.order_id == shipment_lines.c.order_id)))
     if shipment_id is not None:
@@ -125,6 +131,7 @@ def issue_invoice_in(conn: Connection, clock: Clock, actor: Actor, customer_id: 
         bill_to=bill_to(conn, customer_id), dunning_level=0, created_at=clock.now(), created_by=actor.username)
         .returning(invoices.c.id)).scalar_one()
     conn.execute(insert(invoice_lines), [{"invoice_id": invoice_id, "line_no": i + 1, **r} for i, r in enumerate(rows)])
+    _mark_invoiced(conn, [g.id for g in goods], True)
     per_order: dict[int, Decimal] = {}
     for r in rows:
         if r["kind"] == "goods":
@@ -137,6 +144,12 @@ def issue_invoice_in(conn: Connection, clock: Clock, actor: Actor, customer_id: 
         "discount_until": terms.discount_until(today).isoformat() if terms.has_discount else None}})
     edi_invoice.on_invoice_issued(conn, clock, actor, customer_id, invoice_id)  # an EDI partner gets its 810 now
     return invoice_id
+
+
+def _mark_invoiced(conn: Connection, line_ids: list[int], invoiced: bool) -> None:
+    if line_ids:
+        conn.execute(update(shipment_lines).where(shipment_lines.c.id.in_(sorted(line_ids)))
+                     .values(invoiced=invoiced))
 
 
 def _currency_of(conn: Connection, order_ids: set[int]) -> str:
@@ -183,6 +196,14 @@ def run_through(clock: Clock, through: date | None) -> date:
     return through
 
 
+def customers_to_bill(conn: Connection, through: date) -> list[int]:
+    """The customers with goods shipped through a day that no live invoice carries yet, in id order."""
+    return conn.execute(select(shipments.c.customer_id).distinct().where(
+        shipments.c.id.in_(select(_to_bill.c.shipment_id).where(*_TO_BILL)), shipments.c.status.in_(SHIPPED),
+        shipments.c.shipped_at < _midnight(through + timedelta(days=1)))
+        .order_by(shipments.c.customer_id)).scalars().all()
+
+
 def run_invoicing(uow: UnitOfWork, clock: Clock, actor: Actor, through: date | None = None,
                   progress: Callable[[int, int], None] | None = None) -> list[int]:
     """Issue every invoice due through a day (default today): the consolidated invoices of the periods that
@@ -190,12 +211,7 @@ def run_invoicing(uow: UnitOfWork, clock: Clock, actor: Actor, through: date | N
     actor.require(Permission.BILL)
     through = run_through(clock, through)
     with uow.read() as conn:
-        pending = conn.execute(select(shipments.c.customer_id).distinct().join(
-            shipment_lines, shipment_lines.c.shipment_id == shipments.c.id).where(
-            shipments.c.status.in_(SHIPPED), shipment_lines.c.qty_shipped > 0,
-            shipments.c.shipped_at < _midnight(through + timedelta(days=1)),
-            ~exists().where(invoice_lines.c.shipment_line_id == shipment_lines.c.id, _billed))
-            .order_by(shipments.c.customer_id)).scalars().all()
+        pending = customers_to_bill(conn, through)
     issued: list[int] = []
     for i, cid in enumerate(pending):
         issued += uow.run(lambda conn, cid=cid: invoice_customer_in(conn, clock, actor, cid, through))
@@ -205,11 +221,15 @@ def run_invoicing(uow: UnitOfWork, clock: Clock, actor: Actor, through: date | N
 
 
 def release_invoiced(conn: Connection, invoice_id: int) -> None:
-    """A cancelled invoice no longer counts as invoicing its orders' goods."""
+    """A cancelled invoice no longer counts as invoicing its orders' goods: they are uninvoiced again."""
     per_order: dict[int, Decimal] = {}
-    for order_id, net in conn.execute(select(invoice_lines.c.order_id, invoice_lines.c.net_amount).where(
+    line_ids: list[int] = []
+    for order_id, net, line_id in conn.execute(select(
+            invoice_lines.c.order_id, invoice_lines.c.net_amount, invoice_lines.c.shipment_line_id).where(
             invoice_lines.c.invoice_id == invoice_id, invoice_lines.c.kind == "goods")):
         per_order[order_id] = per_order.get(order_id, Decimal("0")) + net
+        line_ids.append(line_id)
+    _mark_invoiced(conn, line_ids, False)
     for order_id, amount in sorted(per_order.items()):
         conn.execute(update(order_invoicing).where(order_invoicing.c.order_id == order_id)
                      .values(invoiced_amount=order_invoicing.c.invoiced_amount - amount))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, Numeric, \
-    String, Table, UniqueConstraint
+    String, Table, UniqueConstraint, text
 
 from .tables import TS, Id, Money, metadata
 
@@ -115,11 +115,20 @@ shipment_lines = Table(
     Column("qty_damaged", Integer, nullable=False, default=0),
     Column("qty_wrong_item", Integer, nullable=False, default=0),
     Column("delivery_note", String(300), nullable=True),
+    # Billing's marker: a live (not cancelled) invoice carries this line. Set in the transaction that issues the
+    # invoice, cleared in the one that cancels it; the invoice run finds what is still to bill through the
+    # partial index below instead of reading every shipped line ever written.
+    Column("invoiced", Boolean, nullable=False, default=False, server_default="0"),
     CheckConstraint("qty > 0 AND (qty_picked IS NULL OR (qty_picked >= 0 AND qty_picked <= qty))", name="picked"),
     CheckConstraint("qty_shipped >= 0 AND qty_shipped <= qty", name="shipped"),
     CheckConstraint("qty_short_delivered + qty_wrong_item <= qty_shipped AND qty_damaged >= 0", name="delivered"),
 )
 Index("ix_shipment_lines_product", shipment_lines.c.product_id)
+# Shipped and not yet invoiced: a small, moving set (plus the lines of no-charge orders, never billed). Each
+# database states the predicate as SQLAlchemy renders the query's (SQLite has no boolean literal of its own).
+Index("ix_shipment_lines_uninvoiced", shipment_lines.c.shipment_id,
+      postgresql_where=text("invoiced = false AND qty_shipped > 0"),
+      sqlite_where=text("invoiced = 0 AND qty_shipped > 0"))
 
 installations = Table(
     "installations", metadata,
