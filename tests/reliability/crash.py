@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -101,17 +102,34 @@ for line in sys.stdin:
 """
 
 
+def _dead(pid: int) -> bool:
+    """Gone or a zombie (its parent, the zygote, reaps it later)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
 def _wait_dead(pid: int, timeout: float = 10) -> None:
-    """Wait until the process is gone or a zombie (its parent, the zygote, reaps it later)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not _dead(pid):
+        time.sleep(0.01)
+
+
+def _wait_port_free(port: int, timeout: float = 30) -> None:
+    """Wait until a listener could bind the port again. The killed server's main thread can be a zombie while
+    another of its threads (say, one in a disk write) has not exited yet: the process's sockets, the listening one
+    too, are closed only when its last thread is gone."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            return
-        if state in ("Z", "X"):
-            return
-        time.sleep(0.01)
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
+            try:
+                s.bind((HOST, port))
+                return
+            except OSError:
+                time.sleep(0.02)
 
 
 class Server:
@@ -126,21 +144,30 @@ class Server:
         self.zygote = subprocess.Popen([sys.executable, "-c", _ZYGOTE, HOST], env=env, cwd=tempfile.gettempdir(),
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 60, attempts: int = 3) -> None:
+        """Fork a server and wait for its health check; a server that died at once (its port not free yet, see
+        _wait_port_free) is forked again, up to `attempts` times."""
+        deadline = time.monotonic() + timeout
+        for _ in range(attempts):
+            self._fork()
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    if _dead(self.pid):
+                        break
+                    time.sleep(0.05)
+            _wait_port_free(self.port)
+        raise RuntimeError(f"server not ready after {timeout} s: {self.output()}")
+
+    def _fork(self) -> None:
         self.zygote.stdin.write(f"{self.port}\n")
         self.zygote.stdin.flush()
         line = self.zygote.stdout.readline()
         if not line.strip().isdigit():
             raise RuntimeError(f"server not started: {self.output()}")
         self.pid = int(line)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server not ready after {timeout} s: {self.output()}")
 
     def kill(self) -> None:
         if self.pid is not None:
@@ -149,6 +176,7 @@ class Server:
             except ProcessLookupError:
                 pass
             _wait_dead(self.pid)  # until then it still holds the port the next server binds
+            _wait_port_free(self.port)
             self.pid = None
 
     def output(self) -> str:
