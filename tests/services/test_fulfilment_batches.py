@@ -145,6 +145,27 @@ def test_ship_many_leaves_the_held_customer_behind(wave):
     _ok(env)
 
 
+def test_rating_many_stores_what_rating_one_at_a_time_stores(wave):
+    """The batch rate-shop writes, per shipment, the same choice and alternatives as the one-shipment call, and
+    names the shipments it could not rate (one unknown) without writing anything for them."""
+    env = wave
+    picking.confirm_pick_list(env.uow, env.clock, env.settings, env.actor, env.pick_list)
+    single = transport.rate_shipment(env.uow, env.actor, env.shipments[0])
+    stored_single = shipment_views.get_shipment(env.uow, env.actor, env.shipments[0])
+    out = transport.rate_shipments(env.uow, env.actor, [*env.shipments, 999_999])
+    assert [r["shipment_id"] for r in out["rated"]] == env.shipments
+    assert out["not_rated"] == [{"shipment_id": 999_999, "code": "shipment_not_found",
+                                 "message": "shipment 999999: no such shipment"}]
+    assert out["rated"][0] == single
+    for result in out["rated"]:
+        sh = shipment_views.get_shipment(env.uow, env.actor, result["shipment_id"])
+        assert sh["rate_alternatives"] == result["alternatives"] and sh["rate_alternatives"]
+        assert (sh["freight"]["carrier"], sh["freight"]["cost"]) == \
+            (result["chosen"]["carrier"], Decimal(result["chosen"]["cost"]))
+    again = shipment_views.get_shipment(env.uow, env.actor, env.shipments[0])
+    assert (again["rate_alternatives"], again["freight"]) == (stored_single["rate_alternatives"], stored_single["freight"])
+
+
 def test_deliver_many_records_each_proof_or_none(wave):
     env = wave
     picking.confirm_pick_list(env.uow, env.clock, env.settings, env.actor, env.pick_list)

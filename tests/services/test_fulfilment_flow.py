@@ -203,3 +203,23 @@ def test_an_internal_customer_orders_and_receives_through_the_same_flow(flow):
 def _days(n):
     from datetime import timedelta
     return timedelta(days=n)
+
+
+def test_a_later_release_joins_the_shipment_not_yet_picked(flow):
+    """Consolidation across releases: the same customer, ship-to and date go into the one released shipment; once
+    that shipment is being picked, a further release opens a new one."""
+    env = flow
+    first = order(env, [("SKU-A", 2)])
+    [sid] = release.release_to_warehouse(env.uow, env.clock, env.actor, "NEAR", env.clock.today() + _days(1))
+    second = order(env, [("SKU-B", 1)])
+    assert release.release_to_warehouse(env.uow, env.clock, env.actor, "NEAR",
+                                        env.clock.today() + _days(1)) == [sid]
+    lines = shipment_views.get_shipment(env.uow, env.actor, sid)["lines"]
+    assert sorted(ln["sku"] for ln in lines) == ["SKU-A", "SKU-B"]
+    assert get_order(env.uow, env.actor, first)["status"] == get_order(env.uow, env.actor, second)["status"] \
+        == "released"
+    picking.create_pick_list(env.uow, env.clock, env.actor, "NEAR")
+    order(env, [("SKU-A", 1)])
+    [other] = release.release_to_warehouse(env.uow, env.clock, env.actor, "NEAR", env.clock.today() + _days(1))
+    assert other != sid
+    assert [ln["sku"] for ln in shipment_views.get_shipment(env.uow, env.actor, other)["lines"]] == ["SKU-A"]

@@ -113,12 +113,11 @@ def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse:
         released = set(conn.execute(update(allocations).where(allocations.c.id.in_(chosen),
                                                               allocations.c.released.is_(False))
                                     .values(released=True).returning(allocations.c.id)).scalars()) if chosen else set()
+        groups = {key: kept for key, allocs in groups.items() if (kept := [a for a in allocs if a.id in released])}
+        opened = _open_shipments(conn, wh, list(groups), now)
         touched, rows, events, order_ids = [], [], [], set()
-        for (customer_id, ship_to_id, ship_date), allocs in groups.items():
-            allocs = [a for a in allocs if a.id in released]
-            if not allocs:
-                continue
-            shipment_id = _open_shipment(conn, wh, customer_id, ship_to_id, ship_date, now)
+        for key, allocs in groups.items():
+            shipment_id = opened[key]
             touched.append(shipment_id)
             rows += [{"shipment_id": shipment_id, "order_id": a.order_id, "order_line_id": a.order_line_id,
                       "allocation_id": a.id, "product_id": a.product_id, "qty": a.qty, "qty_shipped": 0,
@@ -139,19 +138,31 @@ def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse:
     return uow.run(work)
 
 
-def _open_shipment(conn: Connection, wh, customer_id: int, ship_to_id: int, ship_date: date, now) -> int:
-    """The not-yet-picked shipment for this customer, ship-to and date, or a new one."""
-    found = conn.execute(select(shipments.c.id).where(
-        shipments.c.warehouse_id == wh.id, shipments.c.customer_id == customer_id,
-        shipments.c.ship_to_id == ship_to_id, shipments.c.planned_ship_date == ship_date,
-        shipments.c.status == "released")).scalar()
-    if found is not None:
-        return found
-    site = conn.execute(select(ship_tos.c.lat, ship_tos.c.lon).where(ship_tos.c.id == ship_to_id)).one()
-    return conn.execute(insert(shipments).values(
-        warehouse_id=wh.id, customer_id=customer_id, ship_to_id=ship_to_id, planned_ship_date=ship_date,
-        status="released", weight_kg=0, volume_m3=0, distance_km=round(distance_km(wh.lat, wh.lon, *site), 1),
-        created_at=now).returning(shipments.c.id)).scalar_one()
+def _open_shipments(conn: Connection, wh, keys: list[tuple[int, int, date]], now) -> dict[tuple, int]:
+    """For each (customer, ship-to, ship date): the not-yet-picked shipment of this warehouse, or a new one
+    (created in the order of `keys`). Two reads and one insert per new shipment, whatever the number of keys."""
+    if not keys:
+        return {}
+    customer_ids = sorted({k[0] for k in keys})
+    found: dict[tuple, int] = {}
+    for sid, customer_id, ship_to_id, ship_date in conn.execute(
+            select(shipments.c.id, shipments.c.customer_id, shipments.c.ship_to_id, shipments.c.planned_ship_date)
+            .where(shipments.c.warehouse_id == wh.id, shipments.c.customer_id.in_(customer_ids),
+                   shipments.c.status == "released").order_by(shipments.c.id)):
+        found.setdefault((customer_id, ship_to_id, ship_date), sid)
+    new = [k for k in keys if k not in found]
+    if new:
+        sites = {r.id: (r.lat, r.lon) for r in conn.execute(
+            select(ship_tos.c.id, ship_tos.c.lat, ship_tos.c.lon).where(ship_tos.c.id.in_(sorted({k[1] for k in new}))))}
+        for customer_id, ship_to_id, ship_date in new:
+            found[(customer_id, ship_to_id, ship_date)] = conn.execute(_NEW_SHIPMENT, {
+                "warehouse_id": wh.id, "customer_id": customer_id, "ship_to_id": ship_to_id,
+                "planned_ship_date": ship_date, "created_at": now,
+                "distance_km": round(distance_km(wh.lat, wh.lon, *sites[ship_to_id]), 1)}).scalar_one()
+    return {k: found[k] for k in keys}
+
+
+_NEW_SHIPMENT = insert(shipments).values(status="released", weight_kg=0, volume_m3=0).returning(shipments.c.id)
 
 
 def withdraw_unpicked(conn: Connection, order_id: int) -> None:

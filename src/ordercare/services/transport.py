@@ -105,25 +105,42 @@ def _quote_json(q) -> dict[str, Any]:
             "co2_kg": str(q.co2_kg), "meets_due_date": q.meets_due_date}
 
 
+def _rated(sh, services: list[CarrierService]):
+    """The cheapest service that carries this shipment and meets its due date (or the quickest), and the others."""
+    if sh.status in ("shipped", "delivered"):
+        raise Conflict("already_shipped", f"shipment {sh.id} is {sh.status}", field="shipment_id")
+    refuse_empty(sh)
+    chosen, alternatives = rate_shop(services, ShipmentToRate(
+        weight_kg=Decimal(sh.weight_kg), volume_m3=Decimal(sh.volume_m3), distance_km=sh.distance_km,
+        ship_date=sh.planned_ship_date, due_date=sh.due_date))
+    if chosen is None:
+        raise Conflict("no_carrier", f"shipment {sh.id}: no carrier service can carry "
+                       f"{sh.weight_kg} kg / {sh.volume_m3} m³ over {sh.distance_km} km", field="shipment_id")
+    return chosen, alternatives
+
+
+def _write_rates(conn: Connection, rated: list[tuple[int, Any, list]]) -> list[dict[str, Any]]:
+    """Store each shipment's chosen rate (one batched update); returns what the callers answer."""
+    if rated:
+        conn.execute(_SET_RATE, [{"sid": sid, "svc": c.service_id, "cost": c.cost, "days": c.transit_days,
+                                  "co2": c.co2_kg, "eta": c.delivery_date, "alts": [_quote_json(q) for q in alts]}
+                                 for sid, c, alts in rated])
+    return [{"shipment_id": sid, "chosen": _quote_json(c), "alternatives": [_quote_json(q) for q in alts]}
+            for sid, c, alts in rated]
+
+
+_SET_RATE = (update(shipments).where(shipments.c.id == bindparam("sid"))
+             .values(carrier_service_id=bindparam("svc"), freight_cost=bindparam("cost"),
+                     transit_days=bindparam("days"), co2_kg=bindparam("co2"), estimated_delivery=bindparam("eta"),
+                     rate_alternatives=bindparam("alts")))
+
+
 def rate_in(conn: Connection, shipment_id: int, services: list[CarrierService] | None = None) -> dict[str, Any]:
     sh = conn.execute(select(shipments).where(shipments.c.id == shipment_id)).first()
     if sh is None:
         raise NotFound("shipment_not_found", f"shipment {shipment_id}: no such shipment", field="shipment_id")
-    if sh.status in ("shipped", "delivered"):
-        raise Conflict("already_shipped", f"shipment {shipment_id} is {sh.status}", field="shipment_id")
-    refuse_empty(sh)
-    chosen, alternatives = rate_shop(services if services is not None else active_services(conn), ShipmentToRate(
-        weight_kg=Decimal(sh.weight_kg), volume_m3=Decimal(sh.volume_m3), distance_km=sh.distance_km,
-        ship_date=sh.planned_ship_date, due_date=sh.due_date))
-    if chosen is None:
-        raise Conflict("no_carrier", f"shipment {shipment_id}: no carrier service can carry "
-                       f"{sh.weight_kg} kg / {sh.volume_m3} m³ over {sh.distance_km} km", field="shipment_id")
-    conn.execute(update(shipments).where(shipments.c.id == shipment_id).values(
-        carrier_service_id=chosen.service_id, freight_cost=chosen.cost, transit_days=chosen.transit_days,
-        co2_kg=chosen.co2_kg, estimated_delivery=chosen.delivery_date,
-        rate_alternatives=[_quote_json(q) for q in alternatives]))
-    return {"shipment_id": shipment_id, "chosen": _quote_json(chosen),
-            "alternatives": [_quote_json(q) for q in alternatives]}
+    chosen, alternatives = _rated(sh, services if services is not None else active_services(conn))
+    return _write_rates(conn, [(shipment_id, chosen, alternatives)])[0]
 
 
 def rate_shipment(uow: UnitOfWork, actor: Actor, shipment_id: int) -> dict[str, Any]:
@@ -132,19 +149,23 @@ def rate_shipment(uow: UnitOfWork, actor: Actor, shipment_id: int) -> dict[str, 
 
 
 def rate_shipments(uow: UnitOfWork, actor: Actor, shipment_ids: list[int]) -> dict[str, Any]:
-    """Rate-shop many shipments in one transaction, the carrier services and their rate tables read once. One
-    that no service can carry (or that left meanwhile) is reported in `not_rated`; the others are rated."""
+    """Rate-shop many shipments in one transaction: the carrier services and the shipments read once, the rates
+    written in one batch. One that no service can carry (or that left meanwhile) is reported in `not_rated`; the
+    others are rated."""
     actor.require(Permission.FULFIL)
 
     def work(conn: Connection) -> dict[str, Any]:
-        services = active_services(conn)
+        services, ids = active_services(conn), sorted(set(shipment_ids))
+        heads = {r.id: r for r in conn.execute(select(shipments).where(shipments.c.id.in_(ids)))} if ids else {}
         rated, not_rated = [], []
-        for sid in sorted(set(shipment_ids)):
+        for sid in ids:
             try:
-                rated.append(rate_in(conn, sid, services))
+                if sid not in heads:
+                    raise NotFound("shipment_not_found", f"shipment {sid}: no such shipment", field="shipment_id")
+                rated.append((sid, *_rated(heads[sid], services)))
             except (Conflict, NotFound) as exc:
                 not_rated.append({"shipment_id": sid, "code": exc.code, "message": exc.message})
-        return {"rated": rated, "not_rated": not_rated}
+        return {"rated": _write_rates(conn, rated), "not_rated": not_rated}
 
     return uow.run(work)
 

@@ -94,6 +94,9 @@ shipments = Table(
     Column("received_by", String(200), nullable=True),
     Column("created_at", TS, nullable=False),
 )
+# "Is any shipment of this load (wave) still to go?" is asked at every shipping (picking) confirmation.
+Index("ix_shipments_load_id", shipments.c.load_id)
+Index("ix_shipments_pick_list_id", shipments.c.pick_list_id)
 
 shipment_lines = Table(
     "shipment_lines", metadata,
