@@ -159,10 +159,12 @@ def _sent_before(conn: Connection, partner_id: int, number: str) -> bool:
         edi_documents.c.set_code == "810", edi_documents.c.invoice_ref == number).limit(1)).first() is not None
 
 
-def on_invoice_issued(conn: Connection, clock: Clock, actor: Actor, customer_id: int, invoice_id: int) -> int | None:
+def on_invoice_issued(conn: Connection, clock: Clock, actor: Actor, customer_id: int, invoice_id: int, *,
+                      partners: dict[int, Row] | None = None) -> int | None:
     """Billing's hook: an EDI customer's new invoice goes out as an 810 (original). One indexed look-up for
-    everyone else. Returns the document id, or None."""
-    partner = active_partner(conn, customer_id)
+    everyone else (none when the caller read `partners`, active_partners of its customers). Returns the
+    document id, or None."""
+    partner = active_partner(conn, customer_id) if partners is None else partners.get(customer_id)
     return send_invoice_in(conn, clock, actor, _invoice(conn, invoice_id), partner, "00") if partner else None
 
 
