@@ -27,7 +27,7 @@ from ..store.edi_tables import edi_transactions, partner_locations
 from ..store.events import append_event, append_events, event_row
 from ..store.fulfilment_tables import carrier_services, carriers, shipment_lines, shipments
 from ..store.prepared import Prepared
-from ..store.tables import order_lines, orders, products, ship_tos, warehouses
+from ..store.tables import allocations, order_lines, orders, products, ship_tos, warehouses
 from .edi_documents import get_document, partner_of_customer, send
 from .order_views import order_view
 from .release import shipment_number
@@ -36,20 +36,14 @@ from .shipment_views import shipment_view
 X12_UNIT = {ours: code for code, ours in UNITS.items()}
 
 
-def buyer_lines(conn: Connection, order_id: int) -> tuple[dict | None, Row | None]:
-    """The 850 an order came from (its detail) and the partner it came from, if it came by EDI."""
-    t = conn.execute(select(edi_transactions.c.detail, edi_transactions.c.partner_id).where(
-        edi_transactions.c.order_id == order_id, edi_transactions.c.status == "accepted")).first()
-    return (t.detail, t.partner_id) if t else (None, None)
-
-
 _BUYER_LINES = Prepared(select(edi_transactions.c.order_id, edi_transactions.c.detail).where(
     edi_transactions.c.order_id.in_(bindparam("ids", expanding=True)), edi_transactions.c.status == "accepted")
     .order_by(edi_transactions.c.id), expanding="ids")
 
 
-def buyer_lines_of(conn: Connection, order_ids) -> dict[int, dict]:
-    """buyer_lines' detail of each of these orders that came by EDI, in one read."""
+def buyer_lines_of(conn: Connection, order_ids) -> dict[int, dict | None]:
+    """The 850 each of these orders came from (its detail: the buyer's lines and PO date), for those that came by
+    EDI, in one read."""
     out: dict[int, dict] = {}
     ids = sorted(set(order_ids))
     for t in _BUYER_LINES.rows(conn, {"ids": ids}) if ids else []:
@@ -72,10 +66,6 @@ def fill_in_order(total: int, wanted: list[int]) -> list[int]:
         out.append(take)
         total -= take
     return out
-
-
-def product_units(conn: Connection, skus) -> dict[str, str]:
-    return dict(conn.execute(select(products.c.sku, products.c.unit).where(products.c.sku.in_(list(skus)))).all())
 
 
 def acknowledgment_of(view: dict[str, Any], detail: dict | None, units: dict[str, str], today: date) -> Acknowledgment:
@@ -104,11 +94,39 @@ def acknowledgment_of(view: dict[str, Any], detail: dict | None, units: dict[str
     return Acknowledgment(view["customer_po"] or view["number"], po_date, view["number"], today, tuple(out))
 
 
+_ACK_ORDER = Prepared(select(orders.c.customer_id, orders.c.status, orders.c.requested_date, orders.c.customer_po,
+                             orders.c.created_at).where(orders.c.id == bindparam("oid")))
+_ACK_LINES = Prepared(select(order_lines.c.id, order_lines.c.line_no, order_lines.c.qty, order_lines.c.qty_backordered,
+                             order_lines.c.unit_price, order_lines.c.requested_date, order_lines.c.promised_date,
+                             products.c.sku, products.c.unit)
+                      .join(products, products.c.id == order_lines.c.product_id)
+                      .where(order_lines.c.order_id == bindparam("oid")).order_by(order_lines.c.line_no))
+_ACK_DELIVERIES = Prepared(select(allocations.c.order_line_id, allocations.c.delivery_date)
+                           .where(allocations.c.order_id == bindparam("oid")).order_by(allocations.c.id))
+
+
+def _ack_view(conn: Connection, actor: Actor, order_id: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """What the 855 reads of an order, as order_view shows it (lines with units promised and the delivery dates
+    of their allocations), and each SKU's unit."""
+    o = _ACK_ORDER.first(conn, {"oid": order_id})
+    if o is None or (actor.is_customer and o.customer_id != actor.customer_id):
+        raise NotFound("order_not_found", f"order {order_id}: no such order", field="order_id")
+    deliveries: dict[int, list[dict]] = {}
+    for a in _ACK_DELIVERIES.rows(conn, {"oid": order_id}):
+        deliveries.setdefault(a.order_line_id, []).append({"delivery_date": a.delivery_date})
+    lines = _ACK_LINES.rows(conn, {"oid": order_id})
+    view = {"number": order_number(order_id), "status": o.status, "requested_date": o.requested_date,
+            "customer_po": o.customer_po, "created_at": o.created_at, "lines": [{
+                "line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty, "unit_price": ln.unit_price,
+                "requested_date": ln.requested_date, "qty_promised": ln.qty - ln.qty_backordered,
+                "promised_date": ln.promised_date, "allocations": deliveries.get(ln.id, [])} for ln in lines]}
+    return view, {ln.sku: ln.unit for ln in lines}
+
+
 def acknowledge_in(conn: Connection, clock: Clock, actor: Actor, order_id: int, partner: Row) -> int:
     """855 for an order, sent to this partner inside the caller's transaction; returns the document id."""
-    view = order_view(conn, actor, order_id)
-    detail, _ = buyer_lines(conn, order_id)
-    ack = acknowledgment_of(view, detail, product_units(conn, [ln["sku"] for ln in view["lines"]]), clock.today())
+    view, units = _ack_view(conn, actor, order_id)
+    ack = acknowledgment_of(view, buyer_lines_of(conn, [order_id]).get(order_id), units, clock.today())
     doc_id, _ = send(conn, partner, "855", [build_855(ack)], at=clock.now(), actor=actor.username, order_id=order_id)
     append_event(conn, order_id, "edi_sent", at=clock.now(), actor=actor.username, reason="855 acknowledgment",
                  payload={"set": "855", "document_id": doc_id, "partner": partner.code, "ack_type": ack.ack_type})

@@ -148,18 +148,22 @@ def clean(value: object, seps: Separators) -> str:
 
 def render_segment(tag: str, elements: list[object] | tuple[object, ...], seps: Separators) -> str:
     """One segment without its terminator; trailing empty elements are dropped, as X12 requires."""
+    return _segment(tag, elements, seps.element, _specials(seps))
+
+
+def _segment(tag: str, elements, element: str, specials: re.Pattern) -> str:
     values = ["" if v is None else v if type(v) is str else str(v) for v in elements]
-    specials = _specials(seps)
     if specials.search("".join(values)):  # one look at the whole segment: most have nothing to clean
         values = [specials.sub(" ", v) for v in values]
     while values and values[-1] == "":
         values.pop()
-    return seps.element.join([tag, *values])
+    return element.join([tag, *values])
 
 
 def render(segments: list[tuple[str, list[object]]], seps: Separators, *, newlines: bool = False) -> str:
     end = seps.segment + ("\n" if newlines else "")
-    return "".join(render_segment(tag, els, seps) + end for tag, els in segments)
+    element, specials = seps.element, _specials(seps)
+    return "".join(_segment(tag, els, element, specials) + end for tag, els in segments)
 
 
 # --- reading element values ----------------------------------------------------------------------------------------
