@@ -54,12 +54,16 @@ def active_partner(conn: Connection, customer_id: int) -> Row | None:
     return active_partners(conn, [customer_id]).get(customer_id)
 
 
+_ACTIVE_PARTNERS = Prepared(select(trading_partners).where(
+    trading_partners.c.customer_id.in_(bindparam("ids", expanding=True)), trading_partners.c.active.is_(True))
+    .order_by(trading_partners.c.id), expanding="ids")
+
+
 def active_partners(conn: Connection, customer_ids) -> dict[int, Row]:
     """The active trading partner of each of these customers that has one, in one read."""
     out: dict[int, Row] = {}
-    for p in conn.execute(select(trading_partners).where(trading_partners.c.customer_id.in_(sorted(set(customer_ids))),
-                                                         trading_partners.c.active.is_(True))
-                          .order_by(trading_partners.c.id)):
+    ids = sorted(set(customer_ids))
+    for p in _ACTIVE_PARTNERS.rows(conn, {"ids": ids}) if ids else []:
         out.setdefault(p.customer_id, p)
     return out
 

@@ -59,6 +59,9 @@ def _goods():
             .where(shipments.c.status.in_(SHIPPED), ~_NO_CHARGE))
 
 
+_GOODS_OF_CUSTOMER = Prepared(_goods().where(
+    shipments.c.customer_id == bindparam("cid"), shipment_lines.c.id.in_(select(_to_bill.c.id).where(*_TO_BILL)),
+    shipments.c.shipped_at < bindparam("before", type_=shipments.c.shipped_at.type)).order_by(*_GOODS_ORDER))
 _GOODS_OF_SHIPMENTS = Prepared(_goods().where(shipment_lines.c.shipment_id.in_(bindparam("ids", expanding=True)),
                                               *_UNBILLED).order_by(*_GOODS_ORDER), expanding="ids")
 
@@ -67,6 +70,8 @@ def uninvoiced_goods(conn: Connection, customer_id: int, *, shipment_id: int | N
                      shipped_before: date | None = None, line_ids: list[int] | None = None) -> list:
     """Shipped shipment lines of a customer no live invoice carries yet (of one shipment, shipped before a
     day, or among given lines), in shipment, order and line order."""
+    if shipped_before is not None and shipment_id is None and line_ids is None:  # the invoice run's
+        return _GOODS_OF_CUSTOMER.rows(conn, {"cid": customer_id, "before": _midnight(shipped_before)})
     q = _goods().where(shipments.c.customer_id == customer_id)
     if shipment_id is None and line_ids is None:
         q = q.where(shipment_lines.c.id.in_(select(_to_bill.c.id).where(*_TO_BILL)))
@@ -100,16 +105,20 @@ def bill_to(conn: Connection, customer_id: int) -> dict[str, Any]:
     return bills_to(conn, [customer_id])[customer_id]
 
 
+_BILL_TO = Prepared(select(customers.c.id, customers.c.code, customers.c.name, customers.c.email)
+                    .where(customers.c.id.in_(bindparam("ids", expanding=True))), expanding="ids")
+_SITES = Prepared(select(ship_tos).where(ship_tos.c.customer_id.in_(bindparam("ids", expanding=True)))
+                  .order_by(ship_tos.c.customer_id, ship_tos.c.is_default.desc(), ship_tos.c.id), expanding="ids")
+
+
 def bills_to(conn: Connection, customer_ids) -> dict[int, dict[str, Any]]:
     """bill_to of each of these customers, in two reads."""
     ids = sorted(set(customer_ids))
-    out = {c.id: {"customer": c.code, "name": c.name, "email": c.email} for c in conn.execute(
-        select(customers.c.id, customers.c.code, customers.c.name, customers.c.email).where(customers.c.id.in_(ids)))}
+    out = {c.id: {"customer": c.code, "name": c.name, "email": c.email} for c in _BILL_TO.rows(conn, {"ids": ids})}
     if len(out) != len(ids):  # as .one() refuses a customer that is not there
         raise NoResultFound(f"no customers {sorted(set(ids) - set(out))}")
     seen: set[int] = set()
-    for site in conn.execute(select(ship_tos).where(ship_tos.c.customer_id.in_(ids))
-                             .order_by(ship_tos.c.customer_id, ship_tos.c.is_default.desc(), ship_tos.c.id)):
+    for site in _SITES.rows(conn, {"ids": ids}):
         if site.customer_id not in seen:
             seen.add(site.customer_id)
             out[site.customer_id].update(street=site.street, postal_code=site.postal_code, city=site.city,
@@ -135,6 +144,10 @@ def _upsert_invoiced(conn: Connection, per_order: dict[int, Decimal]) -> None:
         conn, [{"order_id": order_id, "amount": amount} for order_id, amount in sorted(per_order.items())])
 
 
+_CURRENCIES = Prepared(select(orders.c.id, orders.c.currency).where(orders.c.id.in_(bindparam("ids", expanding=True))),
+                      expanding="ids")
+
+
 class Known:
     """What issuing invoices reads besides the goods, read once for all the invoices one transaction issues (a
     wave shipped, a customer's invoice run): each customer's billing account, terms, bill-to, tax rules and EDI
@@ -149,8 +162,7 @@ class Known:
         self.bill_to = bills_to(conn, ids)
         self.rates = TaxRules(conn, ids, {g.product_id for g in goods})
         self.partners = active_partners(conn, ids)
-        self.currencies = dict(conn.execute(select(orders.c.id, orders.c.currency).where(
-            orders.c.id.in_(sorted({g.order_id for g in goods})))).all())
+        self.currencies = dict(_CURRENCIES.rows(conn, {"ids": sorted({g.order_id for g in goods})}))
 
     def currency_of(self, order_ids: set[int]) -> str:
         found = {self.currencies[o] for o in order_ids}
