@@ -3,6 +3,8 @@ before; each line's `invoiced` marker agrees with the invoices as they stand (is
 
 from __future__ import annotations
 
+import calendar
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from ordercare.services import billing_setup, invoicing
 from ordercare.services.invariants import invoiced_marks
 from ordercare.services.invoice_changes import cancel_invoice
 from ordercare.store.billing_tables import invoice_lines
-from ordercare.store.fulfilment_tables import shipment_lines
+from ordercare.store.fulfilment_tables import shipment_lines, shipments
 from tests.factories import carriers, shipment_at, world
 from tests.services.helpers import FINANCE
 
@@ -64,3 +66,22 @@ def test_a_run_after_many_billed_shipments_bills_only_the_new_and_the_cancelled(
     assert _billed_lines(env, [reissued]) == _line_ids(env, *second_week)
     assert marker_disagreements(env) == []
     assert invoicing.run_invoicing(env.uow, env.clock, FINANCE) == []
+
+
+def test_the_run_visits_only_customers_with_goods_in_a_period_that_has_ended(env):
+    world(env, stock={("NEAR", "SKU-A"): 100}, customers=("CUST1", "CUST2", "CUST3"))
+    carriers(env)
+    billing_setup.set_billing(env.uow, env.clock, env.actor, "CUST1", invoicing="weekly", charge_freight=False)
+    billing_setup.set_billing(env.uow, env.clock, env.actor, "CUST2", invoicing="monthly", charge_freight=False)
+    weekly, monthly, _per_shipment = (shipment_at(env, "NEAR", [("SKU-A", 1)], "shipped", customer=c)
+                                      for c in ("CUST1", "CUST2", "CUST3"))
+    with env.uow.read() as c:
+        customer_of = dict(c.execute(select(shipments.c.id, shipments.c.customer_id)).all())
+        shipped = c.execute(select(shipments.c.shipped_at).where(shipments.c.id == weekly)).scalar_one().date()
+        week_end = shipped + timedelta(days=6 - shipped.weekday())
+        month_end = date(shipped.year, shipped.month, calendar.monthrange(shipped.year, shipped.month)[1])
+        assert week_end < month_end  # (March 2026)
+        # The per-shipment customer was invoiced at shipping; the others wait for their period's end.
+        assert invoicing.customers_to_bill(c, week_end - timedelta(days=1)) == []
+        assert invoicing.customers_to_bill(c, week_end) == [customer_of[weekly]]
+        assert invoicing.customers_to_bill(c, month_end) == sorted([customer_of[weekly], customer_of[monthly]])

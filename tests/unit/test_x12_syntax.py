@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ordercare.integrations.x12.envelopes import Party, build_interchange, parse_interchange
-from ordercare.integrations.x12.syntax import Separators, X12Error, render, tokenize
+from ordercare.integrations.x12.syntax import Separators, X12Error, clean, render, render_segment, tokenize
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 BUYER, US = Party("ZZ", "BUYER01", "BUYERAPP"), Party("01", "123456789", "OCAPP")
@@ -121,3 +121,17 @@ def test_a_bad_segment_identifier_is_located():
 def test_render_drops_trailing_empty_elements_and_cleans_separators():
     seps = Separators()
     assert render([("N1", ["ST", "A*B~C", "", ""])], seps) == "N1*ST*A B C~"
+
+
+@settings(max_examples=200, deadline=None)
+@given(separators(), st.lists(st.one_of(st.none(), st.integers(-10**6, 10**6),
+                                        st.text(st.sampled_from(SPECIALS + "AZ09 -.\r\n"), max_size=10)),
+                              max_size=8))
+def test_cleaning_blanks_exactly_the_separators_and_line_breaks(seps_version, values):
+    seps, _ = seps_version
+    blanked = seps.chars() | {"\r", "\n"}
+    expected = ["" if v is None else "".join(" " if c in blanked else c for c in str(v)) for v in values]
+    assert [clean(v, seps) for v in values] == expected
+    while expected and expected[-1] == "":
+        expected.pop()
+    assert render_segment("REF", values, seps) == seps.element.join(["REF", *expected])

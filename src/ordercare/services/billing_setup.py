@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
+from sqlalchemy.exc import NoResultFound
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
@@ -15,6 +16,7 @@ from ..domain.invoicing import Invoicing, check_rate
 from ..domain.payment_terms import PaymentTerms
 from ..store.billing_tables import billing_accounts, tax_rates
 from ..store.db import UnitOfWork
+from ..store.prepared import Prepared
 from ..store.tables import customers, payment_terms, products, service_packages
 
 
@@ -29,20 +31,52 @@ DEFAULT_ACCOUNT = BillingAccount(Invoicing.PER_SHIPMENT, True, None)
 
 
 def billing_account(conn: Connection, customer_id: int) -> BillingAccount:
-    row = conn.execute(select(billing_accounts).where(billing_accounts.c.customer_id == customer_id)).first()
-    if row is None:
-        return DEFAULT_ACCOUNT
-    return BillingAccount(Invoicing(row.invoicing), row.charge_freight, row.invoice_email)
+    return billing_accounts_of(conn, [customer_id])[customer_id]
+
+
+_ACCOUNTS = Prepared(select(billing_accounts).where(billing_accounts.c.customer_id.in_(bindparam("ids", expanding=True))),
+                     expanding="ids")
+
+
+def billing_accounts_of(conn: Connection, customer_ids) -> dict[int, BillingAccount]:
+    """How each of these customers is billed (the default account where none is set up), in one read."""
+    ids = sorted(set(customer_ids))
+    out = dict.fromkeys(ids, DEFAULT_ACCOUNT)
+    for row in _ACCOUNTS.rows(conn, {"ids": ids}) if ids else []:
+        out[row.customer_id] = BillingAccount(Invoicing(row.invoicing), row.charge_freight, row.invoice_email)
+    return out
 
 
 def terms_for(conn: Connection, customer_id: int) -> PaymentTerms:
     """The customer's own terms, else its service package's (DOMAIN §6)."""
-    code = conn.execute(select(customers.c.payment_terms, service_packages.c.payment_terms.label("package_terms"))
-                        .join(service_packages, service_packages.c.code == customers.c.service_package)
-                        .where(customers.c.id == customer_id)).one()
-    t = conn.execute(select(payment_terms).where(payment_terms.c.code == (code.payment_terms or code.package_terms))
-                     ).one()
-    return PaymentTerms(t.code, Decimal(t.discount_pct), t.discount_days, t.net_days)
+    return terms_of(conn, [customer_id])[customer_id]
+
+
+_own, _package = payment_terms.alias("own"), payment_terms.alias("package")
+_TERMS = Prepared(
+    select(customers.c.id, customers.c.payment_terms, _own.c.code, _own.c.discount_pct, _own.c.discount_days,
+           _own.c.net_days, _package.c.code.label("p_code"), _package.c.discount_pct.label("p_discount_pct"),
+           _package.c.discount_days.label("p_discount_days"), _package.c.net_days.label("p_net_days"))
+    .join(service_packages, service_packages.c.code == customers.c.service_package)
+    .outerjoin(_own, _own.c.code == customers.c.payment_terms)
+    .join(_package, _package.c.code == service_packages.c.payment_terms)
+    .where(customers.c.id.in_(bindparam("ids", expanding=True))), expanding="ids")
+
+
+def terms_of(conn: Connection, customer_ids) -> dict[int, PaymentTerms]:
+    """terms_for of each of these customers, in one read."""
+    ids = sorted(set(customer_ids))
+    out = {}
+    for r in _TERMS.rows(conn, {"ids": ids}) if ids else []:
+        if r.payment_terms:
+            if r.code is not None:
+                out[r.id] = PaymentTerms(r.code, Decimal(r.discount_pct), r.discount_days, r.net_days)
+        else:
+            out[r.id] = PaymentTerms(r.p_code, Decimal(r.p_discount_pct), r.p_discount_days, r.p_net_days)
+    missing = [cid for cid in ids if cid not in out]
+    if missing:  # as .one() refuses a customer, or terms, that is not there
+        raise NoResultFound(f"no payment terms for customers {missing}")
+    return out
 
 
 def tax_rates_for(conn: Connection, customer_id: int, product_ids: set[int | None]) -> dict[int | None, Decimal]:
@@ -51,21 +85,37 @@ def tax_rates_for(conn: Connection, customer_id: int, product_ids: set[int | Non
     The most specific rule wins: this customer and product, the product, this customer, the default;
     no rule at all means 0 %.
     """
-    rules = conn.execute(select(tax_rates).where(
-        or_(tax_rates.c.customer_id == customer_id, tax_rates.c.customer_id.is_(None)),
-        or_(tax_rates.c.product_id.in_(sorted(p for p in product_ids if p is not None)),
-            tax_rates.c.product_id.is_(None))).order_by(tax_rates.c.id)).all()
-    out = {}
-    for pid in product_ids:
-        best, rank = Decimal("0"), -1
-        for r in rules:
-            if r.product_id not in (None, pid):
+    rules = TaxRules(conn, [customer_id], product_ids)
+    return {pid: rules.rate(customer_id, pid) for pid in product_ids}
+
+
+_RULES = Prepared(select(tax_rates).where(or_(tax_rates.c.product_id.in_(bindparam("pids", expanding=True)),
+                                              tax_rates.c.product_id.is_(None))).order_by(tax_rates.c.id),
+                  expanding="pids")
+
+
+class TaxRules:
+    """The tax rules that can apply to these customers and products, read once; `rate` picks the one that wins."""
+
+    def __init__(self, conn: Connection, customer_ids, product_ids):
+        customer_ids = set(customer_ids)
+        self.by_product: dict[int | None, list] = {}
+        for r in _RULES.rows(conn, {"pids": sorted({p for p in product_ids if p is not None})}):
+            if r.customer_id is None or r.customer_id in customer_ids:
+                self.by_product.setdefault(r.product_id, []).append(r)
+
+    def rate(self, customer_id: int, product_id: int | None) -> Decimal:
+        """The most specific rule (customer and product 3, product 2, customer 1, default 0); of equally
+        specific ones the latest set up."""
+        best, rank = Decimal("0"), (-1, 0)
+        specific = self.by_product.get(product_id, []) if product_id is not None else []
+        for r in self.by_product.get(None, []) + specific:
+            if r.customer_id not in (None, customer_id):
                 continue
-            score = (2 if r.product_id is not None else 0) + (1 if r.customer_id is not None else 0)
-            if score >= rank:  # later rows win ties
+            score = ((2 if r.product_id is not None else 0) + (1 if r.customer_id is not None else 0), r.id)
+            if score > rank:
                 best, rank = Decimal(r.rate), score
-        out[pid] = best
-    return out
+        return best
 
 
 def get_billing(uow: UnitOfWork, actor: Actor, customer_code: str) -> dict[str, Any]:

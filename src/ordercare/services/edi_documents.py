@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, case, func, select, update
 
 from ..domain.access import Actor, Permission
 from ..domain.errors import NotFound, ValidationFailed
@@ -13,6 +13,7 @@ from ..domain.orders import order_number
 from ..integrations.x12.envelopes import Party, build_interchange
 from ..store.db import UnitOfWork
 from ..store.edi_tables import edi_documents, edi_transactions, trading_partners
+from ..store.prepared import Prepared, insert_of
 
 _NEXT_CONTROL = (update(trading_partners).where(trading_partners.c.id == bindparam("pid"))
                  .values(last_control=case((trading_partners.c.last_control >= 999999999, 1),
@@ -20,9 +21,16 @@ _NEXT_CONTROL = (update(trading_partners).where(trading_partners.c.id == bindpar
                  .returning(trading_partners.c.last_control))
 
 
+_TAKE_CONTROL = Prepared(_NEXT_CONTROL)
+_STORE = insert_of(edi_documents, ("partner_id", "direction", "set_code", "control", "status", "content", "order_id",
+                                   "shipment_id", "invoice_ref", "responds_to", "created_at", "created_by"),
+                   returning=edi_documents.c.id)
+
+
 def next_control(conn: Connection, partner_id: int) -> int:
     """Our next ISA13 to this partner (1 … 999,999,999, then round again), taken in the caller's transaction."""
-    return conn.execute(_NEXT_CONTROL, {"pid": partner_id}).scalar_one()
+    [(control,)] = _TAKE_CONTROL.rows(conn, {"pid": partner_id})
+    return control
 
 
 def send(conn: Connection, partner: Row, code: str, bodies: list[list[tuple[str, list[object]]]], *, at: datetime,
@@ -34,10 +42,10 @@ def send(conn: Connection, partner: Row, code: str, bodies: list[list[tuple[str,
                              sender=Party(partner.our_qualifier, partner.our_id, partner.our_gs_id),
                              receiver=Party(partner.isa_qualifier, partner.isa_id, partner.gs_id), control=control,
                              at=at, version=partner.version, usage=partner.usage)
-    doc_id = conn.execute(insert(edi_documents).values(
+    doc_id = _STORE.scalar(conn, dict(
         partner_id=partner.id, direction="out", set_code=code, control=f"{control:09d}", status="generated",
         content=text, order_id=order_id, shipment_id=shipment_id, invoice_ref=invoice_ref, responds_to=responds_to,
-        created_at=at, created_by=actor).returning(edi_documents.c.id)).scalar_one()
+        created_at=at, created_by=actor))
     return doc_id, text
 
 
@@ -46,12 +54,16 @@ def active_partner(conn: Connection, customer_id: int) -> Row | None:
     return active_partners(conn, [customer_id]).get(customer_id)
 
 
+_ACTIVE_PARTNERS = Prepared(select(trading_partners).where(
+    trading_partners.c.customer_id.in_(bindparam("ids", expanding=True)), trading_partners.c.active.is_(True))
+    .order_by(trading_partners.c.id), expanding="ids")
+
+
 def active_partners(conn: Connection, customer_ids) -> dict[int, Row]:
     """The active trading partner of each of these customers that has one, in one read."""
     out: dict[int, Row] = {}
-    for p in conn.execute(select(trading_partners).where(trading_partners.c.customer_id.in_(sorted(set(customer_ids))),
-                                                         trading_partners.c.active.is_(True))
-                          .order_by(trading_partners.c.id)):
+    ids = sorted(set(customer_ids))
+    for p in _ACTIVE_PARTNERS.rows(conn, {"ids": ids}) if ids else []:
         out.setdefault(p.customer_id, p)
     return out
 

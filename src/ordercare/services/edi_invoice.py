@@ -39,12 +39,11 @@ from ..integrations.x12.purchase_order import ItemId
 from ..store.billing_tables import invoice_lines, invoices
 from ..store.db import UnitOfWork
 from ..store.edi_tables import edi_documents
-from ..store.events import append_event
+from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import shipments
 from ..store.tables import order_lines, orders, products
 from .edi_documents import active_partner, get_document, partner_of_customer, send
-from .edi_outbound import X12_UNIT, buyer_lines, fill_in_order, our_lines, ship_to_party
-from .ledger import orders_on
+from .edi_outbound import X12_UNIT, buyer_lines_of, fill_in_order, our_lines, ship_to_party
 
 
 def fill_after(before: int, qty: int, wanted: list[int]) -> list[int]:
@@ -65,16 +64,23 @@ def _billed_before(conn: Connection, invoice_id: int, order_line_ids: set[int]) 
                invoices.c.status != "cancelled").group_by(invoice_lines.c.order_line_id)).all())
 
 
-def _buyer_view(conn: Connection, order_id: int, created_on: date) -> tuple[list[dict], date]:
-    """The order's lines as the buyer named them, and the PO date (ours: the day the order was placed)."""
-    detail, _ = buyer_lines(conn, order_id)
-    if detail:
-        return detail["lines"], date.fromisoformat(detail["po_date"])
-    rows = conn.execute(select(order_lines.c.line_no, order_lines.c.qty, order_lines.c.unit_price,
-                               order_lines.c.requested_date, products.c.sku, products.c.unit)
-                        .join(products, products.c.id == order_lines.c.product_id)
-                        .where(order_lines.c.order_id == order_id).order_by(order_lines.c.line_no)).all()
-    return our_lines([r._asdict() for r in rows], {r.sku: r.unit for r in rows}), created_on
+def _buyer_views(conn: Connection, created: dict[int, date]) -> dict[int, tuple[list[dict], date]]:
+    """Each order's lines as the buyer named them, and the PO date (ours: the day the order was placed), for
+    orders placed on these days: the 850s in one read, the other orders' own lines in another."""
+    out = {oid: (d["lines"], date.fromisoformat(d["po_date"])) for oid, d in buyer_lines_of(conn, created).items()
+           if d}
+    ours = sorted(set(created) - set(out))
+    rows: dict[int, list] = {oid: [] for oid in ours}
+    for r in conn.execute(select(order_lines.c.order_id, order_lines.c.line_no, order_lines.c.qty,
+                                 order_lines.c.unit_price, order_lines.c.requested_date, products.c.sku,
+                                 products.c.unit)
+                          .join(products, products.c.id == order_lines.c.product_id)
+                          .where(order_lines.c.order_id.in_(ours))
+                          .order_by(order_lines.c.order_id, order_lines.c.line_no)) if ours else ():
+        rows[r.order_id].append(r)
+    for oid, lines in rows.items():
+        out[oid] = our_lines([r._asdict() for r in lines], {r.sku: r.unit for r in lines}), created[oid]
+    return out
 
 
 def _terms(inv: Row) -> InvoiceTerms:
@@ -87,6 +93,11 @@ def _terms(inv: Row) -> InvoiceTerms:
 
 def edi_invoice_of(conn: Connection, inv: Row, partner: Row, purpose: str) -> EdiInvoice:
     """The 810 of an issued invoice, as the invoice was issued (its lines, rates, terms and bill-to)."""
+    return _edi_invoice(conn, inv, partner, purpose)[0]
+
+
+def _edi_invoice(conn: Connection, inv: Row, partner: Row, purpose: str) -> tuple[EdiInvoice, list[int]]:
+    """edi_invoice_of, and the orders the invoice bills (in id order)."""
     number = invoice_number(inv.id)
     if inv.kind != "invoice":
         raise Conflict("not_an_issued_invoice", f"invoice: {number} is a balance brought forward, not an invoice of "
@@ -100,17 +111,23 @@ def edi_invoice_of(conn: Connection, inv: Row, partner: Row, purpose: str) -> Ed
     goods = [ln for ln in lines if ln.kind == "goods"]
     heads = {r.id: r for r in conn.execute(select(orders.c.id, orders.c.customer_po, orders.c.created_at)
                                            .where(orders.c.id.in_(sorted({g.order_id for g in goods}))))}
-    buyer = {oid: _buyer_view(conn, oid, h.created_at.date()) for oid, h in sorted(heads.items())}
+    buyer = _buyer_views(conn, {oid: h.created_at.date() for oid, h in sorted(heads.items())})
     sites = {sid: ship_to_party(conn, partner.id, sid) for sid in sorted({g.ship_to_id for g in goods})}
     before = _billed_before(conn, inv.id, {g.order_line_id for g in goods})
     billed: dict[tuple[int, int], tuple[Any, int]] = {}  # (order, buyer line) -> (invoice line, units)
+    by_sku: dict[int, dict[str, list[int]]] = {}  # order -> SKU -> its buyer lines
     for g in goods:
         bl = buyer[g.order_id][0]
-        mine = [i for i, b in enumerate(bl) if b["sku"] == g.sku]
+        skus = by_sku.get(g.order_id)
+        if skus is None:
+            skus = by_sku[g.order_id] = {}
+            for i, b in enumerate(bl):
+                skus.setdefault(b["sku"], []).append(i)
+        mine = skus.get(g.sku)
         if not mine:  # a line the buyer did not ask for: under our own line number and SKU
             bl.append({"line_id": str(g.order_line_no), "qty": g.qty, "unit": X12_UNIT.get(g.unit, "EA"),
                        "item_ids": [["VP", g.sku]], "sku": g.sku})
-            mine = [len(bl) - 1]
+            mine = skus[g.sku] = [len(bl) - 1]
         for i, units in zip(mine, fill_after(before.get(g.order_line_id, 0), g.qty, [bl[i]["qty"] for i in mine])):
             if units:
                 billed[(g.order_id, i)] = (g, billed.get((g.order_id, i), (g, 0))[1] + units)
@@ -129,20 +146,20 @@ def edi_invoice_of(conn: Connection, inv: Row, partner: Row, purpose: str) -> Ed
                                               b.get("city") or "", b.get("postal_code") or "", b.get("country") or ""),
         terms=_terms(inv), items=tuple(items),
         charges=tuple(Charge(FREIGHT, ln.net_amount, ln.description) for ln in lines if ln.kind == "freight"),
-        taxes=tuple(TaxTotal(grp.rate, grp.net, grp.tax) for grp in t.groups), total=inv.total, purpose=purpose)
+        taxes=tuple(TaxTotal(grp.rate, grp.net, grp.tax) for grp in t.groups), total=inv.total,
+        purpose=purpose), sorted({ln.order_id for ln in lines if ln.order_id is not None})
 
 
 def send_invoice_in(conn: Connection, clock: Clock, actor: Actor, inv: Row, partner: Row, purpose: str) -> int:
     """Build, envelope and store the 810 in the caller's transaction; note it on each order billed."""
-    doc = edi_invoice_of(conn, inv, partner, purpose)
-    order_ids = orders_on(conn, [inv.id]).get(inv.id, [])
+    doc, order_ids = _edi_invoice(conn, inv, partner, purpose)
     doc_id, _ = send(conn, partner, "810", [build_810(doc)], at=clock.now(), actor=actor.username,
                      order_id=order_ids[0] if len(order_ids) == 1 else None, invoice_ref=doc.number)
-    for oid in order_ids:
-        append_event(conn, oid, "edi_sent", at=clock.now(), actor=actor.username,
-                     reason=f"810 invoice ({PURPOSES[purpose]})", payload={
-                         "set": "810", "document_id": doc_id, "partner": partner.code, "invoice": doc.number,
-                         "purpose": purpose, "total": str(doc.total)})
+    append_events(conn, [event_row(oid, "edi_sent", at=clock.now(), actor=actor.username,
+                                   reason=f"810 invoice ({PURPOSES[purpose]})", payload={
+                                       "set": "810", "document_id": doc_id, "partner": partner.code,
+                                       "invoice": doc.number, "purpose": purpose, "total": str(doc.total)})
+                         for oid in order_ids])
     return doc_id
 
 
@@ -159,10 +176,12 @@ def _sent_before(conn: Connection, partner_id: int, number: str) -> bool:
         edi_documents.c.set_code == "810", edi_documents.c.invoice_ref == number).limit(1)).first() is not None
 
 
-def on_invoice_issued(conn: Connection, clock: Clock, actor: Actor, customer_id: int, invoice_id: int) -> int | None:
+def on_invoice_issued(conn: Connection, clock: Clock, actor: Actor, customer_id: int, invoice_id: int, *,
+                      partners: dict[int, Row] | None = None) -> int | None:
     """Billing's hook: an EDI customer's new invoice goes out as an 810 (original). One indexed look-up for
-    everyone else. Returns the document id, or None."""
-    partner = active_partner(conn, customer_id)
+    everyone else (none when the caller read `partners`, active_partners of its customers). Returns the
+    document id, or None."""
+    partner = active_partner(conn, customer_id) if partners is None else partners.get(customer_id)
     return send_invoice_in(conn, clock, actor, _invoice(conn, invoice_id), partner, "00") if partner else None
 
 

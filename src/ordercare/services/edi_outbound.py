@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
-from ..domain.errors import Conflict
+from ..domain.errors import Conflict, NotFound
 from ..domain.orders import OrderStatus, order_number
 from ..integrations.x12.acknowledgment import AckLine, Acknowledgment, LineStatus, build_855, line_statuses
 from ..integrations.x12.invoice import BUYER_ASSIGNED, SELLER_ASSIGNED, Location
@@ -24,21 +24,31 @@ from ..integrations.x12.purchase_order import UNITS, ItemId
 from ..integrations.x12.ship_notice import TRANSPORT_METHODS, ShipItem, ShipNotice, ShipOrder, build_856
 from ..store.db import UnitOfWork
 from ..store.edi_tables import edi_transactions, partner_locations
-from ..store.events import append_event
-from ..store.fulfilment_tables import shipment_lines, shipments
-from ..store.tables import order_lines, orders, products, ship_tos, warehouses
+from ..store.events import append_event, append_events, event_row
+from ..store.fulfilment_tables import carrier_services, carriers, shipment_lines, shipments
+from ..store.prepared import Prepared
+from ..store.tables import allocations, order_lines, orders, products, ship_tos, warehouses
 from .edi_documents import get_document, partner_of_customer, send
 from .order_views import order_view
+from .release import shipment_number
 from .shipment_views import shipment_view
 
 X12_UNIT = {ours: code for code, ours in UNITS.items()}
 
 
-def buyer_lines(conn: Connection, order_id: int) -> tuple[dict | None, Row | None]:
-    """The 850 an order came from (its detail) and the partner it came from, if it came by EDI."""
-    t = conn.execute(select(edi_transactions.c.detail, edi_transactions.c.partner_id).where(
-        edi_transactions.c.order_id == order_id, edi_transactions.c.status == "accepted")).first()
-    return (t.detail, t.partner_id) if t else (None, None)
+_BUYER_LINES = Prepared(select(edi_transactions.c.order_id, edi_transactions.c.detail).where(
+    edi_transactions.c.order_id.in_(bindparam("ids", expanding=True)), edi_transactions.c.status == "accepted")
+    .order_by(edi_transactions.c.id), expanding="ids")
+
+
+def buyer_lines_of(conn: Connection, order_ids) -> dict[int, dict | None]:
+    """The 850 each of these orders came from (its detail: the buyer's lines and PO date), for those that came by
+    EDI, in one read."""
+    out: dict[int, dict] = {}
+    ids = sorted(set(order_ids))
+    for t in _BUYER_LINES.rows(conn, {"ids": ids}) if ids else []:
+        out.setdefault(t.order_id, t.detail)
+    return out
 
 
 def our_lines(lines: list[dict], units: dict[str, str]) -> list[dict]:
@@ -56,10 +66,6 @@ def fill_in_order(total: int, wanted: list[int]) -> list[int]:
         out.append(take)
         total -= take
     return out
-
-
-def product_units(conn: Connection, skus) -> dict[str, str]:
-    return dict(conn.execute(select(products.c.sku, products.c.unit).where(products.c.sku.in_(list(skus)))).all())
 
 
 def acknowledgment_of(view: dict[str, Any], detail: dict | None, units: dict[str, str], today: date) -> Acknowledgment:
@@ -88,11 +94,39 @@ def acknowledgment_of(view: dict[str, Any], detail: dict | None, units: dict[str
     return Acknowledgment(view["customer_po"] or view["number"], po_date, view["number"], today, tuple(out))
 
 
+_ACK_ORDER = Prepared(select(orders.c.customer_id, orders.c.status, orders.c.requested_date, orders.c.customer_po,
+                             orders.c.created_at).where(orders.c.id == bindparam("oid")))
+_ACK_LINES = Prepared(select(order_lines.c.id, order_lines.c.line_no, order_lines.c.qty, order_lines.c.qty_backordered,
+                             order_lines.c.unit_price, order_lines.c.requested_date, order_lines.c.promised_date,
+                             products.c.sku, products.c.unit)
+                      .join(products, products.c.id == order_lines.c.product_id)
+                      .where(order_lines.c.order_id == bindparam("oid")).order_by(order_lines.c.line_no))
+_ACK_DELIVERIES = Prepared(select(allocations.c.order_line_id, allocations.c.delivery_date)
+                           .where(allocations.c.order_id == bindparam("oid")).order_by(allocations.c.id))
+
+
+def _ack_view(conn: Connection, actor: Actor, order_id: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """What the 855 reads of an order, as order_view shows it (lines with units promised and the delivery dates
+    of their allocations), and each SKU's unit."""
+    o = _ACK_ORDER.first(conn, {"oid": order_id})
+    if o is None or (actor.is_customer and o.customer_id != actor.customer_id):
+        raise NotFound("order_not_found", f"order {order_id}: no such order", field="order_id")
+    deliveries: dict[int, list[dict]] = {}
+    for a in _ACK_DELIVERIES.rows(conn, {"oid": order_id}):
+        deliveries.setdefault(a.order_line_id, []).append({"delivery_date": a.delivery_date})
+    lines = _ACK_LINES.rows(conn, {"oid": order_id})
+    view = {"number": order_number(order_id), "status": o.status, "requested_date": o.requested_date,
+            "customer_po": o.customer_po, "created_at": o.created_at, "lines": [{
+                "line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty, "unit_price": ln.unit_price,
+                "requested_date": ln.requested_date, "qty_promised": ln.qty - ln.qty_backordered,
+                "promised_date": ln.promised_date, "allocations": deliveries.get(ln.id, [])} for ln in lines]}
+    return view, {ln.sku: ln.unit for ln in lines}
+
+
 def acknowledge_in(conn: Connection, clock: Clock, actor: Actor, order_id: int, partner: Row) -> int:
     """855 for an order, sent to this partner inside the caller's transaction; returns the document id."""
-    view = order_view(conn, actor, order_id)
-    detail, _ = buyer_lines(conn, order_id)
-    ack = acknowledgment_of(view, detail, product_units(conn, [ln["sku"] for ln in view["lines"]]), clock.today())
+    view, units = _ack_view(conn, actor, order_id)
+    ack = acknowledgment_of(view, buyer_lines_of(conn, [order_id]).get(order_id), units, clock.today())
     doc_id, _ = send(conn, partner, "855", [build_855(ack)], at=clock.now(), actor=actor.username, order_id=order_id)
     append_event(conn, order_id, "edi_sent", at=clock.now(), actor=actor.username, reason="855 acknowledgment",
                  payload={"set": "855", "document_id": doc_id, "partner": partner.code, "ack_type": ack.ack_type})
@@ -121,60 +155,84 @@ def ship_to_party(conn: Connection, partner_id: int, ship_to_id: int) -> Locatio
     return Location(st.name, BUYER_ASSIGNED, theirs) if theirs else Location(st.name, SELLER_ASSIGNED, st.code)
 
 
-def ship_notice_of(conn: Connection, shipment_id: int, partner: Row) -> ShipNotice:
-    view = shipment_view(conn, shipment_id)
-    if view["status"] not in ("shipped", "delivered"):
-        raise Conflict("shipment_not_shipped", f"shipment_id: shipment {view['number']} is {view['status']}; a ship "
-                       "notice is sent once it has shipped", field="shipment_id", status=view["status"])
-    sh = conn.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
-    wh = conn.execute(select(warehouses.c.name, warehouses.c.code).where(warehouses.c.id == sh.warehouse_id)).one()
-    st = ship_to_party(conn, partner.id, sh.ship_to_id)
-    rows = conn.execute(select(shipment_lines.c.order_id, shipment_lines.c.qty_shipped, order_lines.c.line_no,
-                               order_lines.c.qty, order_lines.c.unit_price, order_lines.c.requested_date,
-                               orders.c.customer_po, products.c.sku, products.c.unit)
-                        .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
-                        .join(orders, orders.c.id == shipment_lines.c.order_id)
-                        .join(products, products.c.id == shipment_lines.c.product_id)
-                        .where(shipment_lines.c.shipment_id == shipment_id, shipment_lines.c.qty_shipped > 0)
-                        .order_by(shipment_lines.c.order_id, order_lines.c.line_no)).all()
-    by_order: dict[int, list[Row]] = {}
+_NOTICE_HEAD = Prepared(
+    select(shipments.c.status, shipments.c.shipped_at, shipments.c.weight_kg, shipments.c.tracking_number,
+           shipments.c.estimated_delivery, shipments.c.carrier_service_id,
+           warehouses.c.name.label("warehouse_name"), warehouses.c.code.label("warehouse_code"),
+           ship_tos.c.name.label("ship_to_name"), ship_tos.c.code.label("ship_to_code"),
+           carriers.c.code.label("carrier_code"), carriers.c.name.label("carrier_name"), carrier_services.c.mode,
+           select(partner_locations.c.code).where(partner_locations.c.partner_id == bindparam("pid"),
+                                                  partner_locations.c.ship_to_id == shipments.c.ship_to_id)
+           .order_by(partner_locations.c.code).limit(1).scalar_subquery().label("their_code"))
+    .select_from(shipments.join(warehouses, warehouses.c.id == shipments.c.warehouse_id)
+                 .join(ship_tos, ship_tos.c.id == shipments.c.ship_to_id)
+                 .outerjoin(carrier_services, carrier_services.c.id == shipments.c.carrier_service_id)
+                 .outerjoin(carriers, carriers.c.id == carrier_services.c.carrier_id))
+    .where(shipments.c.id == bindparam("sid")))
+_NOTICE_LINES = Prepared(
+    select(shipment_lines.c.order_id, shipment_lines.c.qty_shipped, order_lines.c.line_no, order_lines.c.qty,
+           order_lines.c.unit_price, order_lines.c.requested_date, orders.c.customer_po, products.c.sku,
+           products.c.unit)
+    .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
+    .join(orders, orders.c.id == shipment_lines.c.order_id)
+    .join(products, products.c.id == shipment_lines.c.product_id)
+    .where(shipment_lines.c.shipment_id == bindparam("sid"))
+    .order_by(shipment_lines.c.order_id, order_lines.c.line_no, shipment_lines.c.id))
+
+
+def ship_notice_of(conn: Connection, shipment_id: int, partner: Row) -> tuple[ShipNotice, list[int]]:
+    """The 856 of a shipped shipment, and the orders it carries (in id order), in three reads."""
+    sh = _NOTICE_HEAD.first(conn, {"sid": shipment_id, "pid": partner.id})
+    if sh is None:
+        raise NotFound("shipment_not_found", f"shipment {shipment_id}: no such shipment", field="shipment_id")
+    number = shipment_number(shipment_id)
+    if sh.status not in ("shipped", "delivered"):
+        raise Conflict("shipment_not_shipped", f"shipment_id: shipment {number} is {sh.status}; a ship "
+                       "notice is sent once it has shipped", field="shipment_id", status=sh.status)
+    every = _NOTICE_LINES.rows(conn, {"sid": shipment_id})
+    rows = [r for r in every if r.qty_shipped > 0]
+    by_order: dict[int, list] = {}
     for r in rows:
         by_order.setdefault(r.order_id, []).append(r)
+    details = buyer_lines_of(conn, by_order)
     ship_orders = []
     for oid, lines in by_order.items():
-        detail, _ = buyer_lines(conn, oid)
+        detail = details.get(oid)
         units = {r.sku: r.unit for r in lines}
         bl = detail["lines"] if detail else our_lines([{
             "line_no": r.line_no, "qty": r.qty, "unit_price": r.unit_price, "sku": r.sku,
             "requested_date": r.requested_date} for r in lines], units)
+        per_sku: dict[str, list[dict]] = {}
+        for b in bl:
+            per_sku.setdefault(b["sku"], []).append(b)
         items = []
         for r in lines:
-            mine = [b for b in bl if b["sku"] == r.sku]
+            mine = per_sku.get(r.sku, [])
             for b, qty in zip(mine, fill_in_order(r.qty_shipped, [b["qty"] for b in mine])):
                 if qty:
                     items.append(ShipItem(b["line_id"], tuple(ItemId(q, v) for q, v in b["item_ids"]), qty, b["unit"]))
         ship_orders.append(ShipOrder(lines[0].customer_po or order_number(oid), order_number(oid), tuple(items)))
-    freight = view["freight"] or {}
-    return ShipNotice(
-        shipment_number=view["number"], shipped_at=sh.shipped_at, lading_qty=sum(r.qty_shipped for r in rows),
-        gross_weight_kg=Decimal(view["weight_kg"]), carrier_code=freight.get("carrier", ""),
-        carrier_name=freight.get("carrier_name", ""), transport_method=TRANSPORT_METHODS.get(freight.get("mode"), "M"),
-        tracking_number=view["tracking_number"] or "", estimated_delivery=freight.get("estimated_delivery"),
-        ship_from=(wh.name, wh.code), ship_to=(st.name, st.code), orders=tuple(ship_orders))
+    rated = sh.carrier_service_id is not None
+    notice = ShipNotice(
+        shipment_number=number, shipped_at=sh.shipped_at, lading_qty=sum(r.qty_shipped for r in rows),
+        gross_weight_kg=Decimal(sh.weight_kg), carrier_code=sh.carrier_code if rated else "",
+        carrier_name=sh.carrier_name if rated else "",
+        transport_method=TRANSPORT_METHODS.get(sh.mode if rated else None, "M"),
+        tracking_number=sh.tracking_number or "", estimated_delivery=sh.estimated_delivery if rated else None,
+        ship_from=(sh.warehouse_name, sh.warehouse_code), ship_to=(sh.ship_to_name, sh.their_code or sh.ship_to_code),
+        orders=tuple(ship_orders))
+    return notice, sorted({r.order_id for r in every})
 
 
 def ship_notice_in(conn: Connection, clock: Clock, actor: Actor, shipment_id: int, partner: Row) -> int:
     """856 for a shipped shipment, sent to this partner inside the caller's transaction (shipping sends it by itself
     for an EDI customer, before the shipment's 810); returns the document id."""
-    notice = ship_notice_of(conn, shipment_id, partner)
+    notice, order_ids = ship_notice_of(conn, shipment_id, partner)
     doc_id, _ = send(conn, partner, "856", [build_856(notice)], at=clock.now(), actor=actor.username,
                      shipment_id=shipment_id)
-    order_ids = conn.execute(select(shipment_lines.c.order_id).where(shipment_lines.c.shipment_id == shipment_id)
-                             .distinct()).scalars().all()
-    for oid in sorted(order_ids):
-        append_event(conn, oid, "edi_sent", at=clock.now(), actor=actor.username, reason="856 ship notice",
-                     payload={"set": "856", "document_id": doc_id, "partner": partner.code,
-                              "shipment": notice.shipment_number})
+    append_events(conn, [event_row(oid, "edi_sent", at=clock.now(), actor=actor.username, reason="856 ship notice",
+                                   payload={"set": "856", "document_id": doc_id, "partner": partner.code,
+                                            "shipment": notice.shipment_number}) for oid in order_ids])
     return doc_id
 
 

@@ -22,15 +22,19 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.invoicing import invoice_number
 from ..store.billing_tables import applications, credit_notes, invoice_lines, invoices, payments
 from ..store.events import append_events, event_row
+from ..store.prepared import insert_of
 from ..store.tables import customers, receivables
 
 _LOCK_CUSTOMER = select(customers.c.id).where(customers.c.id == bindparam("cid")).with_for_update()
 
 
+_POST = insert_of(receivables, ("customer_id", "kind", "ref", "amount", "posted_on", "due_on"))
+
+
 def post(conn: Connection, customer_id: int, kind: str, ref: str, amount: Decimal, posted_on: date,
          due_on: date | None = None) -> None:
-    conn.execute(insert(receivables).values(customer_id=customer_id, kind=kind, ref=ref, amount=amount,
-                                            posted_on=posted_on, due_on=due_on))
+    _POST.execute(conn, {"customer_id": customer_id, "kind": kind, "ref": ref, "amount": amount,
+                         "posted_on": posted_on, "due_on": due_on})
 
 
 def customer_row(conn: Connection, customer_id: int, *, lock: bool = True):
@@ -74,10 +78,11 @@ def orders_on(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, list[in
 
 
 def invoice_events(conn: Connection, clock: Clock, actor: Actor, kind: str, per_invoice: dict[int, dict[str, Any]],
-                   reason: str | None = None) -> None:
-    """One timeline event per order billed on each invoice, with that invoice's facts."""
+                   reason: str | None = None, orders: dict[int, list[int]] | None = None) -> None:
+    """One timeline event per order billed on each invoice, with that invoice's facts (`orders`: orders_on of
+    the invoices, when the caller knows it)."""
     rows = []
-    orders = orders_on(conn, per_invoice)
+    orders = orders_on(conn, per_invoice) if orders is None else orders
     for inv, payload in per_invoice.items():
         for order_id in orders.get(inv, []):
             rows.append(event_row(order_id, kind, at=clock.now(), actor=actor.username, reason=reason,

@@ -28,7 +28,7 @@ from ..store.tables import allocations, customers, order_lines, orders, stock, s
 from .allocation import recompute_statuses, release_backorders
 from .edi_documents import active_partners
 from .edi_outbound import ship_notice_in
-from .invoicing import invoice_shipment_in
+from .invoicing import ShipmentInvoicing
 from .measure_facts import refresh_order_facts
 from .orders import credit_exposure
 from .release import shipment_number
@@ -183,11 +183,12 @@ def _ship_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, i
     # An EDI customer's shipment is announced by its 856, then billed (customers invoiced per shipment) with the
     # invoice's 810, shipment by shipment, in this same transaction. One read of the partners for all of them.
     partners = active_partners(conn, {heads[sid].customer_id for sid in go})
+    invoicing = ShipmentInvoicing(conn, clock, actor, [result["shipment_id"] for result in shipped])
     for result in shipped:
         sid = result["shipment_id"]
         if heads[sid].customer_id in partners:
             ship_notice_in(conn, clock, actor, sid, partners[heads[sid].customer_id])
-        result["invoice_id"] = invoice_shipment_in(conn, clock, actor, sid)
+        result["invoice_id"] = invoicing.invoice(sid)
     refresh_order_facts(conn, {ln.order_id for sid in go for ln in lines[sid].values()})
     return {"shipped": shipped, "not_shipped": not_shipped, "held": over}
 

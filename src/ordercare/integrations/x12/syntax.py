@@ -126,25 +126,44 @@ def _short(text: str, n: int = 20) -> str:
 
 # --- writing -------------------------------------------------------------------------------------------------------
 
+_SPECIALS: dict[Separators, re.Pattern] = {}
+
+
+def _specials(seps: Separators) -> re.Pattern:
+    """What `clean` blanks out, one pattern per set of separators: the separators and line breaks."""
+    found = _SPECIALS.get(seps)
+    if found is None:
+        found = _SPECIALS[seps] = re.compile("[" + re.escape("".join(sorted(seps.chars() | set(_NEWLINES)))) + "]")
+    return found
+
+
 def clean(value: object, seps: Separators) -> str:
     """A value fit for an element: separators and line breaks become spaces (X12 has no escaping)."""
-    text = "" if value is None else str(value)
-    for c in seps.chars() | set(_NEWLINES):
-        text = text.replace(c, " ")
-    return text
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    specials = _specials(seps)
+    return specials.sub(" ", text) if specials.search(text) else text
 
 
 def render_segment(tag: str, elements: list[object] | tuple[object, ...], seps: Separators) -> str:
     """One segment without its terminator; trailing empty elements are dropped, as X12 requires."""
-    values = [clean(v, seps) for v in elements]
+    return _segment(tag, elements, seps.element, _specials(seps))
+
+
+def _segment(tag: str, elements, element: str, specials: re.Pattern) -> str:
+    values = ["" if v is None else v if type(v) is str else str(v) for v in elements]
+    if specials.search("".join(values)):  # one look at the whole segment: most have nothing to clean
+        values = [specials.sub(" ", v) for v in values]
     while values and values[-1] == "":
         values.pop()
-    return seps.element.join([tag, *values])
+    return element.join([tag, *values])
 
 
 def render(segments: list[tuple[str, list[object]]], seps: Separators, *, newlines: bool = False) -> str:
     end = seps.segment + ("\n" if newlines else "")
-    return "".join(render_segment(tag, els, seps) + end for tag, els in segments)
+    element, specials = seps.element, _specials(seps)
+    return "".join(_segment(tag, els, element, specials) + end for tag, els in segments)
 
 
 # --- reading element values ----------------------------------------------------------------------------------------
