@@ -95,27 +95,26 @@ def _summary_rows(conn: Connection, dimension: str, plus: Ranges, minus: Ranges,
     return rows, cyc
 
 
-def _collect(rows, cyc, by_day: bool) -> tuple[dict, dict]:
+def _collect(rows, cyc, by_day: bool, *, to_int: bool = False) -> tuple[dict, dict]:
     """{key: {counter: n}} of the rows not all zero (a slice value whose contributions all moved elsewhere, or
-    lie in what was taken away, is no row) and {key: {measure: {days: n}}} of the bins not zero."""
-    skip = 2 if by_day else 1  # slice_key[, day], then the counters in COUNTERS order
+    lie in what was taken away, is no row) and {key: {measure: {days: n}}} of the bins (the queries leave out
+    empty ones). `to_int`: the counters come as other numbers (PostgreSQL's sums of the facts: numeric).
+    Thousands of rows of a large slice: one pass each, no more per row than it takes."""
     counters = {}
+    skip = 2 if by_day else 1  # slice_key[, day], then the counters in COUNTERS order
     for r in rows:
         values = r[skip:]
         if any(values):
-            counters[tuple(r[:2]) if by_day else r[0]] = dict(zip(COUNTERS, map(int, values), strict=True))
+            counters[(r[0], r[1]) if by_day else r[0]] = dict(zip(COUNTERS, map(int, values) if to_int else values))
     hist: dict = {}
-    for r in cyc:
-        n = int(r[-1])
-        if n:
-            key = tuple(r[:2]) if by_day else r[0]
-            bins = hist.get(key)
-            if bins is None:
-                bins = hist[key] = {}
-            by_measure = bins.get(r[-3])
-            if by_measure is None:
-                by_measure = bins[r[-3]] = {}
-            by_measure[r[-2]] = n
+    for key, measure, days, n in (((r[0], r[1]), r[2], r[3], r[4]) for r in cyc) if by_day else cyc:
+        bins = hist.get(key)
+        if bins is None:
+            bins = hist[key] = {}
+        by_measure = bins.get(measure)
+        if by_measure is None:
+            by_measure = bins[measure] = {}
+        by_measure[days] = n
     return counters, hist
 
 
@@ -132,7 +131,7 @@ def summed(conn: Connection, dimension: str, date_from: date, date_to: date, *, 
     if key is not None:
         where = and_(where, fact_key(dimension) == key)
     return _collect(conn.execute(fact_sums(dimension, by_day=by_day, where=where)).all(),
-                    conn.execute(fact_cycle(dimension, by_day=by_day, where=where)).all(), by_day)
+                    conn.execute(fact_cycle(dimension, by_day=by_day, where=where)).all(), by_day, to_int=True)
 
 
 def failures(conn: Connection, dimension: str, date_from: date, date_to: date, *,
