@@ -9,11 +9,13 @@ from typing import Any
 
 from ..domain.receivables import dso  # noqa: F401 - billing's formula, over the report's period
 from ..domain.satisfaction import Touchpoint
+from .attribution import FAILURE_KINDS
 from .stats import rate, ratio
 
 # Scores 1-5: 4-5 positive, 3 neutral, 1-2 negative (DOMAIN §8: count all three).
 POSITIVE, NEUTRAL = 4, 3
 TOUCHPOINTS = tuple(t.value for t in Touchpoint)
+_KIND_ORDER = {k: i for i, k in enumerate(FAILURE_KINDS)}
 
 
 def cases_block(c: Mapping[str, Any], orders: int | None) -> dict[str, Any]:
@@ -81,7 +83,8 @@ def pareto(failures: Mapping[str, Mapping[str, int]], cases: Mapping[str, Mappin
     total = sum(sum(k.values()) for k in failures.values())
     rows = []
     for d in departments:
-        kinds = dict(failures.get(d, {}))
+        counted = failures.get(d, {})  # kinds in a fixed order, not the order the query's plan gave them
+        kinds = {k: counted[k] for k in sorted(counted, key=lambda k: (_KIND_ORDER.get(k, len(_KIND_ORDER)), k))}
         c = cases.get(d, {"cases": 0, "cost": Decimal("0.00")})
         rows.append({"department": d, "failures": sum(kinds.values()), "by_kind": kinds, "cases": c["cases"],
                      "recovery_cost": c["cost"]})
