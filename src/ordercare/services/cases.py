@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission, Role
@@ -19,6 +19,7 @@ from ..store.billing_tables import invoices
 from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.fulfilment_tables import shipments
+from ..store.prepared import Prepared
 from ..store.service_events import append_case_event
 from ..store.service_tables import case_events, case_pauses, cases, returns
 from ..store.tables import orders, service_packages, users
@@ -114,13 +115,25 @@ def load_case_for(conn: Connection, actor: Actor, case_id: int, *, lock: bool = 
     return load_owned(conn, actor, cases, case_id, what="case", lock=lock)
 
 
+_MOVES: dict[tuple[str, ...], Prepared] = {}  # by the columns a step sets besides the status: compiled once
+
+
+def _move(columns: tuple[str, ...]) -> Prepared:
+    stmt = _MOVES.get(columns)
+    if stmt is None:
+        stmt = _MOVES[columns] = Prepared(
+            update(cases).where(cases.c.id == bindparam("case_id"), cases.c.status == bindparam("read_status"))
+            .values(status=bindparam("to_status"), **{c: bindparam(c, type_=cases.c[c].type) for c in columns}))
+    return stmt
+
+
 def move_case(conn: Connection, case, target: CaseStatus, *, at, actor: str, note: str | None = None,
               payload: dict[str, Any] | None = None, **values: Any) -> None:
     """Change status through the transitions table, conditionally on the status we read."""
     check_transition(case.status, target)
-    res = conn.execute(update(cases).where(cases.c.id == case.id, cases.c.status == case.status)
-                       .values(status=target, **values))
-    if res.rowcount != 1:
+    count = _move(tuple(sorted(values))).execute(conn, {
+        **values, "case_id": case.id, "read_status": case.status, "to_status": str(target)})
+    if count != 1:
         raise Conflict("case_changed", "the case changed while this was being done; reload and retry",
                        case_id=case.id)
     append_case_event(conn, case.id, "status_changed", at=at, actor=actor, note=note, from_status=case.status,
@@ -173,9 +186,12 @@ def _resume_in(conn: Connection, case, now, actor: str, note: str | None) -> Non
     move_case(conn, case, CaseStatus(before), at=now, actor=actor, note=note)
 
 
+_END_PAUSE = Prepared(update(case_pauses).where(case_pauses.c.case_id == bindparam("cid"),
+                                               case_pauses.c.ended_at.is_(None)).values(ended_at=bindparam("now")))
+
+
 def _end_pause(conn: Connection, case, now) -> dict:
-    conn.execute(update(case_pauses).where(case_pauses.c.case_id == case.id, case_pauses.c.ended_at.is_(None))
-                 .values(ended_at=now))
+    _END_PAUSE.execute(conn, {"cid": case.id, "now": now})
     return {}
 
 
