@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from ..clock import Clock
 from ..config import Settings
@@ -30,8 +30,19 @@ class ReceiptLine:
     expected_date: date
 
 
+# A purchase order's statements, compiled once (store/prepared.py).
+_WAREHOUSE = Prepared(select(warehouses).where(warehouses.c.code == bindparam("code")))
+_PO_NUMBER = Prepared(select(purchase_orders.c.id).where(purchase_orders.c.number == bindparam("number")))
+_PRODUCT_IDS = Prepared(select(products.c.sku, products.c.id)
+                        .where(products.c.sku.in_(bindparam("skus", expanding=True))), expanding="skus")
+_INSERT_PO = insert_of(purchase_orders, ("number", "supplier", "warehouse_id", "created_at"),
+                       returning=purchase_orders.c.id)
+_INSERT_RECEIPTS = insert_of(receipts, ("purchase_order_id", "warehouse_id", "product_id", "qty_ordered",
+                                        "qty_received", "promised", "expected_date", "status"))
+
+
 def _warehouse(conn: Connection, code: str, field: str = "warehouse"):
-    w = conn.execute(select(warehouses).where(warehouses.c.code == code)).first()
+    w = _WAREHOUSE.first(conn, {"code": code})
     if w is None:
         raise ValidationFailed("unknown_warehouse", f"{field}: no warehouse with code '{code}'", field=field,
                                warehouse=code)
@@ -51,11 +62,10 @@ def create_purchase_order(uow: UnitOfWork, clock: Clock, settings: Settings, act
 
     def work(conn: Connection) -> int:
         wh = _warehouse(conn, warehouse)
-        if conn.execute(select(purchase_orders.c.id).where(purchase_orders.c.number == number)).first():
+        if _PO_NUMBER.first(conn, {"number": number}):
             raise Conflict("duplicate_purchase_order", f"number: purchase order '{number}' exists already",
                            field="number")
-        by_sku = {r.sku: r.id for r in conn.execute(select(products.c.sku, products.c.id)
-                                                    .where(products.c.sku.in_([ln.sku for ln in lines])))}
+        by_sku = {r.sku: r.id for r in _PRODUCT_IDS.rows(conn, {"skus": [ln.sku for ln in lines]})}
         for i, ln in enumerate(lines):
             if ln.sku not in by_sku:
                 raise ValidationFailed("unknown_sku", f"lines[{i}].sku: no product with SKU '{ln.sku}'",
@@ -68,12 +78,11 @@ def create_purchase_order(uow: UnitOfWork, clock: Clock, settings: Settings, act
                                        f"lines[{i}].expected_date: {ln.expected_date} is before today",
                                        field=f"lines[{i}].expected_date")
         now = clock.now()
-        po_id = conn.execute(insert(purchase_orders).values(number=number, supplier=supplier, warehouse_id=wh.id,
-                                                            created_at=now).returning(purchase_orders.c.id)).scalar_one()
+        po_id = _INSERT_PO.scalar(conn, dict(number=number, supplier=supplier, warehouse_id=wh.id, created_at=now))
         product_ids = {by_sku[ln.sku] for ln in lines}
         inventory.load_supply(conn, product_ids, lock=True)
         inventory.ensure_stock_rows(conn, [(wh.id, pid) for pid in sorted(product_ids)])
-        conn.execute(insert(receipts), [
+        _INSERT_RECEIPTS.execute_many(conn, [
             {"purchase_order_id": po_id, "warehouse_id": wh.id, "product_id": by_sku[ln.sku], "qty_ordered": ln.qty,
              "qty_received": 0, "promised": 0, "expected_date": ln.expected_date, "status": "open"}
             for ln in lines])
@@ -100,7 +109,8 @@ _PROMISES = Prepared(  # in the order they are served: priority, then first come
     .order_by(orders.c.priority, orders.c.created_at, allocations.c.id), expanding="ids")
 _ON_HAND = Prepared(select(stock.c.warehouse_id, stock.c.product_id, stock.c.on_hand)
                     .where(stock.c.product_id.in_(bindparam("ids", expanding=True))), expanding="ids")
-_STOCK_IN = Prepared(update(stock).where(stock.c.warehouse_id == bindparam("wh"), stock.c.product_id == bindparam("pid"))
+_STOCK_IN = Prepared(update(stock)
+                     .where(stock.c.warehouse_id == bindparam("wh"), stock.c.product_id == bindparam("pid"))
                      .values(on_hand=stock.c.on_hand + bindparam("qty"), reserved=stock.c.reserved + bindparam("kept")))
 _MOVE_IN = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "at", "actor"))
 _ON_SHELF = Prepared(update(allocations).where(allocations.c.id == bindparam("aid"))
