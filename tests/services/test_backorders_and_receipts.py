@@ -345,3 +345,52 @@ def test_adjusting_stock_below_what_is_reserved_is_refused_and_changes_nothing(e
     # Down to exactly what is reserved is allowed.
     assert md.adjust_stock(env.uow, env.clock, env.settings, env.actor, warehouse="NEAR", sku="SKU-A", delta=-1,
                            reason="cycle count") == {"on_hand": 4, "reserved": 4}
+
+
+def test_a_truck_with_two_receipts_of_one_product_keeps_splits_and_drops_promises_line_by_line(env):
+    world(env, customers=("CUST1", "CUST2", "CUST3"))
+    (r1,) = receipt_ids(env, purchase(env, "PO-1", "NEAR", [("SKU-A", 10)], days_out=10))
+    (r2,) = receipt_ids(env, purchase(env, "PO-2", "NEAR", [("SKU-A", 10)], days_out=11))
+    o1 = order(env, [("SKU-A", 6)], customer="CUST1")
+    env.clock.advance(hours=1)
+    o2 = order(env, [("SKU-A", 4)], customer="CUST2")
+    env.clock.advance(hours=1)
+    o3 = order(env, [("SKU-A", 8)], customer="CUST3")
+    assert (promised_on_receipt(env, r1), promised_on_receipt(env, r2)) == (10, 8)
+    env.clock.advance(days=11)
+    out = receipts.receive_delivery(env.uow, env.clock, env.settings, env.actor, [
+        receipts.GoodsIn(r1, 7), receipts.GoodsIn(r2, 5, close=True)])
+    assert out == {"lines": [
+        {"receipt_id": r1, "received": 7, "promises_kept": 7, "promises_lost": 0},
+        {"receipt_id": r2, "received": 5, "promises_kept": 5, "promises_lost": 3}], "backorders_released": 0}
+    assert stock_of(env, "NEAR", "SKU-A") == (12, 12)  # both lines on the shelf, every unit reserved
+    assert [(r.qty_received, r.promised, r.status) for r in (receipt_row(env, r1), receipt_row(env, r2))] == [
+        (7, 3, "open"), (5, 0, "closed")]
+    first, second, third = view(env, o1), view(env, o2), view(env, o3)
+    assert [(a["source"], a["qty"]) for a in first["lines"][0]["allocations"]] == [("stock", 6)]
+    # The first line kept one of the second order's four units; three still wait on the open receipt.
+    assert sorted((a["source"], a["qty"]) for a in second["lines"][0]["allocations"]) == [
+        ("receipt", 3), ("stock", 1)]
+    line = third["lines"][0]
+    assert ([(a["source"], a["qty"]) for a in line["allocations"]], line["qty_backordered"]) == ([("stock", 5)], 3)
+    assert third["status"] == "partially_allocated"
+    assert [e["data"]["units"] for e in events(third, "receipt_arrived")] == [5]
+    (bo,) = [e for e in events(third, "backordered") if e["reason"]]
+    assert (bo["reason"], bo["data"]["units"]) == (f"receipt {r2} will not deliver", 3)
+    assert [e["data"] for e in events(second, "receipt_arrived")] == [{"receipt_id": r1, "units": 1}]
+    assert_books_balance(env)
+
+
+def test_a_truck_is_refused_whole_when_its_lines_together_overfill_the_shelf(env):
+    from ordercare.domain.orders import MAX_STOCK
+    world(env)
+    half = MAX_STOCK // 2 + 1  # each line alone fits, the two together do not
+    (r1,) = receipt_ids(env, purchase(env, "PO-1", "NEAR", [("SKU-B", half)]))
+    (r2,) = receipt_ids(env, purchase(env, "PO-2", "NEAR", [("SKU-B", half)]))
+    env.clock.advance(days=10)
+    before = snapshot(env)
+    with pytest.raises(ValidationFailed) as exc:
+        receipts.receive_delivery(env.uow, env.clock, env.settings, env.actor,
+                                  [receipts.GoodsIn(r1, half), receipts.GoodsIn(r2, half)])
+    assert (exc.value.code, exc.value.field) == ("stock_too_large", "lines[1].qty")
+    assert snapshot(env) == before

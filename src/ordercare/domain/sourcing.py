@@ -83,13 +83,28 @@ def _buckets(position: SupplyPosition, warehouse_id: int, today: date, horizon_e
 SupplyMap = dict[tuple[int, int], SupplyPosition]  # (warehouse_id, product_id) -> position
 
 
-def _fill(demand: LineDemand, buckets: list[_Bucket], lanes: dict[int, Lane]) -> LinePlan:
+class _LaneDates(dict):
+    """(warehouse id, available date) -> (ship date, delivery date) by that warehouse's lane, each worked out once
+    per plan (the lines of an order rank the same buckets' dates over and over)."""
+
+    def __init__(self, lanes: dict[int, Lane]):
+        super().__init__()
+        self.lanes = lanes
+
+    def __missing__(self, key: tuple[int, date]) -> tuple[date, date]:
+        lane = self.lanes[key[0]]
+        dates = self[key] = (lane.ship_date(key[1]), lane.delivery_date(key[1]))
+        return dates
+
+
+def _fill(demand: LineDemand, buckets: list[_Bucket], lanes: dict[int, Lane], dates: _LaneDates) -> LinePlan:
+    requested = demand.requested_date
+
     def rank(b: _Bucket):
-        lane = lanes[b.warehouse_id]
-        delivery = lane.delivery_date(b.available)
-        if demand.requested_date and delivery < demand.requested_date:
-            delivery = demand.requested_date
-        return (delivery, lane.distance_km, b.available, b.receipt_id is not None, b.receipt_id or 0)
+        delivery = dates[(b.warehouse_id, b.available)][1]
+        if requested and delivery < requested:
+            delivery = requested
+        return (delivery, lanes[b.warehouse_id].distance_km, b.available, b.receipt_id is not None, b.receipt_id or 0)
 
     plan = LinePlan(demand)
     needed = demand.qty
@@ -99,11 +114,8 @@ def _fill(demand: LineDemand, buckets: list[_Bucket], lanes: dict[int, Lane]) ->
         take = min(needed, b.free)
         if take <= 0:
             continue
-        lane = lanes[b.warehouse_id]
-        plan.allocations.append(
-            PlannedAllocation(b.warehouse_id, b.receipt_id, take, b.available, lane.ship_date(b.available),
-                              lane.delivery_date(b.available))
-        )
+        ship, delivery = dates[(b.warehouse_id, b.available)]
+        plan.allocations.append(PlannedAllocation(b.warehouse_id, b.receipt_id, take, b.available, ship, delivery))
         b.free -= take
         needed -= take
     plan.backordered = needed
@@ -137,10 +149,11 @@ def plan_order(
     if not demands:
         return []
     by_wh = {lane.warehouse_id: lane for lane in lanes}
+    dates = _LaneDates(by_wh)
     if policy is SourcingPolicy.SINGLE_WAREHOUSE:
         best: tuple | None = None
         for lane in sorted(lanes, key=lambda ln: ln.distance_km):
-            plans = [_fill(d, _line_buckets(d, supply, by_wh, today, horizon_end, lane.warehouse_id), by_wh)
+            plans = [_fill(d, _line_buckets(d, supply, by_wh, today, horizon_end, lane.warehouse_id), by_wh, dates)
                      for d in demands]
             if any(p.backordered for p in plans):
                 continue
@@ -149,4 +162,4 @@ def plan_order(
                 best = (key, plans)
         if best is not None:
             return best[1]
-    return [_fill(d, _line_buckets(d, supply, by_wh, today, horizon_end), by_wh) for d in demands]
+    return [_fill(d, _line_buckets(d, supply, by_wh, today, horizon_end), by_wh, dates) for d in demands]

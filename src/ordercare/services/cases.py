@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission, Role
@@ -19,6 +19,7 @@ from ..store.billing_tables import invoices
 from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.fulfilment_tables import shipments
+from ..store.prepared import Prepared, insert_of
 from ..store.service_events import append_case_event
 from ..store.service_tables import case_events, case_pauses, cases, returns
 from ..store.tables import orders, service_packages, users
@@ -54,11 +55,24 @@ def _choice(value: str, allowed, field: str, code: str) -> str:
     return value
 
 
+_OWNER: dict[str, Prepared] = {}  # the customer of a linked record, per table: compiled once
+_SERVICE_CHANNEL = Prepared(select(service_packages.c.service_channel)
+                            .where(service_packages.c.code == bindparam("package")))
+_CASE_COLUMNS = ("customer_id", "channel", "category", "priority", "status", "subject", "description", "contact_name",
+                 "contact_email", "contact_phone", "order_id", "shipment_id", "invoice_id", "return_id", "queue",
+                 "assigned_user_id", "sla_policy", "calendar_code", "first_response_minutes", "resolution_minutes",
+                 "escalation", "escalation_level", "opened_at", "created_by")
+_INSERT_CASE = insert_of(cases, _CASE_COLUMNS, returning=cases.c.id)
+
+
 def _linked(conn: Connection, table, entity_id: int | None, customer_id: int, field: str, what: str) -> None:
     """A linked order, shipment or return must be the customer's (another's reads as missing)."""
     if entity_id is None:
         return
-    owner = conn.execute(select(table.c.customer_id).where(table.c.id == entity_id)).scalar()
+    q = _OWNER.get(table.name)
+    if q is None:
+        q = _OWNER[table.name] = Prepared(select(table.c.customer_id).where(table.c.id == bindparam("id")))
+    owner = q.scalar(conn, {"id": entity_id})
     if owner != customer_id:
         raise ValidationFailed(f"unknown_{what}", f"{field}: the customer has no {what} {entity_id}", field=field)
 
@@ -82,18 +96,17 @@ def open_case_in(conn: Connection, clock: Clock, actor: Actor, req: CaseRequest)
         raise ValidationFailed("no_sla_policy", f"priority: no SLA policy for package {customer.service_package} "
                                f"and priority {req.priority}", field="priority")
     load_calendar(conn, policy.calendar)
-    service_channel = conn.execute(select(service_packages.c.service_channel).where(
-        service_packages.c.code == customer.service_package)).scalar_one()
+    service_channel = _SERVICE_CHANNEL.scalar(conn, {"package": customer.service_package})
     queue, assignee = route(service_channel, account_rep_of(conn, customer.id))
     now = clock.now()
-    case_id = conn.execute(insert(cases).values(
+    case_id = _INSERT_CASE.scalar(conn, dict(
         customer_id=customer.id, channel=channel, category=req.category, priority=req.priority,
         status=S.LOGGED, subject=subject, description=description, **contact, order_id=req.order_id,
         shipment_id=req.shipment_id, invoice_id=req.invoice_id, return_id=req.return_id, queue=queue,
         assigned_user_id=assignee, sla_policy=policy.code, calendar_code=policy.calendar,
         first_response_minutes=policy.first_response_minutes, resolution_minutes=policy.resolution_minutes,
         escalation=[e.__dict__ for e in policy.escalation], escalation_level=0, opened_at=now,
-        created_by=actor.username).returning(cases.c.id)).scalar_one()
+        created_by=actor.username))
     append_case_event(conn, case_id, "logged", at=now, actor=actor.username, to_status=S.LOGGED, payload={
         "channel": channel, "category": req.category, "priority": req.priority, "queue": queue,
         "assigned_user_id": assignee, "sla_policy": policy.code})
@@ -114,13 +127,25 @@ def load_case_for(conn: Connection, actor: Actor, case_id: int, *, lock: bool = 
     return load_owned(conn, actor, cases, case_id, what="case", lock=lock)
 
 
+_MOVES: dict[tuple[str, ...], Prepared] = {}  # by the columns a step sets besides the status: compiled once
+
+
+def _move(columns: tuple[str, ...]) -> Prepared:
+    stmt = _MOVES.get(columns)
+    if stmt is None:
+        stmt = _MOVES[columns] = Prepared(
+            update(cases).where(cases.c.id == bindparam("case_id"), cases.c.status == bindparam("read_status"))
+            .values(status=bindparam("to_status"), **{c: bindparam(c, type_=cases.c[c].type) for c in columns}))
+    return stmt
+
+
 def move_case(conn: Connection, case, target: CaseStatus, *, at, actor: str, note: str | None = None,
               payload: dict[str, Any] | None = None, **values: Any) -> None:
     """Change status through the transitions table, conditionally on the status we read."""
     check_transition(case.status, target)
-    res = conn.execute(update(cases).where(cases.c.id == case.id, cases.c.status == case.status)
-                       .values(status=target, **values))
-    if res.rowcount != 1:
+    count = _move(tuple(sorted(values))).execute(conn, {
+        **values, "case_id": case.id, "read_status": case.status, "to_status": str(target)})
+    if count != 1:
         raise Conflict("case_changed", "the case changed while this was being done; reload and retry",
                        case_id=case.id)
     append_case_event(conn, case.id, "status_changed", at=at, actor=actor, note=note, from_status=case.status,
@@ -173,9 +198,12 @@ def _resume_in(conn: Connection, case, now, actor: str, note: str | None) -> Non
     move_case(conn, case, CaseStatus(before), at=now, actor=actor, note=note)
 
 
+_END_PAUSE = Prepared(update(case_pauses).where(case_pauses.c.case_id == bindparam("cid"),
+                                               case_pauses.c.ended_at.is_(None)).values(ended_at=bindparam("now")))
+
+
 def _end_pause(conn: Connection, case, now) -> dict:
-    conn.execute(update(case_pauses).where(case_pauses.c.case_id == case.id, case_pauses.c.ended_at.is_(None))
-                 .values(ended_at=now))
+    _END_PAUSE.execute(conn, {"cid": case.id, "now": now})
     return {}
 
 
@@ -211,6 +239,10 @@ def add_note(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int, note: st
     uow.run(work)
 
 
+_ROOT_CAUSE = Prepared(update(cases).where(cases.c.id == bindparam("cid")).values(
+    root_cause=bindparam("cause"), department=bindparam("dept"), root_cause_note=bindparam("note")))
+
+
 def record_root_cause(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int, *, root_cause: str,
                       department: str | None = None, note: str | None = None) -> None:
     """The investigation's finding: the failure is charged to the department that caused it."""
@@ -224,8 +256,7 @@ def record_root_cause(uow: UnitOfWork, clock: Clock, actor: Actor, case_id: int,
             raise Conflict("case_not_in_investigation", f"case {case_id} is {case.status}: acknowledge it first"
                            if case.status == S.LOGGED else f"case {case_id} is closed", field="status")
         now = clock.now()
-        conn.execute(update(cases).where(cases.c.id == case.id).values(root_cause=cause, department=dept,
-                                                                        root_cause_note=text))
+        _ROOT_CAUSE.execute(conn, {"cid": case.id, "cause": cause, "dept": dept, "note": text})
         append_case_event(conn, case.id, "root_cause", at=now, actor=actor.username, note=text,
                           payload={"root_cause": cause, "department": dept})
         refresh_case_facts(conn, [case.id])

@@ -11,18 +11,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from ..domain.delivery_windows import DeliveryWindow
 from ..store.costing_tables import package_delivery_windows
 from ..store.events import event_row
+from ..store.prepared import Prepared
 
 Line = tuple[int, date | None, date | None]  # (line number, requested date, promised delivery date)
 
 
+_WINDOW = Prepared(select(package_delivery_windows)  # compiled once: it runs on every order with a requested date
+                   .where(package_delivery_windows.c.service_package == bindparam("package")))
+
+
 def window_of(conn: Connection, package: str) -> DeliveryWindow | None:
-    r = conn.execute(select(package_delivery_windows)
-                     .where(package_delivery_windows.c.service_package == package)).first()
+    r = _WINDOW.first(conn, {"package": package})
     return None if r is None else DeliveryWindow(r.service_package, r.basis, r.days_before, r.days_after)
 
 

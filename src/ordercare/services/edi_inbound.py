@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 
 from ..clock import Clock
 from ..config import Settings
@@ -26,11 +26,53 @@ from ..integrations.x12.syntax import Segment, X12Error
 from ..store.db import UnitOfWork
 from ..store.edi_tables import edi_documents, edi_transactions, partner_items, partner_locations, trading_partners
 from ..store.events import append_event
+from ..store.prepared import Prepared, insert_of
 from ..store.tables import customers, products, ship_tos
 from .edi_documents import send, transaction_view
 from .edi_outbound import acknowledge_in
 from .intake import OrderRequest
 from .orders import write_order
+
+
+# Compiled once (store/prepared.py): an interchange runs these for itself and for each of its sets.
+_PARTNER = Prepared(select(trading_partners).where(  # locked on PostgreSQL: one interchange of a partner at a time,
+    trading_partners.c.isa_qualifier == bindparam("q"),  # so duplicate POs are seen (SQLite has no FOR UPDATE)
+    trading_partners.c.isa_id == bindparam("id")).with_for_update())
+_PRIOR = Prepared(select(edi_documents.c.id, edi_documents.c.content).where(
+    edi_documents.c.partner_id == bindparam("pid"), edi_documents.c.direction == "in",
+    edi_documents.c.control == bindparam("control")))
+_INSERT_DOCUMENT = insert_of(edi_documents, ("partner_id", "direction", "set_code", "control", "status", "content",
+                                             "created_at", "created_by"), returning=edi_documents.c.id)
+_CUSTOMER_CODE = Prepared(select(customers.c.code).where(customers.c.id == bindparam("cid")))
+_DOCUMENT_OUTCOME = Prepared(update(edi_documents).where(edi_documents.c.id == bindparam("doc"))
+                             .values(status=bindparam("status"), order_id=bindparam("oid")))
+_SET_COLUMNS = ("document_id", "partner_id", "group_control", "set_code", "set_control", "status", "error_code",
+                "error_message", "po_number", "order_id")
+# Two forms: a set without detail leaves the JSON column NULL (as an insert that does not name it), not JSON null.
+_INSERT_SET = {False: insert_of(edi_transactions, _SET_COLUMNS),
+               True: insert_of(edi_transactions, (*_SET_COLUMNS, "detail"))}
+_EARLIER_PO = Prepared(select(edi_transactions.c.order_id).where(
+    edi_transactions.c.partner_id == bindparam("pid"), edi_transactions.c.po_number == bindparam("po"),
+    edi_transactions.c.status == "accepted", edi_transactions.c.order_id.is_not(None)))
+_PARTNER_LOCATION = Prepared(select(ship_tos.c.code).join(
+    partner_locations, partner_locations.c.ship_to_id == ship_tos.c.id).where(
+    partner_locations.c.partner_id == bindparam("pid"), partner_locations.c.code == bindparam("code")))
+_OWN_SHIP_TO = Prepared(select(ship_tos.c.code).where(ship_tos.c.customer_id == bindparam("cid"),
+                                                      ship_tos.c.code == bindparam("code")))
+_CROSS_REFERENCES = Prepared(select(partner_items.c.kind, partner_items.c.value, products.c.sku)
+                             .join(products, products.c.id == partner_items.c.product_id)
+                             .where(partner_items.c.partner_id == bindparam("pid"),
+                                    partner_items.c.value.in_(bindparam("values", expanding=True))),
+                             expanding="values")
+_UNITS = Prepared(select(products.c.sku, products.c.unit).where(products.c.sku.in_(bindparam("skus", expanding=True))),
+                  expanding="skus")
+_DOCUMENT = Prepared(select(edi_documents.c.status, edi_documents.c.control, trading_partners.c.code.label("partner"))
+                     .join(trading_partners, trading_partners.c.id == edi_documents.c.partner_id)
+                     .where(edi_documents.c.id == bindparam("doc")))
+_SETS = Prepared(select(edi_transactions).where(edi_transactions.c.document_id == bindparam("doc"))
+                 .order_by(edi_transactions.c.id))
+_ACKNOWLEDGMENT = Prepared(select(edi_documents.c.id, edi_documents.c.control, edi_documents.c.content)
+                           .where(edi_documents.c.responds_to == bindparam("doc")))
 
 
 def receive_interchange(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, text: str) -> dict[str, Any]:
@@ -39,42 +81,38 @@ def receive_interchange(uow: UnitOfWork, clock: Clock, settings: Settings, actor
 
     def work(conn: Connection) -> dict[str, Any]:
         partner = _partner(conn, ic)
-        prior = conn.execute(select(edi_documents).where(
-            edi_documents.c.partner_id == partner.id, edi_documents.c.direction == "in",
-            edi_documents.c.control == ic.control)).first()
+        prior = _PRIOR.first(conn, {"pid": partner.id, "control": ic.control})
         if prior is not None:
             if prior.content != text:
                 raise Conflict("edi_control_reused", f"segment 1 (ISA), element 13: interchange {ic.control} from "
                                f"'{partner.code}' was received before with other content", field="ISA13")
             return {**_result(conn, prior.id), "replayed": True}
         now = clock.now()
-        doc_id = conn.execute(insert(edi_documents).values(
+        doc_id = _INSERT_DOCUMENT.scalar(conn, dict(
             partner_id=partner.id, direction="in", set_code=_set_codes(ic), control=ic.control, status="received",
-            content=text, created_at=now, created_by=actor.username).returning(edi_documents.c.id)).scalar_one()
-        customer = conn.execute(select(customers.c.code).where(customers.c.id == partner.customer_id)).scalar_one()
-        acks, taken, total = [], 0, 0
+            content=text, created_at=now, created_by=actor.username))
+        customer = _CUSTOMER_CODE.scalar(conn, {"cid": partner.customer_id})
+        acks, taken, total, records = [], 0, 0, []
         for g in ic.groups:
             responses = []
             for ts in g.sets:
-                outcome = _one_set(conn, clock, settings, actor, partner, customer, ic, g, ts, doc_id)
+                outcome, record = _one_set(conn, clock, settings, actor, partner, customer, ic, g, ts, doc_id)
                 responses.append(outcome)
+                records.append(record)
                 total += 1
                 taken += outcome.status == "A" and not g.errors
             if g.functional_id != "FA":  # acknowledgments are not acknowledged
                 acks.append(build_997(GroupResponse(g.functional_id, g.control, _declared(g), len(g.sets),
                                                     () if g.errors else tuple(responses), tuple(g.errors))))
         status = "accepted" if taken == total else "rejected" if taken == 0 else "partially_accepted"
-        first_order = conn.execute(select(edi_transactions.c.order_id).where(
-            edi_transactions.c.document_id == doc_id, edi_transactions.c.order_id.is_not(None))
-            .order_by(edi_transactions.c.id)).scalar()
-        conn.execute(update(edi_documents).where(edi_documents.c.id == doc_id)
-                     .values(status=status, order_id=first_order))
+        # The sets as recorded, in the order written: the document points at the first that names an order.
+        first_order = next((r["order_id"] for r in records if r.get("order_id") is not None), None)
+        _DOCUMENT_OUTCOME.execute(conn, {"doc": doc_id, "status": status, "oid": first_order})
         if acks:
             send(conn, partner, "997", acks, at=now, actor=actor.username, responds_to=doc_id)
-        for order_id in conn.execute(select(edi_transactions.c.order_id).where(  # each new order answered by its 855
-                edi_transactions.c.document_id == doc_id, edi_transactions.c.status == "accepted",
-                edi_transactions.c.order_id.is_not(None)).order_by(edi_transactions.c.id)).scalars().all():
-            acknowledge_in(conn, clock, actor, order_id, partner)
+        for r in records:  # each new order answered by its 855
+            if r["status"] == "accepted" and r.get("order_id") is not None:
+                acknowledge_in(conn, clock, actor, r["order_id"], partner)
         return {**_result(conn, doc_id), "replayed": False}
 
     return uow.run(work)
@@ -90,11 +128,7 @@ def _set_codes(ic: Interchange) -> str:
 
 
 def _partner(conn: Connection, ic: Interchange) -> Row:
-    q = select(trading_partners).where(trading_partners.c.isa_qualifier == ic.sender_qualifier,
-                                       trading_partners.c.isa_id == ic.sender_id)
-    if conn.dialect.name == "postgresql":  # one interchange of a partner at a time: duplicate POs are seen
-        q = q.with_for_update()
-    p = conn.execute(q).first()
+    p = _PARTNER.first(conn, {"q": ic.sender_qualifier, "id": ic.sender_id})
     isa = Segment("ISA", (), 1)
     if p is None:
         raise X12Error(f"no trading partner with sender id {ic.sender_qualifier}/{ic.sender_id}", segment=isa,
@@ -109,7 +143,8 @@ def _partner(conn: Connection, ic: Interchange) -> Row:
 
 
 def _one_set(conn: Connection, clock: Clock, settings: Settings, actor: Actor, partner: Row, customer: str,
-             ic: Interchange, g: Group, ts: TransactionSet, doc_id: int) -> SetResponse:
+             ic: Interchange, g: Group, ts: TransactionSet, doc_id: int) -> tuple[SetResponse, dict[str, Any]]:
+    """What became of one set, and its record as written."""
     record = {"document_id": doc_id, "partner_id": partner.id, "group_control": g.control[:9],
               "set_code": ts.code[:3], "set_control": ts.control[:9], "status": "rejected"}
     error: DomainError | None = ts.error
@@ -131,17 +166,19 @@ def _one_set(conn: Connection, clock: Clock, settings: Settings, actor: Actor, p
         located = error if isinstance(error, X12Error) else X12Error(error.message, segment=ts.segments[0],
                                                                      code=error.code)
         record.update(status="rejected", error_code=located.code, error_message=located.message[:500])
-        conn.execute(insert(edi_transactions).values(**record))
-        return set_response(ts, located)
-    conn.execute(insert(edi_transactions).values(**record))
-    return SetResponse(ts.code, ts.control, "A")
+        _record_set(conn, record)
+        return set_response(ts, located), record
+    _record_set(conn, record)
+    return SetResponse(ts.code, ts.control, "A"), record
+
+
+def _record_set(conn: Connection, record: dict[str, Any]) -> None:
+    _INSERT_SET["detail" in record].execute(conn, {c: record.get(c) for c in (*_SET_COLUMNS, "detail")})
 
 
 def _place(conn: Connection, clock: Clock, settings: Settings, actor: Actor, partner: Row, customer: str,
            ic: Interchange, po: PurchaseOrder, ts: TransactionSet) -> dict[str, Any]:
-    earlier = conn.execute(select(edi_transactions.c.order_id).where(
-        edi_transactions.c.partner_id == partner.id, edi_transactions.c.po_number == po.number,
-        edi_transactions.c.status == "accepted", edi_transactions.c.order_id.is_not(None))).scalar()
+    earlier = _EARLIER_PO.scalar(conn, {"pid": partner.id, "po": po.number})
     if earlier is not None:
         return {"status": "duplicate", "order_id": earlier, "error_code": "duplicate_purchase_order",
                 "error_message": f"purchase order '{po.number}' was received before; no second order"}
@@ -180,12 +217,9 @@ def _place(conn: Connection, clock: Clock, settings: Settings, actor: Actor, par
 def _ship_to(conn: Connection, partner: Row, po: PurchaseOrder, segments: dict[int, Segment]) -> str | None:
     if po.ship_to is None or not po.ship_to.code:
         return None  # the customer's default ship-to
-    code = conn.execute(select(ship_tos.c.code).join(partner_locations, partner_locations.c.ship_to_id == ship_tos.c.id)
-                        .where(partner_locations.c.partner_id == partner.id,
-                               partner_locations.c.code == po.ship_to.code)).scalar()
+    code = _PARTNER_LOCATION.scalar(conn, {"pid": partner.id, "code": po.ship_to.code})
     if code is None:
-        code = conn.execute(select(ship_tos.c.code).where(ship_tos.c.customer_id == partner.customer_id,
-                                                          ship_tos.c.code == po.ship_to.code)).scalar()
+        code = _OWN_SHIP_TO.scalar(conn, {"cid": partner.customer_id, "code": po.ship_to.code})
     if code is None:
         raise X12Error(f"ship-to '{po.ship_to.code}' is neither a location of partner '{partner.code}' nor a ship-to "
                        "of its customer", segment=segments[po.ship_to.position], element=4, element_code="7",
@@ -196,14 +230,12 @@ def _ship_to(conn: Connection, partner: Row, po: PurchaseOrder, segments: dict[i
 def _items(conn: Connection, partner: Row, po: PurchaseOrder, segments: dict[int, Segment]):
     """The SKU of each line: VP is our SKU; BP and UP go through the partner's cross-reference; first match wins."""
     wanted = {(i.kind, i.key) for ln in po.lines for i in ln.item_ids}
-    refs = {(r.kind, r.value): r.sku for r in conn.execute(
-        select(partner_items.c.kind, partner_items.c.value, products.c.sku)
-        .join(products, products.c.id == partner_items.c.product_id)
-        .where(partner_items.c.partner_id == partner.id,
-               partner_items.c.value.in_([v for k, v in wanted if k != "VP"])))}
+    theirs = [v for k, v in wanted if k != "VP"]
+    refs = {(r.kind, r.value): r.sku for r in _CROSS_REFERENCES.rows(conn, {"pid": partner.id, "values": theirs})} \
+        if theirs else {}
     vp = [v for k, v in wanted if k == "VP"]
-    known = dict(conn.execute(select(products.c.sku, products.c.unit)
-                              .where(products.c.sku.in_(vp + list(refs.values())))).all())
+    asked = vp + list(refs.values())
+    known = {r.sku: r.unit for r in _UNITS.rows(conn, {"skus": asked})} if asked else {}
 
     def resolve(item) -> str | None:
         if item.kind == "VP":
@@ -239,13 +271,9 @@ def _locate(exc: DomainError, po: PurchaseOrder, segments: dict[int, Segment], t
 
 
 def _result(conn: Connection, doc_id: int) -> dict[str, Any]:
-    doc = conn.execute(select(edi_documents, trading_partners.c.code.label("partner"))
-                       .join(trading_partners, trading_partners.c.id == edi_documents.c.partner_id)
-                       .where(edi_documents.c.id == doc_id)).one()
-    sets = conn.execute(select(edi_transactions).where(edi_transactions.c.document_id == doc_id)
-                        .order_by(edi_transactions.c.id)).all()
-    ack = conn.execute(select(edi_documents.c.id, edi_documents.c.control, edi_documents.c.content)
-                       .where(edi_documents.c.responds_to == doc_id)).first()
+    doc = _DOCUMENT.first(conn, {"doc": doc_id})
+    sets = _SETS.rows(conn, {"doc": doc_id})
+    ack = _ACKNOWLEDGMENT.first(conn, {"doc": doc_id})
     return {"document_id": doc_id, "partner": doc.partner, "control": doc.control, "status": doc.status,
             "transactions": [transaction_view(t) for t in sets],
             "acknowledgment": {"document_id": ack.id, "control": ack.control, "content": ack.content} if ack else None}

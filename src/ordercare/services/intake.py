@@ -71,8 +71,9 @@ _CUSTOMER = Prepared(select(customers, service_packages.c.allocation_priority, s
 _SHIP_TOS = Prepared(select(ship_tos).where(ship_tos.c.customer_id == bindparam("cid"))
                      .order_by(ship_tos.c.is_default.desc(), ship_tos.c.id))
 _WAREHOUSES = Prepared(select(warehouses).where(warehouses.c.active.is_(True)).order_by(warehouses.c.id))
-_PRODUCTS = Prepared(select(products).where(products.c.sku.in_(bindparam("skus", expanding=True))),
-                     expanding="skus")
+# What an order line needs of its product (not the whole row: its other columns cost a conversion per line).
+_PRODUCTS = Prepared(select(products.c.id, products.c.sku, products.c.name, products.c.active, products.c.list_price)
+                     .where(products.c.sku.in_(bindparam("skus", expanding=True))), expanding="skus")
 _PRICE_BREAKS = Prepared(select(price_list_items).where(
     price_list_items.c.price_list_id == bindparam("pl"),
     price_list_items.c.product_id.in_(bindparam("ids", expanding=True))), expanding="ids")

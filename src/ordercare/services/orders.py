@@ -153,11 +153,14 @@ def place_order(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor,
                     lambda conn: write_order(conn, clock, settings, actor, req))
 
 
+_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("oid"))
+_ORDER = {False: Prepared(_ORDER_BY_ID), True: Prepared(_ORDER_BY_ID.with_for_update())}
+_CREDIT_APPROVED_BY = Prepared(update(orders).where(orders.c.id == bindparam("oid"))
+                               .values(credit_approved_by=bindparam("by")))
+
+
 def load_order_for(conn: Connection, actor: Actor, order_id: int, *, lock: bool = False):
-    q = select(orders).where(orders.c.id == order_id)
-    if lock:
-        q = q.with_for_update()
-    row = conn.execute(q).first()
+    row = _ORDER[lock].first(conn, {"oid": order_id})
     if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
         raise NotFound("order_not_found", f"order {order_id}: no such order", field="order_id")
     return row
@@ -206,7 +209,7 @@ def release_credit_hold(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: i
                            field="status", status=order.status)
         move_order(conn, order_id, S.CREDIT_HOLD, status_from_facts(conn, order_id), at=clock.now(),
                    actor=actor.username, reason=reason or "credit released by finance")
-        conn.execute(update(orders).where(orders.c.id == order_id).values(credit_approved_by=actor.username))
+        _CREDIT_APPROVED_BY.execute(conn, {"oid": order_id, "by": actor.username})
 
     uow.run(work)
 
@@ -219,6 +222,6 @@ def put_on_credit_hold(uow: UnitOfWork, clock: Clock, actor: Actor, order_id: in
         order = load_order_for(conn, actor, order_id)
         move_order(conn, order_id, order.status, S.CREDIT_HOLD, at=clock.now(), actor=actor.username,
                    reason=reason or "held by finance")
-        conn.execute(update(orders).where(orders.c.id == order_id).values(credit_approved_by=None))
+        _CREDIT_APPROVED_BY.execute(conn, {"oid": order_id, "by": None})
 
     uow.run(work)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from ..clock import Clock
 from ..config import Settings
@@ -15,7 +16,8 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.orders import MAX_STOCK
 from ..store import inventory
 from ..store.db import UnitOfWork
-from ..store.events import append_event
+from ..store.events import append_events, event_row
+from ..store.prepared import Prepared, insert_of
 from ..store.tables import allocations, order_lines, orders, products, purchase_orders, receipts, stock, stock_moves, \
     warehouses
 from .allocation import note_promise_change, recompute_statuses, refresh_promises, release_backorders
@@ -28,8 +30,19 @@ class ReceiptLine:
     expected_date: date
 
 
+# A purchase order's statements, compiled once (store/prepared.py).
+_WAREHOUSE = Prepared(select(warehouses).where(warehouses.c.code == bindparam("code")))
+_PO_NUMBER = Prepared(select(purchase_orders.c.id).where(purchase_orders.c.number == bindparam("number")))
+_PRODUCT_IDS = Prepared(select(products.c.sku, products.c.id)
+                        .where(products.c.sku.in_(bindparam("skus", expanding=True))), expanding="skus")
+_INSERT_PO = insert_of(purchase_orders, ("number", "supplier", "warehouse_id", "created_at"),
+                       returning=purchase_orders.c.id)
+_INSERT_RECEIPTS = insert_of(receipts, ("purchase_order_id", "warehouse_id", "product_id", "qty_ordered",
+                                        "qty_received", "promised", "expected_date", "status"))
+
+
 def _warehouse(conn: Connection, code: str, field: str = "warehouse"):
-    w = conn.execute(select(warehouses).where(warehouses.c.code == code)).first()
+    w = _WAREHOUSE.first(conn, {"code": code})
     if w is None:
         raise ValidationFailed("unknown_warehouse", f"{field}: no warehouse with code '{code}'", field=field,
                                warehouse=code)
@@ -49,11 +62,10 @@ def create_purchase_order(uow: UnitOfWork, clock: Clock, settings: Settings, act
 
     def work(conn: Connection) -> int:
         wh = _warehouse(conn, warehouse)
-        if conn.execute(select(purchase_orders.c.id).where(purchase_orders.c.number == number)).first():
+        if _PO_NUMBER.first(conn, {"number": number}):
             raise Conflict("duplicate_purchase_order", f"number: purchase order '{number}' exists already",
                            field="number")
-        by_sku = {r.sku: r.id for r in conn.execute(select(products.c.sku, products.c.id)
-                                                    .where(products.c.sku.in_([ln.sku for ln in lines])))}
+        by_sku = {r.sku: r.id for r in _PRODUCT_IDS.rows(conn, {"skus": [ln.sku for ln in lines]})}
         for i, ln in enumerate(lines):
             if ln.sku not in by_sku:
                 raise ValidationFailed("unknown_sku", f"lines[{i}].sku: no product with SKU '{ln.sku}'",
@@ -66,13 +78,11 @@ def create_purchase_order(uow: UnitOfWork, clock: Clock, settings: Settings, act
                                        f"lines[{i}].expected_date: {ln.expected_date} is before today",
                                        field=f"lines[{i}].expected_date")
         now = clock.now()
-        po_id = conn.execute(insert(purchase_orders).values(number=number, supplier=supplier, warehouse_id=wh.id,
-                                                            created_at=now).returning(purchase_orders.c.id)).scalar_one()
+        po_id = _INSERT_PO.scalar(conn, dict(number=number, supplier=supplier, warehouse_id=wh.id, created_at=now))
         product_ids = {by_sku[ln.sku] for ln in lines}
         inventory.load_supply(conn, product_ids, lock=True)
-        for pid in sorted(product_ids):
-            inventory.ensure_stock_row(conn, wh.id, pid)
-        conn.execute(insert(receipts), [
+        inventory.ensure_stock_rows(conn, [(wh.id, pid) for pid in sorted(product_ids)])
+        _INSERT_RECEIPTS.execute_many(conn, [
             {"purchase_order_id": po_id, "warehouse_id": wh.id, "product_id": by_sku[ln.sku], "qty_ordered": ln.qty,
              "qty_received": 0, "promised": 0, "expected_date": ln.expected_date, "status": "open"}
             for ln in lines])
@@ -91,12 +101,34 @@ def _receipt_for_update(conn: Connection, receipt_id: int):
     return conn.execute(select(receipts).where(receipts.c.id == receipt_id)).one()
 
 
+# Goods in, compiled once (store/prepared.py): a truck's lines are read together and written in batches.
+_RECEIPTS = Prepared(select(receipts).where(receipts.c.id.in_(bindparam("ids", expanding=True))), expanding="ids")
+_PROMISES = Prepared(  # in the order they are served: priority, then first come
+    select(allocations).join(orders, orders.c.id == allocations.c.order_id)
+    .where(allocations.c.receipt_id.in_(bindparam("ids", expanding=True)))
+    .order_by(orders.c.priority, orders.c.created_at, allocations.c.id), expanding="ids")
+_ON_HAND = Prepared(select(stock.c.warehouse_id, stock.c.product_id, stock.c.on_hand)
+                    .where(stock.c.product_id.in_(bindparam("ids", expanding=True))), expanding="ids")
+_STOCK_IN = Prepared(update(stock)
+                     .where(stock.c.warehouse_id == bindparam("wh"), stock.c.product_id == bindparam("pid"))
+                     .values(on_hand=stock.c.on_hand + bindparam("qty"), reserved=stock.c.reserved + bindparam("kept")))
+_MOVE_IN = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "at", "actor"))
+_ON_SHELF = Prepared(update(allocations).where(allocations.c.id == bindparam("aid"))
+                     .values(receipt_id=None, available_date=bindparam("today")))
+_STILL_DUE = Prepared(update(allocations).where(allocations.c.id == bindparam("aid")).values(qty=bindparam("qty")))
+_SPLIT_OFF = insert_of(allocations, ("order_line_id", "order_id", "warehouse_id", "product_id", "receipt_id", "qty",
+                                     "available_date", "ship_date", "delivery_date", "created_at"))
+_DROP = Prepared(delete(allocations).where(allocations.c.id == bindparam("aid"),
+                                           allocations.c.receipt_id == bindparam("rid")))
+_BACK_TO_ORDER = Prepared(update(order_lines).where(order_lines.c.id == bindparam("lid"))
+                          .values(qty_backordered=order_lines.c.qty_backordered + bindparam("units")))
+_RECEIPT_DONE = Prepared(update(receipts).where(receipts.c.id == bindparam("rid")).values(
+    qty_received=bindparam("received"), promised=bindparam("promised"), status=bindparam("status")))
+
+
 def _promises_on(conn: Connection, receipt_id: int):
     """Allocations against a receipt, in the order they should be served: priority, then first come."""
-    return conn.execute(
-        select(allocations).join(orders, orders.c.id == allocations.c.order_id)
-        .where(allocations.c.receipt_id == receipt_id)
-        .order_by(orders.c.priority, orders.c.created_at, allocations.c.id)).all()
+    return _PROMISES.rows(conn, {"ids": [receipt_id]})
 
 
 def receive(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, receipt_id: int, qty: int, *,
@@ -111,7 +143,8 @@ def receive(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor, rec
         raise ValidationFailed("invalid_quantity", "qty: must not be negative", field="qty")
 
     def work(conn: Connection) -> dict:
-        out = _receive_in(conn, clock, actor, receipt_id, qty, close, "qty")
+        _receipt_for_update(conn, receipt_id)  # 404 first, then the lock
+        out = _goods_in(conn, clock, actor, [GoodsIn(receipt_id, qty, close)], ["qty"], [""])[0]
         out["backorders_released"] = release_backorders(
             conn, {out.pop("product_id")}, today=clock.today(), at=clock.now(), actor=actor.username,
             horizon_end=_horizon(clock, settings), reason=f"receipt {receipt_id} arrived")
@@ -144,8 +177,8 @@ def receive_delivery(uow: UnitOfWork, clock: Clock, settings: Settings, actor: A
         ids = [ln.receipt_id for ln in lines]
         inventory.load_supply(conn, conn.execute(select(receipts.c.product_id).where(receipts.c.id.in_(ids)))
                               .scalars(), lock=True)
-        done = [_receive_in(conn, clock, actor, ln.receipt_id, ln.qty, ln.close, f"lines[{i}].qty",
-                            prefix=f"lines[{i}]") for i, ln in enumerate(lines)]
+        done = _goods_in(conn, clock, actor, lines, [f"lines[{i}].qty" for i in range(len(lines))],
+                         [f"lines[{i}]" for i in range(len(lines))])
         released = release_backorders(conn, {d.pop("product_id") for d in done}, today=clock.today(),
                                       at=clock.now(), actor=actor.username, horizon_end=_horizon(clock, settings),
                                       reason="purchase delivery arrived")
@@ -154,11 +187,36 @@ def receive_delivery(uow: UnitOfWork, clock: Clock, settings: Settings, actor: A
     return uow.run(work)
 
 
-def _receive_in(conn: Connection, clock: Clock, actor: Actor, receipt_id: int, qty: int, close: bool,
-                qty_field: str, prefix: str = "") -> dict:
-    """One receipt line's goods in, without serving back-orders (the caller does, once)."""
+def _goods_in(conn: Connection, clock: Clock, actor: Actor, lines: list[GoodsIn], qty_fields: list[str],
+              prefixes: list[str]) -> list[dict]:
+    """The lines' goods in, one after another, without serving back-orders (the caller does, once); the caller
+    holds the supply locks of their products. A line changes only its own receipt and the promises on it, so
+    the receipts, their promises and the stock on hand are read once for all lines."""
+    ids = [ln.receipt_id for ln in lines]
+    found = {r.id: r for r in _RECEIPTS.rows(conn, {"ids": ids})}
+    held = defaultdict(list)
+    for a in _PROMISES.rows(conn, {"ids": ids}):
+        held[a.receipt_id].append(a)
+    keys = list(dict.fromkeys((r.warehouse_id, r.product_id) for r in (found.get(i) for i in ids) if r))
+    inventory.ensure_stock_rows(conn, keys)
+    on_hand = {(r.warehouse_id, r.product_id): r.on_hand
+               for r in _ON_HAND.rows(conn, {"ids": sorted({pid for _, pid in keys})})} if keys else {}
+    out = []
+    for ln, qty_field, prefix in zip(lines, qty_fields, prefixes, strict=True):
+        r = found.get(ln.receipt_id)
+        if r is None:
+            raise NotFound("receipt_not_found", f"receipt {ln.receipt_id}: no such receipt", field="receipt_id")
+        out.append(_receive_in(conn, clock, actor, r, ln.qty, ln.close, qty_field, prefix, on_hand,
+                               held[ln.receipt_id]))
+    return out
+
+
+def _receive_in(conn: Connection, clock: Clock, actor: Actor, r, qty: int, close: bool, qty_field: str,
+                prefix: str, on_hand: dict[tuple[int, int], int], promises: list) -> dict:
+    """One receipt line's goods in: r is its receipt, promises the allocations on it in the order they are
+    served, on_hand the stock on hand so far (kept up to date here)."""
+    receipt_id = r.id
     where = f"{prefix}: " if prefix else ""
-    r = _receipt_for_update(conn, receipt_id)
     if r.status != "open":
         raise Conflict("receipt_closed", f"{where}receipt {receipt_id} is closed", field=prefix or "receipt_id")
     outstanding = r.qty_ordered - r.qty_received
@@ -166,44 +224,50 @@ def _receive_in(conn: Connection, clock: Clock, actor: Actor, receipt_id: int, q
         raise ValidationFailed("over_receipt", f"{qty_field}: {qty} is more than the {outstanding} still expected",
                                field=qty_field, outstanding=outstanding)
     now, today = clock.now(), clock.today()
-    inventory.ensure_stock_row(conn, r.warehouse_id, r.product_id)
-    if inventory.stock_row(conn, r.warehouse_id, r.product_id).on_hand + qty > MAX_STOCK:
+    key = (r.warehouse_id, r.product_id)
+    if on_hand[key] + qty > MAX_STOCK:
         raise ValidationFailed("stock_too_large", f"{qty_field}: on hand would exceed {MAX_STOCK}", field=qty_field)
-    conn.execute(update(stock).where(stock.c.warehouse_id == r.warehouse_id, stock.c.product_id == r.product_id)
-                 .values(on_hand=stock.c.on_hand + qty))
-    conn.execute(insert(stock_moves).values(warehouse_id=r.warehouse_id, product_id=r.product_id, qty=qty,
-                                            kind="receipt", ref=f"receipt:{receipt_id}", at=now, actor=actor.username))
+    on_hand[key] += qty
     converted, lost, touched = 0, 0, set()
     left = qty
-    for a in _promises_on(conn, receipt_id):
+    on_shelf, still_due, split_off, dropped, events = [], [], [], [], []
+    for a in promises:
         take = min(left, a.qty)
         if take > 0:
             # These units are now on the shelf: the promise becomes a reservation of stock.
-            conn.execute(update(stock).where(stock.c.warehouse_id == r.warehouse_id,
-                                             stock.c.product_id == r.product_id)
-                         .values(reserved=stock.c.reserved + take))
             if take == a.qty:
-                conn.execute(update(allocations).where(allocations.c.id == a.id)
-                             .values(receipt_id=None, available_date=today))
+                on_shelf.append({"aid": a.id, "today": today})
             else:
-                conn.execute(update(allocations).where(allocations.c.id == a.id).values(qty=a.qty - take))
-                conn.execute(insert(allocations).values(
-                    order_line_id=a.order_line_id, order_id=a.order_id, warehouse_id=a.warehouse_id,
-                    product_id=a.product_id, receipt_id=None, qty=take, available_date=today,
-                    ship_date=a.ship_date, delivery_date=a.delivery_date, created_at=now))
+                still_due.append({"aid": a.id, "qty": a.qty - take})
+                split_off.append({
+                    "order_line_id": a.order_line_id, "order_id": a.order_id, "warehouse_id": a.warehouse_id,
+                    "product_id": a.product_id, "receipt_id": None, "qty": take, "available_date": today,
+                    "ship_date": a.ship_date, "delivery_date": a.delivery_date, "created_at": now})
             left -= take
             converted += take
-            append_event(conn, a.order_id, "receipt_arrived", at=now, actor=actor.username,
-                         payload={"receipt_id": receipt_id, "units": take})
+            events.append(event_row(a.order_id, "receipt_arrived", at=now, actor=actor.username,
+                                    payload={"receipt_id": receipt_id, "units": take}))
         remaining = a.qty - take
         if close and remaining > 0:
+            # The allocation now holds exactly `remaining` on the receipt (any kept part was split off): dropped.
             lost += remaining
-            _drop_promise(conn, a, remaining, now, actor.username, receipt_id)
+            dropped.append({"aid": a.id, "rid": receipt_id, "lid": a.order_line_id, "units": remaining})
+            events.append(event_row(a.order_id, "backordered", at=now, actor=actor.username,
+                                    reason=f"receipt {receipt_id} will not deliver",
+                                    payload={"units": remaining, "line_id": a.order_line_id}))
             touched.add(a.order_id)
+    _STOCK_IN.execute(conn, {"wh": r.warehouse_id, "pid": r.product_id, "qty": qty, "kept": converted})
+    _MOVE_IN.execute(conn, {"warehouse_id": r.warehouse_id, "product_id": r.product_id, "qty": qty, "kind": "receipt",
+                            "ref": f"receipt:{receipt_id}", "at": now, "actor": actor.username})
+    _ON_SHELF.execute_many(conn, on_shelf)
+    _STILL_DUE.execute_many(conn, still_due)
+    _SPLIT_OFF.execute_many(conn, split_off)
+    _DROP.execute_many(conn, dropped)
+    _BACK_TO_ORDER.execute_many(conn, dropped)
+    append_events(conn, events)
     received = r.qty_received + qty
-    conn.execute(update(receipts).where(receipts.c.id == receipt_id).values(
-        qty_received=received, promised=r.promised - converted - lost,
-        status="closed" if close or received == r.qty_ordered else "open"))
+    _RECEIPT_DONE.execute(conn, {"rid": receipt_id, "received": received, "promised": r.promised - converted - lost,
+                                 "status": "closed" if close or received == r.qty_ordered else "open"})
     for order_id in sorted(touched):
         old, new = refresh_promises(conn, order_id)
         note_promise_change(conn, order_id, old, new, at=now, actor=actor.username,
@@ -211,15 +275,6 @@ def _receive_in(conn: Connection, clock: Clock, actor: Actor, receipt_id: int, q
     recompute_statuses(conn, touched, at=now, actor=actor.username, reason=f"receipt {receipt_id} closed short")
     return {"receipt_id": receipt_id, "received": qty, "promises_kept": converted, "promises_lost": lost,
             "product_id": r.product_id}
-
-
-def _drop_promise(conn: Connection, a, units: int, now, actor: str, receipt_id: int) -> None:
-    """The allocation row a now holds exactly `units` on the receipt (any kept part was split off): drop it."""
-    conn.execute(delete(allocations).where(allocations.c.id == a.id, allocations.c.receipt_id == receipt_id))
-    conn.execute(update(order_lines).where(order_lines.c.id == a.order_line_id)
-                 .values(qty_backordered=order_lines.c.qty_backordered + units))
-    append_event(conn, a.order_id, "backordered", at=now, actor=actor,
-                 reason=f"receipt {receipt_id} will not deliver", payload={"units": units, "line_id": a.order_line_id})
 
 
 def reschedule_receipt(uow: UnitOfWork, clock: Clock, actor: Actor, receipt_id: int, expected_date: date,

@@ -115,11 +115,22 @@ def stock_row(conn: Connection, warehouse_id: int, product_id: int):
 
 def ensure_stock_row(conn: Connection, warehouse_id: int, product_id: int) -> None:
     """Create an empty stock row unless one exists; two writers racing to create it both succeed."""
-    if conn.dialect.name == "postgresql":
+    ensure_stock_rows(conn, [(warehouse_id, product_id)])
+
+
+def _create_stock_row(dialect: str) -> Prepared:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    conn.execute(upsert(stock).values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0, reserved=0)
-                 .on_conflict_do_nothing())
+    return Prepared(upsert(stock).values(warehouse_id=bindparam("wh"), product_id=bindparam("pid"), on_hand=0,
+                                         reserved=0).on_conflict_do_nothing())
 
 
+_CREATE_STOCK_ROW = {d: _create_stock_row(d) for d in ("postgresql", "sqlite")}
+
+
+def ensure_stock_rows(conn: Connection, keys: Iterable[tuple[int, int]]) -> None:
+    """ensure_stock_row for each (warehouse id, product id), in the order given, in one batch."""
+    rows = [{"wh": wh, "pid": pid} for wh, pid in keys]
+    _CREATE_STOCK_ROW[conn.dialect.name].execute_many(conn, rows)

@@ -8,14 +8,18 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from .outbox import record_case_event
+from .prepared import insert_of
 from .service_tables import case_events, return_events
+
+_INSERT_CASE_EVENT = insert_of(case_events, ("case_id", "kind", "at", "actor", "note", "from_status", "to_status",
+                                             "payload"))  # compiled once: every step of a case writes one
 
 
 def append_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime, actor: str,
                       note: str | None = None, from_status: str | None = None, to_status: str | None = None,
                       payload: dict[str, Any] | None = None) -> None:
-    conn.execute(insert(case_events).values(case_id=case_id, kind=kind, at=at, actor=actor, note=note,
-                                            from_status=from_status, to_status=to_status, payload=payload))
+    _INSERT_CASE_EVENT.execute(conn, dict(case_id=case_id, kind=kind, at=at, actor=actor, note=note,
+                                          from_status=from_status, to_status=to_status, payload=payload))
     # Same transaction: the outbox publishes routed case events (webhooks, e-mail; domain/outbox.py).
     record_case_event(conn, case_id, kind, at=at, actor=actor, from_status=from_status, to_status=to_status,
                       note=note, payload=payload)
