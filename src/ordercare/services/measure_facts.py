@@ -24,17 +24,18 @@ from contextvars import ContextVar
 from operator import attrgetter
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from ..domain.returns import ReturnStatus
 from ..metrics.counters import Tally
-from ..metrics.facts import LINE_COLUMNS, ORDER_COLUMNS, LineFact, OrderFact, derive
+from ..metrics.facts import LINE_COLUMNS, ORDER_COLUMNS, derive
 from ..metrics.placed import placed_rows
 from ..metrics.records import CaseLink, LineRecord, OrderRecord, ShipmentPart
 from ..store.driver_writes import DriverWrite
 from ..store.fulfilment_tables import carrier_services, shipment_lines, shipments
 from ..store.measure_summary import apply_tally, write_summary_rows
 from ..store.measure_tables import line_facts, order_facts
+from ..store.prepared import Prepared
 from ..store.service_tables import cases, return_lines, returns
 from ..store.tables import allocations, customers, order_events, order_lines, orders, products, service_packages
 
@@ -48,11 +49,6 @@ _NOT_RETURNED = (str(ReturnStatus.REFUSED), str(ReturnStatus.CANCELLED))
 
 def utc_day(at: datetime):
     return at.astimezone(timezone.utc).date()
-
-
-def _write(conn: Connection, facts: list[tuple[OrderFact, list[LineFact]]]) -> None:
-    _INSERT_ORDERS(conn, [_order_row(o) for o, _ in facts])
-    _INSERT_LINES(conn, [_line_row(ln) for _, lines in facts for ln in lines])
 
 
 def record_placed_order(conn: Connection, *, order_id: int, ordered_at: datetime, customer, channel: str,
@@ -113,13 +109,29 @@ def _refresh(conn: Connection, ids: list[int], summaries: bool) -> int:
     return _replace(conn, load_records(conn, ids, old, old_lines), old, old_lines, summaries)
 
 
-def _stored(conn: Connection, ids: list[int]) -> tuple[dict[int, OrderFact], dict[int, list[LineFact]]]:
-    old = {r.order_id: OrderFact(**r._mapping) for r in conn.execute(
-        select(order_facts).where(order_facts.c.order_id.in_(ids)))}
-    old_lines: dict[int, list[LineFact]] = defaultdict(list)
-    for r in conn.execute(select(line_facts).where(line_facts.c.order_id.in_(ids))
-                          .order_by(line_facts.c.order_line_id)):
-        old_lines[r.order_id].append(LineFact(**r._mapping))
+def _in_ids(column):
+    return column.in_(bindparam("ids", expanding=True))
+
+
+# The stored facts as rows named like the fact fields (the tally and load_records read them as they read facts).
+_STORED_ORDERS = Prepared(select(*[order_facts.c[c] for c in ORDER_COLUMNS]).where(_in_ids(order_facts.c.order_id)),
+                          expanding="ids")
+_STORED_LINES = Prepared(select(*[line_facts.c[c] for c in LINE_COLUMNS]).where(_in_ids(line_facts.c.order_id))
+                         .order_by(line_facts.c.order_line_id), expanding="ids")
+
+
+def _padded(ids: list[int]) -> dict[str, list[int]]:
+    """The ids as an IN list padded (with its last id) to a power of two: a handful of compiled widths."""
+    width = 1 << (len(ids) - 1).bit_length() if ids else 1
+    return {"ids": ids + [ids[-1] if ids else 0] * (width - len(ids))}
+
+
+def _stored(conn: Connection, ids: list[int]) -> tuple[dict[int, tuple], dict[int, list[tuple]]]:
+    """The facts stored for these orders: rows in ORDER_COLUMNS (LINE_COLUMNS) order, with the facts' names."""
+    old = {r.order_id: r for r in _STORED_ORDERS.rows(conn, _padded(ids))}
+    old_lines: dict[int, list[tuple]] = defaultdict(list)
+    for r in _STORED_LINES.rows(conn, _padded(ids)):
+        old_lines[r.order_id].append(r)
     return old, old_lines
 
 
@@ -130,31 +142,33 @@ def store_facts(conn: Connection, records: list[OrderRecord], *, summaries: bool
     return _replace(conn, records, old, old_lines, summaries)
 
 
-def _replace(conn: Connection, records: list[OrderRecord], old: dict[int, OrderFact],
-             old_lines: dict[int, list[LineFact]], summaries: bool) -> int:
-    tally, new = Tally(), []
+def _replace(conn: Connection, records: list[OrderRecord], old: dict[int, tuple],
+             old_lines: dict[int, list[tuple]], summaries: bool) -> int:
+    tally, order_rows, line_rows = Tally(), [], []
     for record in records:
         fact, lines = derive(record)
-        before = old.get(record.order_id)
-        if before == fact and old_lines.get(record.order_id, []) == lines:
+        row, rows = _order_row(fact), [_line_row(ln) for ln in lines]
+        before, before_lines = old.get(record.order_id), old_lines.get(record.order_id, [])
+        if before == row and before_lines == rows:
             continue
-        if before is not None:
-            tally.add(before, old_lines.get(record.order_id, []), -1)
-        tally.add(fact, lines)
-        new.append((fact, lines))
-    if new:
-        touched = [f.order_id for f, _ in new]
+        tally.replace(before, before_lines, fact, lines)
+        order_rows.append(row)
+        line_rows += rows
+    if order_rows:
+        touched = [r[0] for r in order_rows]
         conn.execute(delete(line_facts).where(line_facts.c.order_id.in_(touched)))
         conn.execute(delete(order_facts).where(order_facts.c.order_id.in_(touched)))
-        _write(conn, new)
+        _INSERT_ORDERS(conn, order_rows)
+        _INSERT_LINES(conn, line_rows)
         if summaries:
             apply_tally(conn, tally)
-    return len(new)
+    return len(order_rows)
 
 
-def load_records(conn: Connection, ids: list[int], old: dict[int, OrderFact],
-                 old_lines: dict[int, list[LineFact]]) -> list[OrderRecord]:
-    """The orders as they stand, with what their facts captured earlier (first promises, stock at placement)."""
+def load_records(conn: Connection, ids: list[int], old: dict[int, tuple],
+                 old_lines: dict[int, list[tuple]]) -> list[OrderRecord]:
+    """The orders as they stand, with what their facts captured earlier (first promises, stock at placement):
+    `old`, `old_lines` the stored facts (_stored)."""
     heads = conn.execute(
         select(orders.c.id, orders.c.created_at, orders.c.customer_id, orders.c.channel, orders.c.status,
                orders.c.promised_date, customers.c.segment, customers.c.service_package, customers.c.kind,
@@ -163,7 +177,9 @@ def load_records(conn: Connection, ids: list[int], old: dict[int, OrderFact],
         .join(service_packages, service_packages.c.code == customers.c.service_package)
         .where(orders.c.id.in_(ids)).order_by(orders.c.id)).all()
     lines = defaultdict(list)
-    for ln in conn.execute(select(order_lines).where(order_lines.c.order_id.in_(ids))
+    for ln in conn.execute(select(order_lines.c.id, order_lines.c.order_id, order_lines.c.product_id,
+                                  order_lines.c.qty, order_lines.c.requested_date, order_lines.c.promised_ship_date,
+                                  order_lines.c.promised_date).where(order_lines.c.order_id.in_(ids))
                            .order_by(order_lines.c.order_id, order_lines.c.id)):
         lines[ln.order_id].append(ln)
     parts = defaultdict(list)
