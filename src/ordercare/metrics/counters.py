@@ -227,6 +227,10 @@ def _order_slices(order: OrderFact) -> list[tuple[Key, ...]]:
             for dim, column in ORDER_DIMENSIONS.items()]
 
 
+# What a line's part and its rows depend on besides its counters: its slice values and cycle-time bins.
+_line_marks = attrgetter(*LINE_DIMENSIONS.values(), *[f"{m}_days" for m in CYCLE_MEASURES])
+
+
 def _line_slices(line: LineFact, day: date) -> list[tuple[Key, ...]]:
     return [_keys(dim, slice_key(getattr(line, column)), day) for dim, column in LINE_DIMENSIONS.items()]
 
@@ -270,8 +274,11 @@ class Tally:
         new = (_order_slices(after), _order_part(after, new_vectors)) if after is not None else None
         self._replace_part(old, new)
         was = {ln.order_line_id: (ln, v) for ln, v in zip(before_lines, old_vectors, strict=True)}
+        same_day = before is not None and after is not None and before.order_day == after.order_day
         for ln, vector in zip(after_lines, new_vectors, strict=True):
             prior = was.pop(ln.order_line_id, None)
+            if prior is not None and same_day and prior[1] == vector and _line_marks(prior[0]) == _line_marks(ln):
+                continue  # the line adds what it added (most lines of an order that moved did not)
             self._replace_part(prior and (_line_slices(prior[0], before.order_day), _line_part(*prior)),
                                (_line_slices(ln, after.order_day), _line_part(ln, vector)))
         for ln, vector in was.values():
@@ -289,7 +296,8 @@ class Tally:
         for was, now in zip(old[0], new[0], strict=True):
             if was == now:
                 delta = _difference(new[1], old[1]) if delta is None else delta
-                self._move(now, delta)
+                if delta != _NOTHING:
+                    self._move(now, delta)
             else:
                 self._move(was, _signed(old[1], -1))
                 self._move(now, new[1])

@@ -35,11 +35,11 @@ from ..store.driver_writes import DriverWrite
 from ..store.fulfilment_tables import carrier_services, shipment_lines, shipments
 from ..store.measure_summary import apply_tally, write_summary_rows
 from ..store.measure_tables import line_facts, order_facts
-from ..store.prepared import Prepared
+from ..store.prepared import Prepared, padded_ids
 from ..store.service_tables import cases, return_lines, returns
 from ..store.tables import allocations, customers, order_events, order_lines, orders, products, service_packages
 
-CHUNK = 500
+CHUNK = 512  # orders refreshed in one go (a power of two: see padded_ids)
 _INSERT_ORDERS = DriverWrite(order_facts, ORDER_COLUMNS)
 _INSERT_LINES = DriverWrite(line_facts, LINE_COLUMNS)
 _order_row, _line_row = attrgetter(*ORDER_COLUMNS), attrgetter(*LINE_COLUMNS)
@@ -120,17 +120,11 @@ _STORED_LINES = Prepared(select(*[line_facts.c[c] for c in LINE_COLUMNS]).where(
                          .order_by(line_facts.c.order_line_id), expanding="ids")
 
 
-def _padded(ids: list[int]) -> dict[str, list[int]]:
-    """The ids as an IN list padded (with its last id) to a power of two: a handful of compiled widths."""
-    width = 1 << (len(ids) - 1).bit_length() if ids else 1
-    return {"ids": ids + [ids[-1] if ids else 0] * (width - len(ids))}
-
-
 def _stored(conn: Connection, ids: list[int]) -> tuple[dict[int, tuple], dict[int, list[tuple]]]:
     """The facts stored for these orders: rows in ORDER_COLUMNS (LINE_COLUMNS) order, with the facts' names."""
-    old = {r.order_id: r for r in _STORED_ORDERS.rows(conn, _padded(ids))}
+    old = {r.order_id: r for r in _STORED_ORDERS.rows(conn, padded_ids(ids))}
     old_lines: dict[int, list[tuple]] = defaultdict(list)
-    for r in _STORED_LINES.rows(conn, _padded(ids)):
+    for r in _STORED_LINES.rows(conn, padded_ids(ids)):
         old_lines[r.order_id].append(r)
     return old, old_lines
 
