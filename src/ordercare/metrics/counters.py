@@ -245,18 +245,21 @@ class Tally:
     failures: dict[tuple[str, str, date, str, str], int] = field(default_factory=lambda: defaultdict(int))
     touched: set[int] = field(default_factory=set)  # indexes of the counters any contribution moved
 
-    def _move(self, keys: tuple[Key, ...], part: Part) -> None:
+    def _move(self, slices: list[tuple[Key, ...]], part: Part) -> None:
+        """Add a part to the rows of each of these slice values."""
         counters, cycle, failed = part
-        self.touched.update(i for i, _ in counters)
-        for key in keys:
-            if counters:
-                row = self.daily[key]
-                for i, v in counters:
-                    row[i] += v
-            for (measure, days), n in cycle:
-                self.cycle[(*key, measure, days)] += n
-            for (kind, department), n in failed:
-                self.failures[(*key, kind, department)] += n
+        self.touched.update(dict(counters))
+        daily = self.daily
+        for keys in slices:
+            for key in keys:
+                if counters:
+                    row = daily[key]
+                    for i, v in counters:
+                        row[i] += v
+                for (measure, days), n in cycle:
+                    self.cycle[(*key, measure, days)] += n
+                for (kind, department), n in failed:
+                    self.failures[(*key, kind, department)] += n
 
     def add(self, order: OrderFact, lines: list[LineFact], sign: int = 1) -> None:
         """Add (sign=1) or take away (sign=-1) one order's contribution."""
@@ -288,19 +291,16 @@ class Tally:
         """old, new: (the slices' row keys, the part each of them gets) or None."""
         if old is None or new is None:
             slices, part = old or new
-            part = _signed(part, 1 if old is None else -1)
-            for keys in slices:
-                self._move(keys, part)
+            self._move(slices, _signed(part, 1 if old is None else -1))
             return
-        delta = None
-        for was, now in zip(old[0], new[0], strict=True):
-            if was == now:
-                delta = _difference(new[1], old[1]) if delta is None else delta
-                if delta != _NOTHING:
-                    self._move(now, delta)
-            else:
-                self._move(was, _signed(old[1], -1))
-                self._move(now, new[1])
+        stayed = [now for was, now in zip(old[0], new[0], strict=True) if was == now]
+        if stayed:
+            delta = _difference(new[1], old[1])
+            if delta != _NOTHING:
+                self._move(stayed, delta)
+        if len(stayed) < len(new[0]):
+            self._move([was for was, now in zip(old[0], new[0], strict=True) if was != now], _signed(old[1], -1))
+            self._move([now for was, now in zip(old[0], new[0], strict=True) if was != now], new[1])
 
     def changes(self):
         """(daily rows as counter lists in COUNTERS order, cycle rows, failure rows) that are not all zero, in key

@@ -6,16 +6,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 
 from ..domain.sla import ClockState, EscalationLevel, Pause, band, sla_clock
-from ..store.prepared import Prepared, padded_ids
+from ..store.prepared import Prepared, in_ids, padded_ids
 from ..store.service_tables import case_pauses
 from .service_setup import CalendarCache
 
 CLOCKS = ("first_response", "resolution")
 _PAUSES = Prepared(select(case_pauses.c.case_id, case_pauses.c.started_at, case_pauses.c.ended_at)
-                   .where(case_pauses.c.case_id.in_(bindparam("ids", expanding=True)))
+                   .where(in_ids(case_pauses.c.case_id))
                    .order_by(case_pauses.c.started_at), expanding="ids")
 
 

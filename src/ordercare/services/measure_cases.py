@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from ..store.measure_tables import case_facts
-from ..store.prepared import Prepared, insert_of, padded_ids
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.service_tables import cases, recovery_actions
 from ..store.tables import customers
 from .case_clocks import clocks, pauses_of
-from .measure_facts import refresh_order_facts, utc_day
+from .measure_facts import refresh_order_facts
+from .measure_records import utc_day
 from .service_setup import CalendarCache
 
 CHUNK = 512
@@ -28,12 +29,12 @@ _CASES = Prepared(
            cases.c.first_response_minutes, cases.c.resolution_minutes,
            customers.c.segment, customers.c.service_package, customers.c.kind)
     .join(customers, customers.c.id == cases.c.customer_id)
-    .where(cases.c.id.in_(bindparam("ids", expanding=True))), expanding="ids")
+    .where(in_ids(cases.c.id)), expanding="ids")
 _RECOVERY_COST = Prepared(
     select(recovery_actions.c.case_id, func.sum(recovery_actions.c.cost))
-    .where(recovery_actions.c.case_id.in_(bindparam("ids", expanding=True))).group_by(recovery_actions.c.case_id),
+    .where(in_ids(recovery_actions.c.case_id)).group_by(recovery_actions.c.case_id),
     expanding="ids")
-_FORGET = Prepared(delete(case_facts).where(case_facts.c.case_id.in_(bindparam("ids", expanding=True))),
+_FORGET = Prepared(delete(case_facts).where(in_ids(case_facts.c.case_id)),
                    expanding="ids")
 _COLUMNS = tuple(c.name for c in case_facts.columns)
 _WRITE = insert_of(case_facts, _COLUMNS)

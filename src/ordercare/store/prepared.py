@@ -229,6 +229,11 @@ def driver_sql(conn: Connection, sql: str) -> None:
     cursor.close()
 
 
+def in_ids(column):
+    """`column IN :ids`, for a Prepared(..., expanding="ids") run with padded_ids."""
+    return column.in_(bindparam("ids", expanding=True))
+
+
 def padded_ids(ids: list[int]) -> dict[str, list[int]]:
     """The parameters of a Prepared "IN :ids" (expanding="ids"): the ids padded with the last one to a power of
     two, so that a handful of widths get compiled, not one per list length."""
