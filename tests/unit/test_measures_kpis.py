@@ -15,12 +15,13 @@ from hypothesis import given, settings, strategies as st
 from ordercare.domain.errors import ValidationFailed
 from ordercare.metrics.attribution import FAILURE_KINDS
 from ordercare.metrics.counters import COUNTERS, CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, MONTHLY, \
-    ORDER_COUNTERS, ORDER_DIMENSIONS, Tally, rollup_ranges, signed_ranges
+    ORDER_COUNTERS, ORDER_DIMENSIONS, rollup_ranges, signed_ranges
 from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
 from ordercare.metrics.periods import ReportRequest, buckets, check_request, default_from, trend_for
 from ordercare.metrics.service_kpis import cases_block, csat_block, dso, pareto, turnover_block
 from ordercare.metrics.slices import add_up, ranked
+from ordercare.metrics.tally import Tally
 from ordercare.metrics.stats import quantiles, spread
 from tests.measure_records import order_versions, orders
 

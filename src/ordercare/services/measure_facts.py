@@ -26,7 +26,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, select
 
-from ..metrics.counters import Tally
+from ..metrics.tally import Tally
 from ..metrics.facts import LINE_COLUMNS, ORDER_COLUMNS, derive
 from ..metrics.placed import placed_rows
 from ..metrics.records import LineRecord, OrderRecord
