@@ -106,6 +106,11 @@ _STORED_LINES = Prepared(select(*[line_facts.c[c] for c in LINE_COLUMNS]).where(
                          .order_by(line_facts.c.order_line_id), expanding="ids")
 
 
+_FORGET_ORDERS = Prepared(delete(order_facts).where(in_ids(order_facts.c.order_id)), expanding="ids")
+_FORGET_LINES = Prepared(delete(line_facts).where(in_ids(line_facts.c.order_line_id)), expanding="ids")
+assert ORDER_COLUMNS[0] == "order_id" and LINE_COLUMNS[0] == "order_line_id"  # a fact row's id comes first
+
+
 def _stored(conn: Connection, ids: list[int]) -> tuple[dict[int, tuple], dict[int, list[tuple]]]:
     """The facts stored for these orders: rows in ORDER_COLUMNS (LINE_COLUMNS) order, with the facts' names."""
     old = {r.order_id: r for r in _STORED_ORDERS.rows(conn, padded_ids(ids))}
@@ -124,22 +129,29 @@ def store_facts(conn: Connection, records: list[OrderRecord], *, summaries: bool
 
 def _replace(conn: Connection, records: list[OrderRecord], old: dict[int, tuple],
              old_lines: dict[int, list[tuple]], summaries: bool) -> int:
-    tally, order_rows, line_rows = Tally(), [], []
+    """Derive the facts of the records; where an order's differ from the stored ones, rewrite the fact rows that
+    changed (most of a refreshed order's lines did, not all) and move the summaries by the difference."""
+    tally, changed, order_rows, line_rows, gone = Tally(), 0, [], [], []
     for record in records:
         fact, lines = derive(record)
         row, rows = _order_row(fact), [_line_row(ln) for ln in lines]
         before, before_lines = old.get(record.order_id), old_lines.get(record.order_id, [])
         if before == row and before_lines == rows:
             continue
+        changed += 1
         tally.replace(before, before_lines, fact, lines)
-        order_rows.append(row)
-        line_rows += rows
-    if order_rows:
-        touched = [r[0] for r in order_rows]
-        conn.execute(delete(line_facts).where(line_facts.c.order_id.in_(touched)))
-        conn.execute(delete(order_facts).where(order_facts.c.order_id.in_(touched)))
-        _INSERT_ORDERS(conn, order_rows)
-        _INSERT_LINES(conn, line_rows)
-        if summaries:
-            apply_tally(conn, tally)
-    return len(order_rows)
+        if before != row:
+            order_rows.append(row)
+        stored = {r.order_line_id: r for r in before_lines}
+        line_rows += [r for r in rows if stored.pop(r[0], None) != r]
+        gone += stored  # lines no longer on the order
+    for i in range(0, len(order_rows), CHUNK):
+        _FORGET_ORDERS.execute(conn, padded_ids([r[0] for r in order_rows[i:i + CHUNK]]))
+    line_ids = [r[0] for r in line_rows] + gone
+    for i in range(0, len(line_ids), CHUNK):
+        _FORGET_LINES.execute(conn, padded_ids(line_ids[i:i + CHUNK]))
+    _INSERT_ORDERS(conn, order_rows)
+    _INSERT_LINES(conn, line_rows)
+    if changed and summaries:
+        apply_tally(conn, tally)
+    return changed
