@@ -1,8 +1,8 @@
-"""The counters a report sums, and what one order contributes to each slice of each day.
+"""The counters a report sums, the slices they are summed by, and the summary rows of each slice value.
 
 A counter is a sum over facts: `sum` of a 0/1 fact counts the yes, `count` counts the known ones (not None),
 `sq` sums squares (for the standard deviation). The same table of counters drives the incremental daily
-summaries (an order's contribution is added, and subtracted before its new one is added when its facts
+summaries (metrics/tally.py: an order's contribution is added, and moved by the difference when its facts
 change), their rebuild in SQL, the report straight from the facts, and the DuckDB benchmark: one definition.
 
 Order-level slices (total, customer, segment, package, channel, customer_kind) carry order and line counters;

@@ -26,10 +26,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, select
 
-from ..metrics.tally import Tally
 from ..metrics.facts import LINE_COLUMNS, ORDER_COLUMNS, derive
 from ..metrics.placed import placed_rows
 from ..metrics.records import LineRecord, OrderRecord
+from ..metrics.tally import Tally
 from ..store.driver_writes import DriverWrite
 from ..store.measure_summary import apply_tally, write_summary_rows
 from ..store.measure_tables import line_facts, order_facts
@@ -41,6 +41,8 @@ CHUNK = 512  # orders refreshed in one go (a power of two: see padded_ids)
 _INSERT_ORDERS = DriverWrite(order_facts, ORDER_COLUMNS)
 _INSERT_LINES = DriverWrite(line_facts, LINE_COLUMNS)
 _order_row, _line_row = attrgetter(*ORDER_COLUMNS), attrgetter(*LINE_COLUMNS)
+
+
 def record_placed_order(conn: Connection, *, order_id: int, ordered_at: datetime, customer, channel: str,
                         credit_held: bool, promised, lines: list[tuple[int, int, int, object, object]]) -> None:
     """Facts of a new order. `customer`: its row (id, segment, service_package, kind, lead_time_days);
@@ -104,8 +106,6 @@ _STORED_ORDERS = Prepared(select(*[order_facts.c[c] for c in ORDER_COLUMNS]).whe
                           expanding="ids")
 _STORED_LINES = Prepared(select(*[line_facts.c[c] for c in LINE_COLUMNS]).where(in_ids(line_facts.c.order_id))
                          .order_by(line_facts.c.order_line_id), expanding="ids")
-
-
 _FORGET_ORDERS = Prepared(delete(order_facts).where(in_ids(order_facts.c.order_id)), expanding="ids")
 _FORGET_LINES = Prepared(delete(line_facts).where(in_ids(line_facts.c.order_line_id)), expanding="ids")
 assert ORDER_COLUMNS[0] == "order_id" and LINE_COLUMNS[0] == "order_line_id"  # a fact row's id comes first
