@@ -3,7 +3,7 @@ division error."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -13,15 +13,17 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ordercare.domain.errors import ValidationFailed
-from ordercare.metrics.counters import COUNTERS, LINE_COUNTERS, ORDER_COUNTERS, Tally, rollup_ranges, \
-    signed_ranges
+from ordercare.metrics.attribution import FAILURE_KINDS
+from ordercare.metrics.counters import COUNTERS, CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, MONTHLY, \
+    ORDER_COUNTERS, ORDER_DIMENSIONS, rollup_ranges, signed_ranges
 from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
 from ordercare.metrics.periods import ReportRequest, buckets, check_request, default_from, trend_for
 from ordercare.metrics.service_kpis import cases_block, csat_block, dso, pareto, turnover_block
 from ordercare.metrics.slices import add_up, ranked
+from ordercare.metrics.tally import Tally
 from ordercare.metrics.stats import quantiles, spread
-from tests.measure_records import orders
+from tests.measure_records import order_versions, orders
 
 ZERO = dict.fromkeys(COUNTERS, 0)
 
@@ -127,6 +129,78 @@ def test_a_tally_is_the_plain_sum_of_the_facts_and_taking_an_order_away_restores
     for o, ls in facts:
         tally.add(o, ls, -1)
     assert tally.changes() == ([], [], [])
+
+
+
+def _by_definition(signed_orders) -> tuple[list, list, list]:
+    """What a tally of these (order facts, line facts, sign) must hold, summed straight from the counter table:
+    every order-level slice row gets the order's counters and its lines' summed, every line-level slice row its
+    line's, the large slices' month and year rows what their day rows get."""
+    daily, cycle, failures = defaultdict(lambda: [0] * len(COUNTERS)), Counter(), Counter()
+
+    def value(fact, column, agg):
+        v = getattr(fact, column)
+        return int(v is not None) if agg == "count" else (v or 0) ** (2 if agg == "sq" else 1)
+
+    def rows(dim, value, day):
+        key = "" if value is None else str(value)
+        return [(dim, key, day)] + ([(f"{dim}@month", key, day.replace(day=1)),
+                                     (f"{dim}@year", key, day.replace(month=1, day=1))] if dim in MONTHLY else [])
+
+    for order, lines, sign in signed_orders:
+        own = [value(order, col, agg) for _, col, agg in ORDER_COUNTERS]
+        own += [sum(value(ln, col, agg) for ln in lines) for _, col, agg in LINE_COUNTERS]
+        for dim, column in ORDER_DIMENSIONS.items():
+            for key in rows(dim, getattr(order, column) if column else None, order.order_day):
+                daily[key] = [a + sign * b for a, b in zip(daily[key], own)]
+                for m in CYCLE_MEASURES:
+                    if getattr(order, f"{m}_days") is not None:
+                        cycle[(*key, m, getattr(order, f"{m}_days"))] += sign
+                for kind in FAILURE_KINDS:
+                    if getattr(order, f"fail_{kind}") is not None:
+                        failures[(*key, kind, getattr(order, f"fail_{kind}"))] += sign
+        for ln in lines:
+            own = [0] * len(ORDER_COUNTERS) + [value(ln, col, agg) for _, col, agg in LINE_COUNTERS]
+            for dim, column in LINE_DIMENSIONS.items():
+                for key in rows(dim, getattr(ln, column), order.order_day):
+                    daily[key] = [a + sign * b for a, b in zip(daily[key], own)]
+                    for m in CYCLE_MEASURES:
+                        if getattr(ln, f"{m}_days") is not None:
+                            cycle[(*key, m, getattr(ln, f"{m}_days"))] += sign
+    return ([(k, v) for k, v in sorted(daily.items()) if any(v)], [(k, n) for k, n in sorted(cycle.items()) if n],
+            [(k, n) for k, n in sorted(failures.items()) if n])
+
+
+def _moved(tally: Tally):
+    """What a tally moves, as the summaries get it: its rows, each of whose counters is among those it sends."""
+    daily, cycle, failures = tally.changes()
+    assert all(i in tally.touched for _, row in daily for i, v in enumerate(row) if v)
+    return daily, cycle, failures
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda i: st.tuples(order_versions(i), order_versions(i))),
+       st.lists(orders, max_size=2))
+def test_replacing_an_order_moves_what_taking_the_old_away_and_adding_the_new_moves(versions, others):
+    """Tally.replace (only the difference where a slice value stayed) moves what the counter table says taking the
+    old facts away and adding the new ones moves; so do add(old, -1) and add(new). Other orders in the tally stay."""
+    (old, old_lines), (new, new_lines) = (derive(v) for v in versions)
+    others = [derive(o) for o in others]
+    want = _by_definition([(o, ls, 1) for o, ls in others] + [(old, old_lines, -1), (new, new_lines, 1)])
+    both, by_difference = Tally(), Tally()
+    for tally in (both, by_difference):
+        for o, ls in others:
+            tally.add(o, ls)
+    both.add(old, old_lines, -1)
+    both.add(new, new_lines)
+    by_difference.replace(old, old_lines, new, new_lines)
+    assert _moved(by_difference) == want
+    assert _moved(both) == want
+    added, taken = Tally(), Tally()
+    added.replace(None, [], new, new_lines)
+    taken.replace(old, old_lines, None, [])
+    assert _moved(added) == _by_definition([(new, new_lines, 1)])
+    assert _moved(taken) == _by_definition([(old, old_lines, -1)])
 
 
 def test_rollup_rows_by_hand():

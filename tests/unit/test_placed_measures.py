@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordercare.metrics.counters import Tally
+from ordercare.metrics.tally import Tally
 from ordercare.metrics.facts import LINE_COLUMNS, ORDER_COLUMNS, derive
 from ordercare.metrics.placed import is_new, placed_rows
 from ordercare.metrics.records import CaseLink, LineRecord, OrderRecord, ShipmentPart

@@ -1,8 +1,8 @@
-"""The counters a report sums, and what one order contributes to each slice of each day.
+"""The counters a report sums, the slices they are summed by, and the summary rows of each slice value.
 
 A counter is a sum over facts: `sum` of a 0/1 fact counts the yes, `count` counts the known ones (not None),
 `sq` sums squares (for the standard deviation). The same table of counters drives the incremental daily
-summaries (an order's contribution is added, and subtracted before its new one is added when its facts
+summaries (metrics/tally.py: an order's contribution is added, and moved by the difference when its facts
 change), their rebuild in SQL, the report straight from the facts, and the DuckDB benchmark: one definition.
 
 Order-level slices (total, customer, segment, package, channel, customer_kind) carry order and line counters;
@@ -12,13 +12,9 @@ and carriers, so its order-level facts belong to none of them (docs/kpis.md).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from operator import attrgetter
 
-from .attribution import FAILURE_KINDS
-from .facts import RETURN_REASONS, LineFact, OrderFact
+from .facts import RETURN_REASONS
 
 # slice name -> fact column holding the slice value (None: one group for everything)
 ORDER_DIMENSIONS: dict[str, str | None] = {"total": None, "customer": "customer_id", "segment": "segment",
@@ -105,11 +101,11 @@ def signed_ranges(date_from: date, date_to: date) -> tuple[list[tuple[str, date,
     return best[1], best[2]
 
 
-def _keys(dim: str, key: str, day: date) -> list[tuple[str, str, date]]:
-    keys = [(dim, key, day)]
-    if dim in MONTHLY:
-        keys += [(rollup_key(dim, level), key, _level_start(day, level)) for level in ROLLUPS]
-    return keys
+def summary_keys(dim: str, key: str, day: date) -> tuple[tuple[str, str, date], ...]:
+    """The summary rows of one slice value on one day: its day row, and its month and year rows if it has them."""
+    if dim not in MONTHLY:
+        return ((dim, key, day),)
+    return ((dim, key, day), *[(rollup_key(dim, level), key, _level_start(day, level)) for level in ROLLUPS])
 
 _FLAGS = ("complete", "on_time", "damage_free", "doc_ok", "accurate", "perfect", "otif", "within_lead")
 _REQ_FLAGS = ("on_time_req", "otif_req")
@@ -144,28 +140,7 @@ COUNTERS = tuple(c for c, _, _ in ORDER_COUNTERS + LINE_COUNTERS)
 CYCLE_MEASURES = ("ship", "deliver")  # ordered -> shipped, ordered -> delivered, in whole days
 
 
-N_ORDER = len(ORDER_COUNTERS)
 
-
-class _Vector:
-    """A fact's contribution to each counter of a spec, in counter order (one C-level attribute fetch)."""
-
-    def __init__(self, spec: list[tuple[str, str, str]]):
-        self.get = attrgetter(*[column for _, column, _ in spec])
-        self.counts = [i for i, (_, _, agg) in enumerate(spec) if agg == "count"]
-        self.squares = [i for i, (_, _, agg) in enumerate(spec) if agg == "sq"]
-
-    def __call__(self, fact) -> list[int]:
-        raw = self.get(fact)
-        out = [0 if v is None else v for v in raw]
-        for i in self.counts:
-            out[i] = 0 if raw[i] is None else 1
-        for i in self.squares:
-            out[i] *= out[i]
-        return out
-
-
-_order_vector, _line_vector = _Vector(ORDER_COUNTERS), _Vector(LINE_COUNTERS)
 
 
 def slice_key(value) -> str:
@@ -174,58 +149,3 @@ def slice_key(value) -> str:
 
 
 Key = tuple[str, str, date]  # dimension, slice key, order day
-
-
-def _zeros() -> list[int]:
-    return [0] * len(COUNTERS)
-
-
-@dataclass
-class Tally:
-    """Summary contributions: daily counters (in COUNTERS order), cycle-time histograms, failures by kind and
-    department."""
-
-    daily: dict[Key, list[int]] = field(default_factory=lambda: defaultdict(_zeros))
-    cycle: dict[tuple[str, str, date, str, int], int] = field(default_factory=lambda: defaultdict(int))
-    failures: dict[tuple[str, str, date, str, str], int] = field(default_factory=lambda: defaultdict(int))
-    touched: set[int] = field(default_factory=set)  # indexes of the counters any contribution moved
-
-    def add(self, order: OrderFact, lines: list[LineFact], sign: int = 1) -> None:
-        """Add (sign=1) or take away (sign=-1) one order's contribution."""
-        day = order.order_day
-        line_vectors = [_line_vector(ln) for ln in lines]
-        whole = _order_vector(order) + ([sum(col) for col in zip(*line_vectors)] if line_vectors
-                                        else [0] * len(LINE_COUNTERS))
-        # Most counters of one order are 0: add only the others.
-        nonzero = [(i, sign * v) for i, v in enumerate(whole) if v]
-        self.touched.update(i for i, _ in nonzero)
-        cycle = [(m, d) for m in CYCLE_MEASURES if (d := getattr(order, f"{m}_days")) is not None]
-        failed = [(k, d) for k in FAILURE_KINDS if (d := getattr(order, f"fail_{k}")) is not None]
-        for dim, column in ORDER_DIMENSIONS.items():
-            for key in _keys(dim, slice_key(getattr(order, column) if column else None), day):
-                row = self.daily[key]
-                for i, v in nonzero:
-                    row[i] += v
-                for measure, days in cycle:
-                    self.cycle[(*key, measure, days)] += sign
-                for kind, department in failed:
-                    self.failures[(*key, kind, department)] += sign
-        for ln, vector in zip(lines, line_vectors, strict=True):
-            nonzero = [(i, sign * v) for i, v in enumerate(vector, N_ORDER) if v]
-            self.touched.update(i for i, _ in nonzero)
-            cycle = [(m, d) for m in CYCLE_MEASURES if (d := getattr(ln, f"{m}_days")) is not None]
-            for dim, column in LINE_DIMENSIONS.items():
-                for key in _keys(dim, slice_key(getattr(ln, column)), day):
-                    row = self.daily[key]
-                    for i, v in nonzero:
-                        row[i] += v
-                    for measure, days in cycle:
-                        self.cycle[(*key, measure, days)] += sign
-
-    def changes(self):
-        """(daily rows as counter lists in COUNTERS order, cycle rows, failure rows) that are not all zero, in key
-        order (a fixed lock order for the upserts)."""
-        daily = [(k, v) for k, v in sorted(self.daily.items()) if any(v)]
-        cycle = [(k, n) for k, n in sorted(self.cycle.items()) if n]
-        failures = [(k, n) for k, n in sorted(self.failures.items()) if n]
-        return daily, cycle, failures

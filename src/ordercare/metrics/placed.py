@@ -4,7 +4,7 @@ A new order is not cancelled and has no shipment, return, dispute or case yet, s
 it is counted and open, nothing is known about delivery, and only the fill rule can already be decided (a line
 not wholly served from stock is known to be unfilled, and the order with it, charged to inventory control). Its
 contribution to the summaries is a handful of counters on the slices of its day. `placed_rows` gives the same rows
-as the general path (metrics/facts.derive, then metrics/counters.Tally and store/measure_summary.summary_rows)
+as the general path (metrics/facts.derive, then metrics/tally.Tally and store/measure_summary.summary_rows)
 without building the 46-field facts and the 70-counter vectors; tests/unit/test_placed_measures.py proves the
 two equal for any new order. `is_new` says whether a record is such an order (placed_rows refuses any other).
 """
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from ..domain.fulfilment import Department
-from .counters import COUNTERS, LINE_DIMENSIONS, ORDER_DIMENSIONS, slice_key
-from .counters import _keys as summary_keys  # the day, month and year rows of one slice value
+from .counters import COUNTERS, LINE_DIMENSIONS, ORDER_DIMENSIONS, slice_key, summary_keys
 from .facts import LINE_COLUMNS, ORDER_COLUMNS
 from .records import OrderRecord
 

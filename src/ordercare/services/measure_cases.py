@@ -10,16 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, select
 
 from ..store.measure_tables import case_facts
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.service_tables import cases, recovery_actions
 from ..store.tables import customers
 from .case_clocks import clocks, pauses_of
-from .measure_facts import refresh_order_facts, utc_day
+from .measure_facts import refresh_order_facts
+from .measure_records import utc_day
 from .service_setup import CalendarCache
 
-CHUNK = 500
+CHUNK = 512
+# What the facts and the clocks read of a case (clocks: the calendar, targets, opening and stops).
+_CASES = Prepared(
+    select(cases.c.id, cases.c.customer_id, cases.c.order_id, cases.c.opened_at, cases.c.acknowledged_at,
+           cases.c.resolved_at, cases.c.category, cases.c.priority, cases.c.department, cases.c.calendar_code,
+           cases.c.first_response_minutes, cases.c.resolution_minutes,
+           customers.c.segment, customers.c.service_package, customers.c.kind)
+    .join(customers, customers.c.id == cases.c.customer_id)
+    .where(in_ids(cases.c.id)), expanding="ids")
+_RECOVERY_COST = Prepared(
+    select(recovery_actions.c.case_id, func.sum(recovery_actions.c.cost))
+    .where(in_ids(recovery_actions.c.case_id)).group_by(recovery_actions.c.case_id),
+    expanding="ids")
+_FORGET = Prepared(delete(case_facts).where(in_ids(case_facts.c.case_id)),
+                   expanding="ids")
+_COLUMNS = tuple(c.name for c in case_facts.columns)
+_WRITE = insert_of(case_facts, _COLUMNS)
 
 
 def _met(state) -> int | None:
@@ -33,12 +51,9 @@ def refresh_case_facts(conn: Connection, case_ids: Iterable[int], *, now=None, o
     ids = sorted(set(case_ids))
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
-        rows = conn.execute(select(cases, customers.c.segment, customers.c.service_package, customers.c.kind)
-                            .join(customers, customers.c.id == cases.c.customer_id)
-                            .where(cases.c.id.in_(chunk))).all()
-        cost = dict(conn.execute(select(recovery_actions.c.case_id, func.sum(recovery_actions.c.cost))
-                                 .where(recovery_actions.c.case_id.in_(chunk))
-                                 .group_by(recovery_actions.c.case_id)).all())
+        ids_in = padded_ids(chunk)
+        rows = _CASES.rows(conn, ids_in)
+        cost = dict(_RECOVERY_COST.rows(conn, ids_in))
         pauses, calendars = pauses_of(conn, chunk), CalendarCache(conn)
         facts = []
         for c in rows:
@@ -57,8 +72,7 @@ def refresh_case_facts(conn: Connection, case_ids: Iterable[int], *, now=None, o
                 "resolve_minutes": int((c.resolved_at - c.opened_at).total_seconds() // 60)
                 if c.resolved_at else None,
                 "recovery_cost": cost.get(c.id) or 0})
-        conn.execute(delete(case_facts).where(case_facts.c.case_id.in_(chunk)))
-        if facts:
-            conn.execute(insert(case_facts), facts)
+        _FORGET.execute(conn, ids_in)
+        _WRITE.execute_many(conn, facts)
         if orders:
             refresh_order_facts(conn, {c.order_id for c in rows if c.order_id is not None})

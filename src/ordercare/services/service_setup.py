@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission, Role
@@ -16,6 +16,7 @@ from ..domain.errors import NotFound, ValidationFailed
 from ..domain.returns import ReturnPolicy, check_policy as check_return_policy
 from ..domain.sla import PRIORITIES, EscalationLevel, SlaPolicy, check_policy as check_sla_policy
 from ..store.db import UnitOfWork
+from ..store.prepared import Prepared
 from ..store.service_tables import account_reps, business_calendars, calendar_holidays, return_policies, \
     sla_policies
 from ..store.tables import customers, service_packages, users
@@ -23,11 +24,16 @@ from ..store.tables import customers, service_packages, users
 # --- reading, for the other services ------------------------------------------------------------------------------
 
 
+_CALENDAR = Prepared(select(business_calendars.c.code, business_calendars.c.timezone, business_calendars.c.hours)
+                     .where(business_calendars.c.code == bindparam("code")))
+_HOLIDAYS = Prepared(select(calendar_holidays.c.day).where(calendar_holidays.c.calendar_code == bindparam("code")))
+
+
 def load_calendar(conn: Connection, code: str) -> BusinessCalendar:
-    row = conn.execute(select(business_calendars).where(business_calendars.c.code == code)).first()
+    row = _CALENDAR.first(conn, {"code": code})
     if row is None:
         raise ValidationFailed("unknown_calendar", f"calendar: no business calendar '{code}'", field="calendar")
-    days = conn.execute(select(calendar_holidays.c.day).where(calendar_holidays.c.calendar_code == code)).scalars()
+    days = [r.day for r in _HOLIDAYS.rows(conn, {"code": code})]
     return BusinessCalendar(row.code, row.timezone, parse_hours(row.hours), frozenset(days))
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, T
 
 from ..metrics.attribution import FAILURE_KINDS
 from ..metrics.counters import CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, \
-    ORDER_DIMENSIONS, COUNTERS, Tally, rollup_key
+    ORDER_DIMENSIONS, COUNTERS, rollup_key
+from ..metrics.tally import Tally
 from .driver_writes import DriverWrite
 from .measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
 

@@ -229,6 +229,18 @@ def driver_sql(conn: Connection, sql: str) -> None:
     cursor.close()
 
 
+def in_ids(column):
+    """`column IN :ids`, for a Prepared(..., expanding="ids") run with padded_ids."""
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def padded_ids(ids: list[int]) -> dict[str, list[int]]:
+    """The parameters of a Prepared "IN :ids" (expanding="ids"): the ids padded with the last one to a power of
+    two, so that a handful of widths get compiled, not one per list length."""
+    width = 1 << (len(ids) - 1).bit_length() if ids else 1
+    return {"ids": ids + [ids[-1] if ids else 0] * (width - len(ids))}
+
+
 def insert_of(table: Table, columns: Iterable[str], returning=None) -> Prepared:
     """INSERT of these columns; the other columns with a scalar Python default get it (as conn.execute(insert(t))
     would give them), those with a server default or none are left to the database."""
