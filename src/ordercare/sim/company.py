@@ -160,7 +160,9 @@ def _register(sp, clock: Clock, people: list[Customer], rng: random.Random) -> N
             billing_setup.set_billing(sp, clock, SYSTEM, code, invoicing=Invoicing.MONTHLY, charge_freight=False)
             continue
         first = _city_of(c.sites[0])
-        limit = {"A": 400_000, "B": 150_000, "C": 50_000}[c.segment]
+        # About two months of a customer's usual buying (A ~600k EUR a week, B ~45k, C ~5k): an account in good
+        # standing is not held; the 5 % with a twentieth of it are, and so are C customers who stop paying.
+        limit = {"A": 5_000_000, "B": 400_000, "C": 50_000}[c.segment]
         limit *= 0.05 if rng.random() < 0.05 else rng.choice([1, 1, 2])
         md.create_customer(sp, clock, SYSTEM, md.CustomerData(
             code=c.code, name=f"{first[0]} {c.word} {rng.choice(['BV', 'GmbH', 'SA', 'Sp. z o.o.', 'SRL', 'AG'])}",
