@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from ordercare.domain.access import SYSTEM
+from ordercare.metrics.periods import ReportRequest
 from ordercare.services import shipping
+from ordercare.services.measure_report import kpi_report
 from ordercare.services.shipping import DeliveryException
 from tests.api.conftest import assert_error
 from tests.factories import carriers
@@ -57,6 +62,30 @@ def test_the_report_as_json_csv_and_excel(api):
     assert table[1]["delivery_exceptions.units_damaged"] == "1" and table[2]["fill.order.rate"] == "1.0"
     x = api.get("manager", f"{V1}/reports/kpis?{PERIOD}&format=xlsx")
     assert x.status_code == 200 and x.content[:4] == b"PK\x03\x04"
+
+
+def _as_sent(value):
+    """What the API's JSON holds for a value of the service's report: money as its exact digits, dates ISO."""
+    if isinstance(value, dict):
+        return {k: _as_sent(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_sent(v) for v in value]
+    if isinstance(value, (Decimal, date)):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return value
+
+
+def test_the_json_is_the_service_report_with_money_as_exact_digits(api):
+    _history(api)
+    r = api.get("manager", f"{V1}/reports/kpis?{PERIOD}&slice=customer&trend=week")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json", r.text
+    report = kpi_report(api.env.uow, api.env.clock, SYSTEM, ReportRequest(date(2026, 3, 1), date(2026, 3, 31),
+                                                                          slice="customer", trend="week"))
+    assert r.json() == _as_sent(report)
+    row = r.json()["rows"][0]
+    money = (row["dso"]["receivables_at_end"], row["dso"]["credit_sales"], row["cases"]["cost_of_service_failures"])
+    assert all(isinstance(m, str) and m.split(".")[1].isdigit() and len(m.split(".")[1]) == 2 for m in money), money
+    assert Decimal(money[1]) > 0  # the order that was shipped is a credit sale
 
 
 def test_a_limit_keeps_the_largest_values_and_adds_up_the_rest_in_json_and_csv(api):

@@ -14,6 +14,7 @@ from ...services.file_exports import MEDIA_TYPES
 from ...services.kpi_trend import kpi_trend
 from ...services.measure_report import kpi_report, pareto_report
 from ..deps import CtxDep
+from ..json_body import ReportJSON
 from ..schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["reports"], responses=ERROR_RESPONSES)
@@ -51,11 +52,12 @@ def kpis(ctx: CtxDep, date_from: Annotated[date | None, Query(alias="from")] = N
                                            "lines first; the default with a limit), or worst first: order_fill, "
                                            "line_fill, otif, perfect_order")] = None) -> Any:
     """Every service KPI of the orders placed in the period (order days, UTC), sliced; a customer user gets its
-    own account's report whatever it asks."""
+    own account's report whatever it asks. Money (cost of service failures, receivables, stock values) is a string
+    with its exact digits, as everywhere in the API."""
     report = kpi_report(ctx.uow, ctx.clock, ctx.actor,
                         _request(ctx, date_from, date_to, slice, fill_rule, trend, customer, limit, sort))
     if format == "json":
-        return report
+        return ReportJSON(report)
     return _file(exports.kpi_table(report, format), format, f"service-kpis-{report['period']['from']}")
 
 
@@ -77,7 +79,7 @@ def kpi_trend_report(ctx: CtxDep, date_from: Annotated[date | None, Query(alias=
     trend = kpi_trend(ctx.uow, ctx.clock, ctx.actor, _request(ctx, date_from, date_to, slice, fill_rule, trend),
                       key=key)
     if format == "json":
-        return trend
+        return ReportJSON(trend)
     return _file(exports.trend_table(trend, format), format, f"service-kpi-trend-{trend['period']['from']}")
 
 
@@ -90,5 +92,5 @@ def pareto(ctx: CtxDep, date_from: Annotated[date | None, Query(alias="from")] =
     report = pareto_report(ctx.uow, ctx.clock, ctx.actor, _request(ctx, date_from, date_to, slice,
                                                                     customer=customer), key=key)
     if format == "json":
-        return report
+        return ReportJSON(report)
     return _file(exports.pareto_table(report, format), format, f"service-pareto-{report['period']['from']}")
