@@ -18,7 +18,8 @@ parts = st.builds(
         D0 + timedelta(days=shipped + delivered) if shipped is not None and delivered is not None else None,
         min(picked, qty) if shipped is not None and delivered is not None else 0, 0,
         min(dmg, min(picked, qty)) if delivered is not None else 0, 0, "picking" if picked < qty else None),
-    st.integers(1, 9), st.integers(1, 8), st.integers(0, 8), st.none() | st.integers(0, 5),
+    # shipped: mostly within days of the order; sometimes weeks later, across the last cycle-time bin (15 days)
+    st.integers(1, 9), st.integers(1, 8), st.integers(0, 8), st.none() | st.integers(0, 5) | st.integers(14, 19),
     st.none() | st.integers(0, 6), st.integers(0, 1))
 lines = st.builds(
     lambda lid, qty, stock, promise, req, ps, rets: LineRecord(

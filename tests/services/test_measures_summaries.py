@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import select
+import importlib.util
 
-from ordercare.metrics.counters import DIMENSIONS, MONTHLY, ORDER_DIMENSIONS
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import delete, func, inspect, select
+
+from ordercare.metrics.counters import BIN_DAYS, COUNTERS, DIMENSIONS, MONTHLY, ORDER_DIMENSIONS
 from ordercare.metrics.periods import ReportRequest
 from ordercare.services.measure_facts import store_facts
 from ordercare.services.measure_rebuild import rebuild_measures
 from ordercare.services.measure_report import kpi_report, pareto_report
 from ordercare.store import measure_sums as sums
 from ordercare.store.db import UnitOfWork, make_engine
+from ordercare.store.migrate import MIGRATIONS
 from ordercare.store.measure_summary import rebuild_summaries
 from ordercare.store.measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
 from ordercare.store.tables import metadata
@@ -120,30 +125,57 @@ def test_rebuilding_from_the_records_reproduces_every_report(env):
     assert pareto_report(env.uow, env.clock, env.actor, period) == pareto_before
 
 
+def _migration(name: str):
+    spec = importlib.util.spec_from_file_location(name, MIGRATIONS / "versions" / f"{name}.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
+def _run_migration(conn, step) -> None:
+    with Operations.context(MigrationContext.configure(conn)):
+        step()
+
+
 def test_the_year_rows_migration_sums_what_the_rebuild_sums(env):
     """A database summed before the year rows existed gets them from its month rows (revision
     0004_kpi_year_rows), the same rows a rebuild writes."""
-    import importlib.util
-
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
-    from sqlalchemy import delete
-
-    from ordercare.store.migrate import MIGRATIONS
     from tests.services.test_measures_pareto import pareto_history
     pareto_history(env)
     with env.uow.read() as conn:
         rows = summary_rows(conn)
-    assert any(k[0] == "product@year" for k in rows["kpi_daily_cycle"])
-    spec = importlib.util.spec_from_file_location("year_rows", MIGRATIONS / "versions" / "0004_kpi_year_rows.py")
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    assert any(k[0] == "product@year" and any(v[len(COUNTERS):]) for k, v in rows["kpi_daily"].items())  # bins
+    migration = _migration("0004_kpi_year_rows")
 
     def without_then_migrated(conn):
         for t in SUMMARIES:
             conn.execute(delete(t).where(t.c.dimension.in_(("customer@year", "product@year"))))
-        with Operations.context(MigrationContext.configure(conn)):
-            migration.upgrade()
+        _run_migration(conn, migration.upgrade)
     env.uow.run(without_then_migrated)
     with env.uow.read() as conn:
         assert summary_rows(conn) == rows
+
+
+def test_the_cycle_bins_migration_moves_the_histogram_rows_into_the_daily_rows_exactly(env):
+    """Revision 0006_kpi_cycle_bins, down and up again on a history with cycle times in and outside the bins:
+    down, every bin is a histogram row again (as the summaries were kept before it) and no bin column is left;
+    up, the rows are the same as before, to the last count, and still match the facts."""
+    from tests.services.test_measures_pareto import pareto_history
+    pareto_history(env)
+    with env.uow.read() as conn:
+        rows = summary_rows(conn)
+        binned = sum(sum(v[len(COUNTERS):]) for v in rows["kpi_daily"].values())
+    assert binned > 0
+    migration = _migration("0006_kpi_cycle_bins")
+
+    def down(conn):
+        _run_migration(conn, migration.downgrade)
+        names = [c["name"] for c in inspect(conn).get_columns("kpi_daily")]
+        assert not [n for n in names if n.startswith(("ship_d", "deliver_d"))]
+        in_range = kpi_daily_cycle.c.days.between(0, BIN_DAYS - 1)
+        assert conn.execute(select(func.sum(kpi_daily_cycle.c.n)).where(in_range)).scalar_one() == binned
+        _run_migration(conn, migration.upgrade)
+    env.uow.run(down)
+    with env.uow.read() as conn:
+        assert summary_rows(conn) == rows
+        assert_summaries_match_facts(conn)

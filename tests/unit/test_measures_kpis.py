@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from ordercare.domain.errors import ValidationFailed
 from ordercare.metrics.attribution import FAILURE_KINDS
-from ordercare.metrics.counters import COUNTERS, CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, MONTHLY, \
+from ordercare.metrics.counters import COUNTERS, CYCLE_MEASURES, DAILY_COLUMNS, LINE_COUNTERS, LINE_DIMENSIONS, MONTHLY, \
     ORDER_COUNTERS, ORDER_DIMENSIONS, rollup_ranges, signed_ranges
 from ordercare.metrics.facts import derive
 from ordercare.metrics.kpis import kpi_block
@@ -135,8 +135,17 @@ def test_a_tally_is_the_plain_sum_of_the_facts_and_taking_an_order_away_restores
 def _by_definition(signed_orders) -> tuple[list, list, list]:
     """What a tally of these (order facts, line facts, sign) must hold, summed straight from the counter table:
     every order-level slice row gets the order's counters and its lines' summed, every line-level slice row its
-    line's, the large slices' month and year rows what their day rows get."""
-    daily, cycle, failures = defaultdict(lambda: [0] * len(COUNTERS)), Counter(), Counter()
+    line's, the large slices' month and year rows what their day rows get; a cycle time of 0 to 15 days counts
+    in its bin column of the daily row, any other is a histogram row."""
+    daily, cycle, failures = defaultdict(lambda: [0] * len(DAILY_COLUMNS)), Counter(), Counter()
+
+    def count_cycle(key, fact):
+        for m in CYCLE_MEASURES:
+            days = getattr(fact, f"{m}_days")
+            if days is not None and f"{m}_d{days}" in DAILY_COLUMNS:
+                daily[key][DAILY_COLUMNS.index(f"{m}_d{days}")] += sign
+            elif days is not None:
+                cycle[(*key, m, days)] += sign
 
     def value(fact, column, agg):
         v = getattr(fact, column)
@@ -152,10 +161,8 @@ def _by_definition(signed_orders) -> tuple[list, list, list]:
         own += [sum(value(ln, col, agg) for ln in lines) for _, col, agg in LINE_COUNTERS]
         for dim, column in ORDER_DIMENSIONS.items():
             for key in rows(dim, getattr(order, column) if column else None, order.order_day):
-                daily[key] = [a + sign * b for a, b in zip(daily[key], own)]
-                for m in CYCLE_MEASURES:
-                    if getattr(order, f"{m}_days") is not None:
-                        cycle[(*key, m, getattr(order, f"{m}_days"))] += sign
+                daily[key] = [a + sign * b for a, b in zip(daily[key], own)] + daily[key][len(own):]
+                count_cycle(key, order)
                 for kind in FAILURE_KINDS:
                     if getattr(order, f"fail_{kind}") is not None:
                         failures[(*key, kind, getattr(order, f"fail_{kind}"))] += sign
@@ -163,10 +170,8 @@ def _by_definition(signed_orders) -> tuple[list, list, list]:
             own = [0] * len(ORDER_COUNTERS) + [value(ln, col, agg) for _, col, agg in LINE_COUNTERS]
             for dim, column in LINE_DIMENSIONS.items():
                 for key in rows(dim, getattr(ln, column), order.order_day):
-                    daily[key] = [a + sign * b for a, b in zip(daily[key], own)]
-                    for m in CYCLE_MEASURES:
-                        if getattr(ln, f"{m}_days") is not None:
-                            cycle[(*key, m, getattr(ln, f"{m}_days"))] += sign
+                    daily[key] = [a + sign * b for a, b in zip(daily[key], own)] + daily[key][len(own):]
+                    count_cycle(key, ln)
     return ([(k, v) for k, v in sorted(daily.items()) if any(v)], [(k, n) for k, n in sorted(cycle.items()) if n],
             [(k, n) for k, n in sorted(failures.items()) if n])
 

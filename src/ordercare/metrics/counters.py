@@ -139,8 +139,31 @@ LINE_COUNTERS: list[tuple[str, str, str]] = [
 COUNTERS = tuple(c for c, _, _ in ORDER_COUNTERS + LINE_COUNTERS)
 CYCLE_MEASURES = ("ship", "deliver")  # ordered -> shipped, ordered -> delivered, in whole days
 
+# The cycle-time histograms' common bins (0 to 15 days) are columns of the daily row, beside the counters: a
+# report of 5,000 customers reads 5,000 rows instead of 5,000 rows and 120,000 histogram rows. Only the rare
+# times outside them (16 days and more, or a negative time from a bad clock) are rows of the histogram table.
+# Which facts they count follows the slice, as the histogram rows do: an order-level slice's bins count orders
+# (order facts), a line-level slice's count lines.
+BIN_DAYS = 16
+BINS = tuple(f"{m}_d{d}" for m in CYCLE_MEASURES for d in range(BIN_DAYS))
+DAILY_COLUMNS = COUNTERS + BINS  # the summed columns of a daily row, in this order
+_FIRST_BIN = {m: len(COUNTERS) + i * BIN_DAYS for i, m in enumerate(CYCLE_MEASURES)}
 
 
+def bin_index(measure: str, days: int) -> int | None:
+    """The position in DAILY_COLUMNS of the bin that counts this cycle time; None: it is a histogram row."""
+    return _FIRST_BIN[measure] + days if 0 <= days < BIN_DAYS else None
+
+
+def binned_histograms(values, first: int = len(COUNTERS)) -> dict[str, dict[int, int]]:
+    """{measure: {days: n}} of the bins of a row in DAILY_COLUMNS order (from `first`), empty bins left out."""
+    out = {}
+    for i, measure in enumerate(CYCLE_MEASURES):
+        start = first + i * BIN_DAYS
+        counts = values[start:start + BIN_DAYS]
+        if any(counts):
+            out[measure] = {d: n for d, n in enumerate(counts) if n}
+    return out
 
 
 def slice_key(value) -> str:

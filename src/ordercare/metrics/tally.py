@@ -21,8 +21,8 @@ from datetime import date
 from operator import add, attrgetter, or_, sub
 
 from .attribution import FAILURE_KINDS
-from .counters import COUNTERS, CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, ORDER_COUNTERS, ORDER_DIMENSIONS, \
-    Key, slice_key, summary_keys
+from .counters import COUNTERS, CYCLE_MEASURES, DAILY_COLUMNS, LINE_COUNTERS, LINE_DIMENSIONS, ORDER_COUNTERS, \
+    ORDER_DIMENSIONS, Key, bin_index, slice_key, summary_keys
 from .facts import LineFact, OrderFact
 
 N_ORDER = len(ORDER_COUNTERS)
@@ -101,7 +101,7 @@ def _line_marks(line) -> tuple[list, list]:
 
 
 def _zeros() -> list[int]:
-    return [0] * len(COUNTERS)
+    return [0] * len(DAILY_COLUMNS)
 
 
 @dataclass
@@ -181,15 +181,18 @@ class Tally:
 
     @property
     def touched(self) -> set[int]:
-        """The indexes of the counters that move some cell (the only ones a summary upsert needs to send)."""
+        """The indexes in DAILY_COLUMNS of the counters and cycle-time bins that move some cell (the only ones a
+        summary upsert needs to send)."""
         moved = [0] * len(COUNTERS)
         for row in self.cells.values():
             moved = list(map(or_, moved, row))  # zero only where every row is zero
-        return {i for i, v in enumerate(moved) if v}
+        bins = {bin_index(measure, days) for (_, measure, days), n in self.cycle.items() if n}
+        return {i for i, v in enumerate(moved) if v} | (bins - {None})
 
     def changes(self):
-        """(daily rows as counter lists in COUNTERS order, cycle rows, failure rows) that are not all zero, in key
-        order (a fixed lock order for the upserts): each cell spread over the summary rows it belongs to."""
+        """(daily rows as lists in DAILY_COLUMNS order: counters and cycle-time bins, the cycle times outside the
+        bins as histogram rows, failure rows) that are not all zero, in key order (a fixed lock order for the
+        upserts): each cell spread over the summary rows it belongs to."""
         rows_of: dict[Cell, list[Key]] = {}
 
         def rows(cell: Cell) -> list[Key]:
@@ -209,8 +212,12 @@ class Tally:
         cycle: dict[tuple, int] = defaultdict(int)
         for (cell, measure, days), n in self.cycle.items():
             if n:
+                i = bin_index(measure, days)
                 for key in rows(cell):
-                    cycle[(*key, measure, days)] += n
+                    if i is None:
+                        cycle[(*key, measure, days)] += n
+                    else:
+                        daily[key][i] += n
         failures: dict[tuple, int] = defaultdict(int)
         for (cell, kind, department), n in self.failures.items():
             if n:

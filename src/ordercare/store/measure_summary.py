@@ -12,14 +12,14 @@ from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, T
     literal, select, union_all
 
 from ..metrics.attribution import FAILURE_KINDS
-from ..metrics.counters import CYCLE_MEASURES, LINE_COUNTERS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, \
-    ORDER_DIMENSIONS, COUNTERS, rollup_key
+from ..metrics.counters import BIN_DAYS, CYCLE_MEASURES, DAILY_COLUMNS, LINE_COUNTERS, \
+    LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, ORDER_DIMENSIONS, rollup_key
 from ..metrics.tally import Tally
 from .driver_writes import DriverWrite
 from .measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, line_facts, order_facts
 
 _SLICE = ("dimension", "day", "slice_key")
-_DAILY = DriverWrite(kpi_daily, (*_SLICE, *COUNTERS), add=COUNTERS)
+_DAILY = DriverWrite(kpi_daily, (*_SLICE, *DAILY_COLUMNS), add=DAILY_COLUMNS)
 _CYCLE = DriverWrite(kpi_daily_cycle, (*_SLICE, "measure", "days", "n"), add=("n",))
 _FAILURES = DriverWrite(kpi_daily_failures, (*_SLICE, "kind", "department", "n"), add=("n",))
 
@@ -31,10 +31,11 @@ def apply_tally(conn: Connection, tally: Tally) -> None:
 
 def summary_rows(tally: Tally) -> tuple[list[tuple], tuple[str, ...], list[tuple], list[tuple]]:
     """(daily rows, the counters they carry, cycle rows, failure rows) of a tally, in key order; a daily row is
-    (dimension, day, slice key, the `summed` counters), `summed` the counters some contribution moved."""
+    (dimension, day, slice key, the `summed` counters and bins), `summed` the ones some contribution moved."""
     daily, cycle, failures = tally.changes()
-    used = sorted(tally.touched)  # the counters some contribution moved: the only ones sent and added
-    return ([(d, day, k, *[row[i] for i in used]) for (d, k, day), row in daily], tuple(COUNTERS[i] for i in used),
+    used = sorted(tally.touched)  # the counters and bins some contribution moved: the only ones sent and added
+    return ([(d, day, k, *[row[i] for i in used]) for (d, k, day), row in daily],
+            tuple(DAILY_COLUMNS[i] for i in used),
             [(d, day, k, m, days, n) for (d, k, day, m, days), n in cycle],
             [(d, day, k, kind, dept, n) for (d, k, day, kind, dept), n in failures])
 
@@ -57,6 +58,17 @@ def aggregate(column, agg: str):
     return func.coalesce(func.sum(column), 0)
 
 
+def _in_bin(table: Table, measure: str, days: int):
+    """1 where a fact's cycle time falls in this bin (metrics/counters.BINS), else 0."""
+    return case((table.c[f"{measure}_days"] == days, 1), else_=0)
+
+
+def _bin_sums(table: Table) -> list:
+    """Each cycle-time bin of the facts of a group: how many of them took that many days."""
+    return [func.coalesce(func.sum(_in_bin(table, m, d)), 0).label(f"{m}_d{d}")
+            for m in CYCLE_MEASURES for d in range(BIN_DAYS)]
+
+
 def _slice_column(dimension: str, table: Table):
     column = (ORDER_DIMENSIONS | LINE_DIMENSIONS)[dimension]
     return literal("") if column is None else func.coalesce(table.c[column].cast(String(64)), "")
@@ -68,11 +80,12 @@ def fact_key(dimension: str):
 
 
 def fact_sums(dimension: str, *, by_day: bool = True, where=None):
-    """SELECT dimension-key[, day], every counter ... FROM the facts, grouped: the summary from scratch."""
+    """SELECT dimension-key[, day], every counter and cycle-time bin ... FROM the facts, grouped: the summary
+    from scratch (columns in DAILY_COLUMNS order)."""
     if dimension in LINE_DIMENSIONS:
         key = _slice_column(dimension, line_facts)
         cols = [literal(0).label(c) for c, _, _ in ORDER_COUNTERS]  # columns in COUNTERS order
-        cols += [aggregate(line_facts.c[f], a).label(c) for c, f, a in LINE_COUNTERS]
+        cols += [aggregate(line_facts.c[f], a).label(c) for c, f, a in LINE_COUNTERS] + _bin_sums(line_facts)
         q = select(key.label("slice_key"), *([line_facts.c.order_day.label("day")] if by_day else []), *cols)
         q = q.select_from(line_facts)
         group = [key, line_facts.c.order_day] if by_day else [key]
@@ -86,6 +99,7 @@ def fact_sums(dimension: str, *, by_day: bool = True, where=None):
     per_order = per_order.group_by(line_facts.c.order_id).subquery()
     cols = [aggregate(order_facts.c[f], a).label(c) for c, f, a in ORDER_COUNTERS]
     cols += [func.coalesce(func.sum(per_order.c[c]), 0).label(c) for c, _, _ in LINE_COUNTERS]
+    cols += _bin_sums(order_facts)
     q = (select(key.label("slice_key"), *([order_facts.c.order_day.label("day")] if by_day else []), *cols)
          .select_from(order_facts.outerjoin(per_order, per_order.c.order_id == order_facts.c.order_id)))
     if where is not None:
@@ -94,7 +108,7 @@ def fact_sums(dimension: str, *, by_day: bool = True, where=None):
 
 
 def fact_cycle(dimension: str, *, by_day: bool = True, where=None):
-    """SELECT key[, day], measure, days, n: the cycle-time histograms from the facts."""
+    """SELECT key[, day], measure, days, n: the cycle times outside the bins (histogram rows) from the facts."""
     table = line_facts if dimension in LINE_DIMENSIONS else order_facts
     key = _slice_column(dimension, table)
     parts = []
@@ -104,7 +118,7 @@ def fact_cycle(dimension: str, *, by_day: bool = True, where=None):
                    literal(measure).label("measure"), days.label("days"), func.count().label("n"))
         if table is line_facts and where is not None:
             q = q.join(order_facts, order_facts.c.order_id == line_facts.c.order_id)
-        q = q.where(days.is_not(None))
+        q = q.where(days.is_not(None), (days < 0) | (days >= BIN_DAYS))
         if where is not None:
             q = q.where(where)
         parts.append(q.group_by(key, *([table.c.order_day] if by_day else []), days))
@@ -134,20 +148,21 @@ def _per_order(agg: str, column):
 
 
 def _order_sums_stage(conn: Connection) -> Table:
-    """Each order's counters, its lines' summed, and its slice values: one pass over the line facts, kept in a
-    temporary table that every order-level slice then groups (instead of six passes)."""
+    """Each order's counters, its lines' summed, its cycle-time bins and its slice values: one pass over the line
+    facts, kept in a temporary table that every order-level slice then groups (instead of six passes)."""
     keys = [c for c in ORDER_DIMENSIONS.values() if c]
     stage = Table("measure_order_sums", MetaData(), Column("order_day", Date),
-                  *[Column(c, String(64)) for c in keys], *[Column(c, BigInteger) for c in COUNTERS],
+                  *[Column(c, String(64)) for c in keys], *[Column(c, BigInteger) for c in DAILY_COLUMNS],
                   prefixes=["TEMPORARY"])
     stage.create(conn)
     lines = (select(line_facts.c.order_id, *[aggregate(line_facts.c[f], a).label(c) for c, f, a in LINE_COUNTERS])
              .group_by(line_facts.c.order_id).subquery())
     conn.execute(insert(stage).from_select(
-        ["order_day", *keys, *COUNTERS],
+        ["order_day", *keys, *DAILY_COLUMNS],
         select(order_facts.c.order_day, *[order_facts.c[c].cast(String(64)) for c in keys],
                *[_per_order(a, order_facts.c[f]) for _, f, a in ORDER_COUNTERS],
-               *[func.coalesce(lines.c[c], 0) for c, _, _ in LINE_COUNTERS])
+               *[func.coalesce(lines.c[c], 0) for c, _, _ in LINE_COUNTERS],
+               *[_in_bin(order_facts, m, d) for m in CYCLE_MEASURES for d in range(BIN_DAYS)])
         .select_from(order_facts.outerjoin(lines, lines.c.order_id == order_facts.c.order_id))))
     return stage
 
@@ -162,13 +177,13 @@ def rebuild_summaries(conn: Connection) -> None:
             column = ORDER_DIMENSIONS[dimension]
             key = literal("") if column is None else func.coalesce(stage.c[column], "")
             sums = (select(key.label("slice_key"), stage.c.order_day.label("day"),
-                           *[func.sum(stage.c[c]).label(c) for c in COUNTERS])
+                           *[func.sum(stage.c[c]).label(c) for c in DAILY_COLUMNS])
                     .group_by(key, stage.c.order_day).subquery())
         else:
             sums = fact_sums(dimension).subquery()
         conn.execute(insert(kpi_daily).from_select(
-            ["dimension", "slice_key", "day", *COUNTERS],
-            select(literal(dimension), sums.c.slice_key, sums.c.day, *[sums.c[c] for c in COUNTERS])))
+            ["dimension", "slice_key", "day", *DAILY_COLUMNS],
+            select(literal(dimension), sums.c.slice_key, sums.c.day, *[sums.c[c] for c in DAILY_COLUMNS])))
         cyc = fact_cycle(dimension).subquery()
         conn.execute(insert(kpi_daily_cycle).from_select(
             ["dimension", "slice_key", "day", "measure", "days", "n"],
@@ -192,7 +207,7 @@ def period_start(conn: Connection, day, level: str = "month"):
 
 def rollup_rows(conn: Connection, dimensions=MONTHLY) -> None:
     """The month rows of the large slices summed from their day rows, then their year rows from the month rows."""
-    for table, extra, sums in ((kpi_daily, [], list(COUNTERS)),
+    for table, extra, sums in ((kpi_daily, [], list(DAILY_COLUMNS)),
                                (kpi_daily_cycle, ["measure", "days"], ["n"]),
                                (kpi_daily_failures, ["kind", "department"], ["n"])):
         for dimension in dimensions:

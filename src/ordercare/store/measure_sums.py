@@ -14,7 +14,8 @@ from datetime import date
 
 from sqlalchemy import BigInteger, Connection, and_, cast, func, literal, or_, select, union_all
 
-from ..metrics.counters import COUNTERS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, rollup_key, signed_ranges
+from ..metrics.counters import COUNTERS, DAILY_COLUMNS, LINE_DIMENSIONS, MONTHLY, ORDER_COUNTERS, \
+    binned_histograms, rollup_key, signed_ranges
 from .measure_summary import fact_cycle, fact_failures, fact_key, fact_sums
 from .measure_tables import kpi_daily, kpi_daily_cycle, kpi_daily_failures, order_facts
 
@@ -77,13 +78,15 @@ def _signed_sum(conn: Connection, column, sign):
 
 def _summary_rows(conn: Connection, dimension: str, plus: Ranges, minus: Ranges, by_day: bool, key: str | None):
     """The signed sums of the summary rows the ranges name (of one slice value, with a key), grouped by slice
-    value (and day): (counter rows, cycle rows without their empty bins)."""
+    value (and day): (rows of counters and cycle-time bins, the cycle times outside the bins without empty
+    ones)."""
     t, sign, where = _signed_source(kpi_daily, dimension, plus, minus)
     day_cols = [t.c.day] if by_day else []
     # A line-level slice's order counters are all zero: not summed.
     zero = {c for c, _, _ in ORDER_COUNTERS} if dimension in LINE_DIMENSIONS else set()
     rows = conn.execute(select(t.c.slice_key, *day_cols,
-                               *[literal(0) if c in zero else _signed_sum(conn, t.c[c], sign) for c in COUNTERS])
+                               *[literal(0) if c in zero else _signed_sum(conn, t.c[c], sign)
+                                 for c in DAILY_COLUMNS])
                         .where(*where, *_one_key(t.c.slice_key, key))
                         .group_by(t.c.slice_key, *day_cols)).all()
     t, sign, where = _signed_source(kpi_daily_cycle, dimension, plus, minus)
@@ -97,16 +100,22 @@ def _summary_rows(conn: Connection, dimension: str, plus: Ranges, minus: Ranges,
 
 def _collect(rows, cyc, by_day: bool, *, to_int: bool = False) -> tuple[dict, dict]:
     """{key: {counter: n}} of the rows not all zero (a slice value whose contributions all moved elsewhere, or
-    lie in what was taken away, is no row) and {key: {measure: {days: n}}} of the bins (the queries leave out
-    empty ones). `to_int`: the counters come as other numbers (PostgreSQL's sums of the facts: numeric).
-    Thousands of rows of a large slice: one pass each, no more per row than it takes."""
-    counters = {}
-    skip = 2 if by_day else 1  # slice_key[, day], then the counters in COUNTERS order
+    lie in what was taken away, is no row) and {key: {measure: {days: n}}} of their bins and of the times outside
+    the bins (the queries leave out empty ones). `to_int`: the sums come as other numbers (PostgreSQL's sums of
+    the facts: numeric). Thousands of rows of a large slice: one pass each, no more per row than it takes."""
+    counters, hist = {}, {}
+    skip = 2 if by_day else 1  # slice_key[, day], then the counters and bins in DAILY_COLUMNS order
+    first_bin = len(COUNTERS)
     for r in rows:
         values = r[skip:]
         if any(values):
-            counters[(r[0], r[1]) if by_day else r[0]] = dict(zip(COUNTERS, map(int, values) if to_int else values))
-    hist: dict = {}
+            if to_int:
+                values = list(map(int, values))
+            key = (r[0], r[1]) if by_day else r[0]
+            counters[key] = dict(zip(COUNTERS, values))
+            binned = binned_histograms(values, first_bin)
+            if binned:
+                hist[key] = binned
     for key, measure, days, n in (((r[0], r[1]), r[2], r[3], r[4]) for r in cyc) if by_day else cyc:
         bins = hist.get(key)
         if bins is None:

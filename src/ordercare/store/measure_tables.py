@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, PrimaryKeyConstraint, SmallInteger, String, Table
 
-from ..metrics.counters import COUNTERS
+from ..metrics.counters import BINS, COUNTERS
 from .tables import TS, Id, Money, metadata
 
 
@@ -90,10 +90,13 @@ kpi_daily = Table(
     "kpi_daily", metadata,
     *_slice(),
     *[Column(name, BigInteger, nullable=False, default=0) for name in COUNTERS],
+    # The common cycle times' histogram bins (metrics/counters.BINS; migration 0006_kpi_cycle_bins).
+    *[Column(name, BigInteger, nullable=False, server_default="0") for name in BINS],
     PrimaryKeyConstraint("dimension", "day", "slice_key", name="pk_kpi_daily"),
 )
 
-# Cycle times as exact histograms: orders (or lines, for line-level slices) per whole day.
+# Cycle times as exact histograms: orders (or lines, for line-level slices) per whole day; only the times outside
+# the daily row's bins (16 days and more, or negative).
 kpi_daily_cycle = Table(
     "kpi_daily_cycle", metadata,
     *_slice(),
