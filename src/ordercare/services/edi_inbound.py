@@ -26,7 +26,7 @@ from ..integrations.x12.syntax import Segment, X12Error
 from ..store.db import UnitOfWork
 from ..store.edi_tables import edi_documents, edi_transactions, partner_items, partner_locations, trading_partners
 from ..store.events import append_event
-from ..store.prepared import Prepared, insert_of
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.tables import customers, products, ship_tos
 from .edi_documents import send, transaction_view
 from .edi_outbound import acknowledge_in
@@ -64,8 +64,7 @@ _CROSS_REFERENCES = Prepared(select(partner_items.c.kind, partner_items.c.value,
                              .where(partner_items.c.partner_id == bindparam("pid"),
                                     partner_items.c.value.in_(bindparam("values", expanding=True))),
                              expanding="values")
-_UNITS = Prepared(select(products.c.sku, products.c.unit).where(products.c.sku.in_(bindparam("skus", expanding=True))),
-                  expanding="skus")
+_UNITS = Prepared(select(products.c.sku, products.c.unit).where(in_ids(products.c.sku)), expanding="ids")  # padded_ids
 _DOCUMENT = Prepared(select(edi_documents.c.status, edi_documents.c.control, trading_partners.c.code.label("partner"))
                      .join(trading_partners, trading_partners.c.id == edi_documents.c.partner_id)
                      .where(edi_documents.c.id == bindparam("doc")))
@@ -235,7 +234,7 @@ def _items(conn: Connection, partner: Row, po: PurchaseOrder, segments: dict[int
         if theirs else {}
     vp = [v for k, v in wanted if k == "VP"]
     asked = vp + list(refs.values())
-    known = {r.sku: r.unit for r in _UNITS.rows(conn, {"skus": asked})} if asked else {}
+    known = {r.sku: r.unit for r in _UNITS.rows(conn, padded_ids(asked))} if asked else {}
 
     def resolve(item) -> str | None:
         if item.kind == "VP":

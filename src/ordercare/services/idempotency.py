@@ -16,16 +16,26 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import Clock
 from ..domain.access import Actor
 from ..domain.errors import Conflict, ValidationFailed
 from ..store.db import UnitOfWork
+from ..store.prepared import Prepared, insert_of
 from ..store.tables import idempotency_keys
 
 MAX_KEY_LENGTH = 200
+
+# Compiled once (store/prepared.py): every API order claims and marks its key in transactions of their own.
+_KEY = (idempotency_keys.c.user_key == bindparam("owner"), idempotency_keys.c.key == bindparam("key"))
+_OURS = (*_KEY, idempotency_keys.c.state == "in_progress", idempotency_keys.c.created_at == bindparam("claimed_at"))
+_READ = Prepared(select(idempotency_keys).where(*_KEY))
+_CLAIM = insert_of(idempotency_keys, ("user_key", "key", "request_hash", "state", "created_at"))
+_TAKE_OVER = Prepared(update(idempotency_keys).where(*_KEY).values(created_at=bindparam("now")))
+_DONE = Prepared(update(idempotency_keys).where(*_OURS).values(state="done", order_id=bindparam("oid")))
+_FREE = Prepared(delete(idempotency_keys).where(*_OURS))
 
 
 def request_fingerprint(body: Any) -> str:
@@ -38,18 +48,16 @@ def run_once(uow: UnitOfWork, clock: Clock, actor: Actor, key: str, fingerprint:
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed("invalid_idempotency_key",
                                f"Idempotency-Key: must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
-    owner = str(actor.user_id)
-    where = (idempotency_keys.c.user_key == owner, idempotency_keys.c.key == key)
-
+    key_of = {"owner": str(actor.user_id), "key": key}
     claimed_at = clock.now()
 
     def claim(conn: Connection) -> int | None:
         nonlocal claimed_at
         now = claimed_at = clock.now()
-        row = conn.execute(select(idempotency_keys).where(*where)).first()
+        row = _READ.first(conn, key_of)
         if row is None:
-            conn.execute(insert(idempotency_keys).values(user_key=owner, key=key, request_hash=fingerprint,
-                                                         state="in_progress", created_at=now))
+            _CLAIM.execute(conn, {"user_key": key_of["owner"], "key": key, "request_hash": fingerprint,
+                                  "state": "in_progress", "created_at": now})
             return None
         if row.request_hash != fingerprint:
             raise ValidationFailed("idempotency_key_reused",
@@ -60,7 +68,7 @@ def run_once(uow: UnitOfWork, clock: Clock, actor: Actor, key: str, fingerprint:
         if now - row.created_at < timedelta(seconds=stale_after_s):
             raise Conflict("request_in_progress", "a request with this Idempotency-Key is still being processed",
                            field="Idempotency-Key")
-        conn.execute(update(idempotency_keys).where(*where).values(created_at=now))  # take over a dead request
+        _TAKE_OVER.execute(conn, {**key_of, "now": now})  # take over a dead request
         return None
 
     for _ in range(3):
@@ -76,11 +84,11 @@ def run_once(uow: UnitOfWork, clock: Clock, actor: Actor, key: str, fingerprint:
         return done, True
     # Our claim is the in-progress row stamped with our claim time. A request that was only slow, not dead,
     # may have been taken over meanwhile: then its claim is gone and its order must not commit (a second order).
-    ours = (*where, idempotency_keys.c.state == "in_progress", idempotency_keys.c.created_at == claimed_at)
+    ours = {**key_of, "claimed_at": claimed_at}
 
     def finish(conn: Connection) -> int:
         order_id = place(conn)
-        if conn.execute(update(idempotency_keys).where(*ours).values(state="done", order_id=order_id)).rowcount != 1:
+        if _DONE.execute(conn, {**ours, "oid": order_id}) != 1:
             raise Conflict("request_in_progress", "a request with this Idempotency-Key was taken over by a retry",
                            field="Idempotency-Key")
         return order_id
@@ -88,5 +96,5 @@ def run_once(uow: UnitOfWork, clock: Clock, actor: Actor, key: str, fingerprint:
     try:
         return uow.run(finish), False
     except BaseException:
-        uow.run(lambda conn: conn.execute(delete(idempotency_keys).where(*ours)))
+        uow.run(lambda conn: _FREE.execute(conn, ours))
         raise

@@ -15,7 +15,7 @@ from ..domain.errors import ValidationFailed
 from ..domain.orders import Channel, MergedLine, RequestedLine, merge_duplicate_skus
 from ..domain.pricing import MAX_AMOUNT, PriceBreak, line_amount, unit_price
 from ..domain.sourcing import LineDemand
-from ..store.prepared import Prepared, Record
+from ..store.prepared import Prepared, Record, in_ids, padded_ids
 from ..store.tables import customers, price_list_items, products, service_packages, ship_tos, warehouses
 
 
@@ -72,11 +72,12 @@ _SHIP_TOS = Prepared(select(ship_tos).where(ship_tos.c.customer_id == bindparam(
                      .order_by(ship_tos.c.is_default.desc(), ship_tos.c.id))
 _WAREHOUSES = Prepared(select(warehouses).where(warehouses.c.active.is_(True)).order_by(warehouses.c.id))
 # What an order line needs of its product (not the whole row: its other columns cost a conversion per line).
+# IN lists padded to a power of two (padded_ids): a handful of widths compiled, not one per number of lines.
 _PRODUCTS = Prepared(select(products.c.id, products.c.sku, products.c.name, products.c.active, products.c.list_price)
-                     .where(products.c.sku.in_(bindparam("skus", expanding=True))), expanding="skus")
-_PRICE_BREAKS = Prepared(select(price_list_items).where(
-    price_list_items.c.price_list_id == bindparam("pl"),
-    price_list_items.c.product_id.in_(bindparam("ids", expanding=True))), expanding="ids")
+                     .where(in_ids(products.c.sku)), expanding="ids")
+_PRICE_BREAKS = Prepared(select(price_list_items.c.product_id, price_list_items.c.min_qty, price_list_items.c.price)
+                         .where(price_list_items.c.price_list_id == bindparam("pl"),
+                                in_ids(price_list_items.c.product_id)), expanding="ids")
 
 
 def resolve_customer(conn: Connection, actor: Actor, code: str) -> Record:
@@ -123,7 +124,7 @@ def _check_dates(req: OrderRequest, today: date) -> None:
 
 def price_lines(conn: Connection, customer: Record, merged: list[MergedLine]) -> list[PricedLine]:
     skus = [m.sku for m in merged]
-    found = {r.sku: r for r in _PRODUCTS.rows(conn, {"skus": skus})}
+    found = {r.sku: r for r in _PRODUCTS.rows(conn, padded_ids(skus))}
     for m in merged:
         p = found.get(m.sku)
         if p is None:
@@ -134,7 +135,8 @@ def price_lines(conn: Connection, customer: Record, merged: list[MergedLine]) ->
                                    field=f"lines[{m.positions[0]}].sku", sku=m.sku)
     breaks: dict[int, list[PriceBreak]] = {}
     if customer.price_list_id is not None:
-        for r in _PRICE_BREAKS.rows(conn, {"pl": customer.price_list_id, "ids": [p.id for p in found.values()]}):
+        ids = padded_ids([p.id for p in found.values()])
+        for r in _PRICE_BREAKS.rows(conn, {"pl": customer.price_list_id, **ids}):
             breaks.setdefault(r.product_id, []).append(PriceBreak(r.min_qty, r.price))
     out = []
     for m in merged:

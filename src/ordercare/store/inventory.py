@@ -17,17 +17,17 @@ from sqlalchemy import Connection, bindparam, select, update
 from ..domain.atp import ScheduledReceipt, SupplyPosition
 from ..domain.errors import Conflict
 from ..domain.sourcing import PlannedAllocation, SupplyMap
-from .prepared import Prepared, insert_of
+from .prepared import Prepared, in_ids, insert_of, padded_ids
 from .tables import allocations, receipts, stock
 
 
 # Compiled once: these run on every order (store/prepared.py).
 _STOCK = (select(stock.c.warehouse_id, stock.c.product_id, stock.c.on_hand, stock.c.reserved)
-          .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
+          .where(in_ids(stock.c.product_id))
           .order_by(stock.c.warehouse_id, stock.c.product_id))
 _RECEIPTS = (select(receipts.c.id, receipts.c.warehouse_id, receipts.c.product_id, receipts.c.expected_date,
                     receipts.c.qty_ordered, receipts.c.qty_received, receipts.c.promised)
-             .where(receipts.c.product_id.in_(bindparam("ids", expanding=True)), receipts.c.status == "open")
+             .where(in_ids(receipts.c.product_id), receipts.c.status == "open")
              .order_by(receipts.c.id))
 _SUPPLY = {lock: (Prepared(_STOCK.with_for_update() if lock else _STOCK, expanding="ids"),
                   Prepared(_RECEIPTS.with_for_update() if lock else _RECEIPTS, expanding="ids"))
@@ -50,11 +50,12 @@ def load_supply(conn: Connection, product_ids: Iterable[int], *, lock: bool) -> 
     if not ids:
         return {}
     stock_q, receipts_q = _SUPPLY[lock]
+    padded = padded_ids(ids)  # a handful of IN-list widths compiled, not one per number of products
     on_hand: dict[tuple[int, int], tuple[int, int]] = {
-        (r[0], r[1]): (r[2], r[3]) for r in stock_q.rows(conn, {"ids": ids})
+        (r[0], r[1]): (r[2], r[3]) for r in stock_q.rows(conn, padded)
     }
     scheduled: dict[tuple[int, int], list[ScheduledReceipt]] = {}
-    for r in receipts_q.rows(conn, {"ids": ids}):
+    for r in receipts_q.rows(conn, padded):
         scheduled.setdefault((r.warehouse_id, r.product_id), []).append(
             ScheduledReceipt(r.id, r.expected_date, r.qty_ordered - r.qty_received - r.promised))
     empty = (0, 0)
