@@ -138,7 +138,7 @@ def _confirm_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor
     """Record checked picks of lines of these shipments: full picks in one statement, each short pick corrected
     and re-promised; shipments with every line confirmed become picked (or empty: nothing was found at all)."""
     now, today = clock.now(), clock.today()
-    inventory.load_supply(conn, {lines[i].product_id for i in picks}, lock=True)
+    inventory.lock_supply(conn, {lines[i].product_id for i in picks})
     full = sorted(i for i, p in picks.items() if p.qty_picked == lines[i].qty)
     if full:
         conn.execute(update(shipment_lines).where(shipment_lines.c.id.in_(full))

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from ..domain.atp import ScheduledReceipt, SupplyPosition
 from ..domain.errors import Conflict
 from ..domain.sourcing import PlannedAllocation, SupplyMap
-from .prepared import Prepared, insert_of
+from .prepared import Prepared, in_ids, insert_of, padded_ids
 from .tables import allocations, receipts, stock
 
 
@@ -62,6 +62,24 @@ def load_supply(conn: Connection, product_ids: Iterable[int], *, lock: bool) -> 
         k: SupplyPosition(*on_hand.get(k, empty), tuple(scheduled.get(k, ())))
         for k in on_hand.keys() | scheduled.keys()
     }
+
+
+# The same rows as _SUPPLY locks, in the same order, without reading what they hold.
+_LOCK_STOCK = Prepared(select(stock.c.warehouse_id).where(in_ids(stock.c.product_id))
+                       .order_by(stock.c.warehouse_id, stock.c.product_id).with_for_update(), expanding="ids")
+_LOCK_RECEIPTS = Prepared(select(receipts.c.id).where(in_ids(receipts.c.product_id), receipts.c.status == "open")
+                          .order_by(receipts.c.id).with_for_update(), expanding="ids")
+
+
+def lock_supply(conn: Connection, product_ids: Iterable[int]) -> None:
+    """Take the supply locks of these products, as load_supply(lock=True) does, for a writer that does not need
+    the supply itself (picking, shipping). On SQLite the write transaction (BEGIN IMMEDIATE) already holds the
+    database's one write lock: there is nothing to take, and nothing is read."""
+    ids = sorted(set(product_ids))
+    if not ids or conn.dialect.name != "postgresql":
+        return
+    _LOCK_STOCK.rows(conn, padded_ids(ids))
+    _LOCK_RECEIPTS.rows(conn, padded_ids(ids))
 
 
 class SupplyTaken(Conflict):
