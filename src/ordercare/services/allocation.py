@@ -14,6 +14,7 @@ from ..domain.sourcing import LineDemand, plan_order
 from ..store import inventory
 from ..store.events import append_event, append_events, event_row
 from ..store.fulfilment_tables import shipment_lines, shipments
+from ..store.prepared import Prepared, in_ids, padded_ids
 from ..store.tables import allocations, order_lines, orders, ship_tos
 from .intake import lanes_to
 from .measure_facts import refresh_order_facts
@@ -114,21 +115,31 @@ def status_from_facts(conn: Connection, order_id: int) -> OrderStatus:
         units=0, backordered=0, shipped=0, all_shipments_delivered=True, open_stage=None)
 
 
+_LINE_SUMS = (select(order_lines.c.order_id, func.sum(order_lines.c.qty), func.sum(order_lines.c.qty_backordered),
+                     func.sum(order_lines.c.qty_shipped)).group_by(order_lines.c.order_id))
+_SHIPMENT_PARTS = (select(shipment_lines.c.order_id, shipments.c.status, shipment_lines.c.qty_shipped,
+                          shipment_lines.c.qty_picked)
+                   .join(shipments, shipments.c.id == shipment_lines.c.shipment_id))
+# For given orders (every step of the warehouse day recomputes its orders' statuses): compiled once, on the driver.
+_LINE_SUMS_OF = Prepared(_LINE_SUMS.where(in_ids(order_lines.c.order_id)), expanding="ids")
+_SHIPMENT_PARTS_OF = Prepared(_SHIPMENT_PARTS.where(in_ids(shipment_lines.c.order_id)), expanding="ids")
+_CHUNK = 512  # orders per read (a power of two: see padded_ids)
+
+
 def statuses_from_facts(conn: Connection, order_ids: list[int] | None = None) -> dict[int, OrderStatus]:
     """The status each order's facts give it (order_ids None: every order with lines), in two set-based reads;
     the invariant checker compares it with the stored status. A line picked short to nothing holds no stage:
     none of its units waits in the warehouse (they went back to back-order)."""
-    lines_q = (select(order_lines.c.order_id, func.sum(order_lines.c.qty), func.sum(order_lines.c.qty_backordered),
-                      func.sum(order_lines.c.qty_shipped)).group_by(order_lines.c.order_id))
-    ship_q = (select(shipment_lines.c.order_id, shipments.c.status, shipment_lines.c.qty_shipped,
-                     shipment_lines.c.qty_picked)
-              .join(shipments, shipments.c.id == shipment_lines.c.shipment_id))
-    if order_ids is not None:
-        lines_q = lines_q.where(order_lines.c.order_id.in_(order_ids))
-        ship_q = ship_q.where(shipment_lines.c.order_id.in_(order_ids))
+    if order_ids is None:
+        parts, sums = conn.execute(_SHIPMENT_PARTS), conn.execute(_LINE_SUMS)
+    else:
+        ids = sorted(set(order_ids))
+        chunks = [padded_ids(ids[i:i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+        parts = [r for c in chunks for r in _SHIPMENT_PARTS_OF.rows(conn, c)]
+        sums = [r for c in chunks for r in _LINE_SUMS_OF.rows(conn, c)]
     stage: dict[int, str] = {}
     undelivered: set[int] = set()
-    for oid, status, line_shipped, picked in conn.execute(ship_q):
+    for oid, status, line_shipped, picked in parts:
         if line_shipped and status != "delivered":
             undelivered.add(oid)
         if not line_shipped and picked != 0 and status in _STAGES \
@@ -136,7 +147,7 @@ def statuses_from_facts(conn: Connection, order_ids: list[int] | None = None) ->
             stage[oid] = status
     return {oid: progress_status(units=units or 0, backordered=backordered or 0, shipped=shipped or 0,
                                  all_shipments_delivered=oid not in undelivered, open_stage=stage.get(oid))
-            for oid, units, backordered, shipped in conn.execute(lines_q)}
+            for oid, units, backordered, shipped in sums}
 
 
 def note_promise_change(conn: Connection, order_id: int, old: date | None, new: date | None, *, at: datetime,
