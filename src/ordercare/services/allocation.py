@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..domain.customers import SourcingPolicy
 from ..domain.errors import Conflict
@@ -29,11 +29,10 @@ def refresh_promises(conn: Connection, order_id: int) -> tuple[date | None, date
     later of its latest allocation's delivery and the date the customer asked for.
     Returns the order's (old, new) promised date.
     """
-    old = conn.execute(select(orders.c.promised_date).where(orders.c.id == order_id)).scalar_one()
-    lines = conn.execute(select(order_lines).where(order_lines.c.order_id == order_id)).all()
+    old = _PROMISED.rows(conn, {"oid": order_id})[0].promised_date
+    lines = _LINE_PROMISES.rows(conn, {"oid": order_id})
     latest: dict[int, tuple[date, date]] = {}
-    for a in conn.execute(select(allocations.c.order_line_id, allocations.c.ship_date, allocations.c.delivery_date)
-                          .where(allocations.c.order_id == order_id)):
+    for a in _ALLOCATED_DATES.rows(conn, {"oid": order_id}):
         prev = latest.get(a.order_line_id)
         latest[a.order_line_id] = (max(prev[0], a.ship_date), max(prev[1], a.delivery_date)) if prev else (
             a.ship_date, a.delivery_date)
@@ -50,12 +49,24 @@ def refresh_promises(conn: Connection, order_id: int) -> tuple[date | None, date
         else:
             order_date = max(order_date, deliver) if order_date else deliver
         if (ship, deliver) != (ln.promised_ship_date, ln.promised_date):
-            conn.execute(update(order_lines).where(order_lines.c.id == ln.id)
-                         .values(promised_ship_date=ship, promised_date=deliver))
+            _REPROMISE_LINE.execute(conn, {"lid": ln.id, "ship": ship, "deliver": deliver})
     new = order_date if complete else None
     if new != old:
-        conn.execute(update(orders).where(orders.c.id == order_id).values(promised_date=new))
+        _REPROMISE_ORDER.execute(conn, {"oid": order_id, "deliver": new})
     return old, new
+
+
+# refresh_promises runs per order after every short pick and back-order release: compiled once, on the driver.
+_PROMISED = Prepared(select(orders.c.promised_date).where(orders.c.id == bindparam("oid")))
+_LINE_PROMISES = Prepared(select(order_lines.c.id, order_lines.c.qty_backordered, order_lines.c.requested_date,
+                                 order_lines.c.promised_ship_date, order_lines.c.promised_date)
+                          .where(order_lines.c.order_id == bindparam("oid")))
+_ALLOCATED_DATES = Prepared(select(allocations.c.order_line_id, allocations.c.ship_date, allocations.c.delivery_date)
+                            .where(allocations.c.order_id == bindparam("oid")))
+_REPROMISE_LINE = Prepared(update(order_lines).where(order_lines.c.id == bindparam("lid"))
+                           .values(promised_ship_date=bindparam("ship"), promised_date=bindparam("deliver")))
+_REPROMISE_ORDER = Prepared(update(orders).where(orders.c.id == bindparam("oid"))
+                            .values(promised_date=bindparam("deliver")))
 
 
 _STAGES = {"released": 1, "picking": 2, "picked": 3}

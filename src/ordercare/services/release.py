@@ -23,7 +23,7 @@ from ..domain.orders import OrderStatus
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
-from ..store.prepared import insert_of
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.tables import allocations, order_lines, orders, products, ship_tos, warehouses
 from .allocation import recompute_statuses
 
@@ -61,25 +61,33 @@ def refresh_shipment_measures(conn: Connection, shipment_ids: Iterable[int], *, 
     ids = sorted(set(shipment_ids))
     if not ids:
         return
-    qty = func.coalesce(shipment_lines.c.qty_picked, shipment_lines.c.qty) if picked else shipment_lines.c.qty
     sums: dict[int, list] = {sid: [Decimal("0"), Decimal("0"), None] for sid in ids}
-    for sid, q, kg, m3, promised in conn.execute(
-            select(shipment_lines.c.shipment_id, qty, products.c.weight_kg, products.c.volume_m3,
-                   order_lines.c.promised_date)
-            .join(products, products.c.id == shipment_lines.c.product_id)
-            .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
-            .where(shipment_lines.c.shipment_id.in_(ids))):
+    lines = [r for i in range(0, len(ids), 512) for r in _CARRIED[picked].rows(conn, padded_ids(ids[i:i + 512]))]
+    for sid, q, kg, m3, promised in lines:
         s = sums[sid]
         s[0] += Decimal(kg) * q
         s[1] += Decimal(m3) * q
         if promised is not None and (s[2] is None or promised < s[2]):
             s[2] = promised
-    conn.execute(_SET_MEASURES, [{"sid": sid, "kg": kg.quantize(Decimal("0.001")), "m3": m3.quantize(Decimal("0.0001")),
-                                  "due": due} for sid, (kg, m3, due) in sums.items()])
+    _SET_MEASURES.execute_many(conn, [{"sid": sid, "kg": kg.quantize(Decimal("0.001")),
+                                       "m3": m3.quantize(Decimal("0.0001")), "due": due}
+                                      for sid, (kg, m3, due) in sums.items()])
 
 
-_SET_MEASURES = (update(shipments).where(shipments.c.id == bindparam("sid"))
-                 .values(weight_kg=bindparam("kg"), volume_m3=bindparam("m3"), due_date=bindparam("due")))
+def _carried(picked: bool) -> Prepared:
+    """Each line's units (picked ones once picking is done), its product's weight and volume, its promise."""
+    qty = func.coalesce(shipment_lines.c.qty_picked, shipment_lines.c.qty) if picked else shipment_lines.c.qty
+    return Prepared(select(shipment_lines.c.shipment_id, qty, products.c.weight_kg, products.c.volume_m3,
+                           order_lines.c.promised_date)
+                    .join(products, products.c.id == shipment_lines.c.product_id)
+                    .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
+                    .where(in_ids(shipment_lines.c.shipment_id)), expanding="ids")
+
+
+# Every release and pick confirmation weighs its shipments: compiled once, on the driver.
+_CARRIED = {picked: _carried(picked) for picked in (False, True)}
+_SET_MEASURES = Prepared(update(shipments).where(shipments.c.id == bindparam("sid"))
+                         .values(weight_kg=bindparam("kg"), volume_m3=bindparam("m3"), due_date=bindparam("due")))
 
 
 def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str,
