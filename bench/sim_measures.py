@@ -4,7 +4,9 @@
 
 runs the CLI as usual and prints, on stderr at the end, the process CPU seconds spent inside
 refresh_order_facts (the simulator's midnight refresh of the orders a day touched; the calls while refreshes are
-held only collect ids) and refresh_case_facts (every case step). Run it with PYTHONPATH pointing at the tree to
+held only collect ids) and refresh_case_facts (every case step), and in the warehouse day's service calls
+(warehouse_run, the afternoon of one warehouse, and within it release, pick list, picks, rating, loads, shipping;
+deliveries apart). Run it with PYTHONPATH pointing at the tree to
 measure, and at the baseline's tree in a run started at the same time (bench/README.md, "The measure refresh").
 """
 
@@ -16,7 +18,8 @@ import sys
 import time
 
 import ordercare.cli
-from ordercare.services import measure_cases, measure_facts
+from ordercare.services import measure_cases, measure_facts, picking, release, shipping, transport
+from ordercare.sim import warehouse
 
 spent: dict[str, float] = {}
 
@@ -32,9 +35,12 @@ def _timed(fn, name: str):
 
 
 def _instrument() -> None:
-    """Replace the two functions wherever a module imported them by name."""
+    """Replace the functions wherever a module imported them by name."""
     names = {measure_facts.refresh_order_facts: "refresh_order_facts",
-             measure_cases.refresh_case_facts: "refresh_case_facts"}
+             measure_cases.refresh_case_facts: "refresh_case_facts", warehouse.warehouse_run: "warehouse_run",
+             release.release_to_warehouse: "release", picking.create_pick_list: "pick list",
+             picking.confirm_pick_list: "picks", transport.rate_shipments: "rate", transport.plan_loads: "loads",
+             shipping.ship_shipments: "ship", shipping.deliver_shipments: "deliveries"}
     for module in list(sys.modules.values()):
         if getattr(module, "__name__", "").startswith("ordercare"):
             for attr, value in list(vars(module).items()):

@@ -144,56 +144,88 @@ def never_backordered(line: LineRecord) -> bool:
     return line.qty_from_stock >= line.qty and not any(p.short_picked or p.left_behind for p in line.shipments)
 
 
-def _first_carrying(line: LineRecord) -> ShipmentPart | None:
-    """The shipment a line is attributed to (warehouse, carrier): its first shipped one, else its first released."""
-    shipped = sorted(_shipped(line), key=lambda p: (p.shipped_on, p.shipment_id))
-    if shipped:
-        return shipped[0]
-    return min(line.shipments, key=lambda p: p.shipment_id, default=None)
+_NO_RETURNS = dict.fromkeys(RETURN_REASONS, 0)
+_UNSETTLED = dict.fromkeys(DELIVERY_FLAGS)
 
 
 def line_fact(order: OrderRecord, line: LineRecord, *, doc_ok: bool) -> LineFact:
-    shipped = _shipped(line)
-    returned = dict.fromkeys(RETURN_REASONS, 0)
-    for reason, units in line.returns:
-        returned[reason if reason in returned else "other"] += units
-    first = _first_carrying(line)
-    base = dict(order_line_id=line.line_id, order_id=order.order_id, order_day=order.ordered_on,
-                product_id=line.product_id, warehouse_id=first.warehouse_id if first else line.planned_warehouse_id,
-                carrier_id=first.carrier_id if first else None, qty=line.qty, qty_from_stock=line.qty_from_stock,
-                requested_date=line.requested_date, first_promised_ship=line.first_promised_ship,
-                first_promised_date=line.first_promised_date)
+    return _line_fact(order, line, doc_ok)[0]
+
+
+def _line_fact(order: OrderRecord, line: LineRecord, doc_ok: bool) -> tuple[LineFact, date | None, int, bool]:
+    """The line's fact, with what derive needs of it for the order: its first shipping day, the units shipped
+    that day, and whether it never went to back-order. One pass over the line's shipments (a midnight refresh
+    derives tens of thousands of lines: a generator per sum cost more than the rules)."""
+    qty, from_stock, by = line.qty, line.qty_from_stock, line.first_promised_ship
+    clean = from_stock >= qty
+    shipped = 0  # parts that left with units
+    delivered = units = units_first = units_by = got = damaged = wrong = short = 0
+    first_day = last_day = last_delivery = None
+    first = None  # the part the line is attributed to: its first shipped one (day, shipment), else first released
+    for p in line.shipments:
+        picked, day = p.qty_picked, p.shipped_on
+        if picked is not None and (picked < p.qty_released or day is not None and p.qty_shipped < picked):
+            clean = False  # short picked, or picked units left behind
+        if day is None or p.qty_shipped <= 0:
+            if shipped == 0 and (first is None or p.shipment_id < first.shipment_id):
+                first = p
+            continue
+        q = p.qty_shipped
+        if shipped == 0 or (day, p.shipment_id) < (first.shipped_on, first.shipment_id):
+            first = p
+        shipped += 1
+        units += q
+        if first_day is None or day < first_day:
+            first_day, units_first = day, q
+        elif day == first_day:
+            units_first += q
+        if last_day is None or day > last_day:
+            last_day = day
+        if by is not None and day <= by:
+            units_by += q
+        if p.delivered_on is not None:
+            delivered += 1
+            if last_delivery is None or p.delivered_on > last_delivery:
+                last_delivery = p.delivered_on
+        got += p.qty_delivered
+        damaged += p.qty_damaged
+        wrong += p.qty_wrong
+        short += p.qty_short
+    if line.returns:
+        returned = dict(_NO_RETURNS)
+        for reason, n in line.returns:
+            returned[reason if reason in returned else "other"] += n
+    else:
+        returned = _NO_RETURNS
+    warehouse_id = first.warehouse_id if first else line.planned_warehouse_id
+    carrier_id = first.carrier_id if first else None
     if order.cancelled:
-        return LineFact(**base, counted=0, open=0, units_ordered=0, u_fill_n=0, u_filled=0, filled=None,
-                        u_fillp_n=0, u_fillp=0, filled_p=None, settled=0, **dict.fromkeys(DELIVERY_FLAGS),
-                        ship_days=None, deliver_days=None, units_shipped=0, units_delivered=0, units_damaged=0,
-                        units_wrong=0, units_short=0)
-    units_shipped = sum(p.qty_shipped for p in shipped)
-    fully_shipped = units_shipped >= line.qty
-    first_day = min((p.shipped_on for p in shipped), default=None)
-    clean = never_backordered(line)
-    units_first = sum(p.qty_shipped for p in shipped if p.shipped_on == first_day)
+        fact = LineFact(
+            order_line_id=line.line_id, order_id=order.order_id, order_day=order.ordered_on,
+            product_id=line.product_id, warehouse_id=warehouse_id, carrier_id=carrier_id, counted=0, open=0,
+            qty=qty, units_ordered=0, qty_from_stock=from_stock, requested_date=line.requested_date,
+            first_promised_ship=by, first_promised_date=line.first_promised_date, u_fill_n=0, u_filled=0,
+            filled=None, u_fillp_n=0, u_fillp=0, filled_p=None, settled=0, **_UNSETTLED, ship_days=None,
+            deliver_days=None, units_shipped=0, units_delivered=0, units_damaged=0, units_wrong=0, units_short=0)
+        return fact, first_day, units_first, clean  # a cancelled line counts no returns either
+    fully_shipped = units >= qty
     # First-shipment rule: known once the line is back-ordered or its first shipment has left.
-    filled = None if first_day is None and clean else int(clean and units_first >= line.qty)
-    units_known = first_day is not None or line.qty_from_stock == 0
-    u_filled = min(units_first, line.qty_from_stock) if first_day is not None else 0
+    filled = None if first_day is None and clean else int(clean and units_first >= qty)
+    units_known = first_day is not None or from_stock == 0
+    u_filled = min(units_first, from_stock) if first_day is not None else 0
     # Promised-date rule: known once every unit has shipped.
-    by = line.first_promised_ship
-    units_by = sum(p.qty_shipped for p in shipped if by is not None and p.shipped_on <= by)
-    delivered = [p for p in shipped if p.delivered_on is not None]
-    settled = fully_shipped and len(delivered) == len(shipped)
-    facts: dict = dict.fromkeys(DELIVERY_FLAGS)
+    settled = fully_shipped and delivered == shipped
+    facts = _UNSETTLED
     deliver_days = None
     if settled:
-        day = max(p.delivered_on for p in delivered)
-        units_delivered = sum(p.qty_delivered for p in shipped)
+        day = last_delivery
         promise = line.first_promised_date or order.first_promised_date
-        complete = units_delivered - returned["wrong_item"] >= line.qty
+        complete = got - returned["wrong_item"] >= qty
         # Never promised (only data from before the measures existed): no promise was broken.
         on_time = promise is None or day <= promise
         on_time_req = None if line.requested_date is None else day <= line.requested_date
-        damage_free = sum(p.qty_damaged for p in shipped) == 0 and returned["damaged"] == 0
-        accurate = (sum(p.qty_wrong + p.qty_short for p in shipped) == 0 and returned["wrong_item"] == 0)
+        damage_free = damaged == 0 and returned["damaged"] == 0
+        accurate = wrong + short == 0 and returned["wrong_item"] == 0
         deliver_days = (day - order.ordered_on).days
         facts = dict(complete=complete, on_time=on_time, on_time_req=on_time_req, damage_free=damage_free,
                      doc_ok=doc_ok, accurate=accurate,
@@ -201,23 +233,26 @@ def line_fact(order: OrderRecord, line: LineRecord, *, doc_ok: bool) -> LineFact
                      otif_req=None if on_time_req is None else on_time_req and complete,
                      within_lead=deliver_days <= order.lead_time_days)
         facts = {k: _flag(v) for k, v in facts.items()}
-    last_ship = max((p.shipped_on for p in shipped), default=None)
-    return LineFact(
-        **base, counted=1, open=int(not settled), units_ordered=line.qty,
-        u_fill_n=line.qty if units_known else 0, u_filled=u_filled if units_known else 0, filled=filled,
-        u_fillp_n=line.qty if fully_shipped else 0, u_fillp=min(units_by, line.qty) if fully_shipped else 0,
-        filled_p=int(units_by >= line.qty) if fully_shipped else None, settled=int(settled), **facts,
-        ship_days=(last_ship - order.ordered_on).days if fully_shipped else None, deliver_days=deliver_days,
-        units_shipped=units_shipped, units_delivered=sum(p.qty_delivered for p in shipped),
-        units_damaged=sum(p.qty_damaged for p in shipped), units_wrong=sum(p.qty_wrong for p in shipped),
-        units_short=sum(p.qty_short for p in shipped), **{f"ret_{r}": n for r, n in returned.items()})
+    fact = LineFact(
+        order_line_id=line.line_id, order_id=order.order_id, order_day=order.ordered_on,
+        product_id=line.product_id, warehouse_id=warehouse_id, carrier_id=carrier_id, counted=1,
+        open=int(not settled), qty=qty, units_ordered=qty, qty_from_stock=from_stock,
+        requested_date=line.requested_date, first_promised_ship=by, first_promised_date=line.first_promised_date,
+        u_fill_n=qty if units_known else 0, u_filled=u_filled if units_known else 0, filled=filled,
+        u_fillp_n=qty if fully_shipped else 0, u_fillp=min(units_by, qty) if fully_shipped else 0,
+        filled_p=int(units_by >= qty) if fully_shipped else None, settled=int(settled), **facts,
+        ship_days=(last_day - order.ordered_on).days if fully_shipped else None, deliver_days=deliver_days,
+        units_shipped=units, units_delivered=got, units_damaged=damaged, units_wrong=wrong, units_short=short,
+        **{f"ret_{r}": n for r, n in returned.items()})
+    return fact, first_day, units_first, clean
 
 
 def derive(order: OrderRecord) -> tuple[OrderFact, list[LineFact]]:
     """The facts of an order and of each of its lines, as they stand."""
     # A dispute counts against the documentation unless it was rejected (the invoice was right after all).
     doc_ok = not any(s in COUNTS_AS_ERROR for s in order.disputes)
-    lines = [line_fact(order, ln, doc_ok=doc_ok) for ln in order.lines]
+    parts = [_line_fact(order, ln, doc_ok) for ln in order.lines]
+    lines = [f for f, _, _, _ in parts]
     base = dict(order_id=order.order_id, order_day=order.ordered_on, customer_id=order.customer_id,
                 segment=order.segment, package=order.package, customer_kind=order.customer_kind,
                 channel=order.channel, lead_time_days=order.lead_time_days, credit_held=int(order.credit_held),
@@ -225,14 +260,14 @@ def derive(order: OrderRecord) -> tuple[OrderFact, list[LineFact]]:
     if order.cancelled:
         return OrderFact(**base, counted=0, cancelled=1, open=0, lines=0, units=0, filled=None, filled_p=None,
                          settled=0, **dict.fromkeys(DELIVERY_FLAGS), ship_days=None, deliver_days=None), lines
-    first_day = min((p.shipped_on for ln in order.lines for p in _shipped(ln)), default=None)
-    clean = [never_backordered(ln) for ln in order.lines]
-    if first_day is None and all(clean):
+    first_day = min((day for _, day, _, _ in parts if day is not None), default=None)
+    if first_day is None and all(clean for _, _, _, clean in parts):
         filled = None
     else:
-        # Shipped complete: every unit of every line left on the order's first shipping day.
-        filled = int(all(ok and sum(p.qty_shipped for p in _shipped(ln) if p.shipped_on == first_day) >= ln.qty
-                         for ok, ln in zip(clean, order.lines, strict=True)))
+        # Shipped complete: every unit of every line left on the order's first shipping day (a line whose own
+        # first day is later shipped nothing that day).
+        filled = int(all(clean and (units_first if day == first_day else 0) >= ln.qty
+                         for (_, day, units_first, clean), ln in zip(parts, order.lines, strict=True)))
     settled = all(f.settled for f in lines)
     facts: dict = dict.fromkeys(DELIVERY_FLAGS)
     deliver_days = ship_days = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..domain.customers import SourcingPolicy
 from ..domain.errors import Conflict
@@ -14,6 +14,7 @@ from ..domain.sourcing import LineDemand, plan_order
 from ..store import inventory
 from ..store.events import append_event, append_events, event_row
 from ..store.fulfilment_tables import shipment_lines, shipments
+from ..store.prepared import Prepared, in_ids, padded_ids
 from ..store.tables import allocations, order_lines, orders, ship_tos
 from .intake import lanes_to
 from .measure_facts import refresh_order_facts
@@ -28,11 +29,10 @@ def refresh_promises(conn: Connection, order_id: int) -> tuple[date | None, date
     later of its latest allocation's delivery and the date the customer asked for.
     Returns the order's (old, new) promised date.
     """
-    old = conn.execute(select(orders.c.promised_date).where(orders.c.id == order_id)).scalar_one()
-    lines = conn.execute(select(order_lines).where(order_lines.c.order_id == order_id)).all()
+    old = _PROMISED.rows(conn, {"oid": order_id})[0].promised_date
+    lines = _LINE_PROMISES.rows(conn, {"oid": order_id})
     latest: dict[int, tuple[date, date]] = {}
-    for a in conn.execute(select(allocations.c.order_line_id, allocations.c.ship_date, allocations.c.delivery_date)
-                          .where(allocations.c.order_id == order_id)):
+    for a in _ALLOCATED_DATES.rows(conn, {"oid": order_id}):
         prev = latest.get(a.order_line_id)
         latest[a.order_line_id] = (max(prev[0], a.ship_date), max(prev[1], a.delivery_date)) if prev else (
             a.ship_date, a.delivery_date)
@@ -49,12 +49,24 @@ def refresh_promises(conn: Connection, order_id: int) -> tuple[date | None, date
         else:
             order_date = max(order_date, deliver) if order_date else deliver
         if (ship, deliver) != (ln.promised_ship_date, ln.promised_date):
-            conn.execute(update(order_lines).where(order_lines.c.id == ln.id)
-                         .values(promised_ship_date=ship, promised_date=deliver))
+            _REPROMISE_LINE.execute(conn, {"lid": ln.id, "ship": ship, "deliver": deliver})
     new = order_date if complete else None
     if new != old:
-        conn.execute(update(orders).where(orders.c.id == order_id).values(promised_date=new))
+        _REPROMISE_ORDER.execute(conn, {"oid": order_id, "deliver": new})
     return old, new
+
+
+# refresh_promises runs per order after every short pick and back-order release: compiled once, on the driver.
+_PROMISED = Prepared(select(orders.c.promised_date).where(orders.c.id == bindparam("oid")))
+_LINE_PROMISES = Prepared(select(order_lines.c.id, order_lines.c.qty_backordered, order_lines.c.requested_date,
+                                 order_lines.c.promised_ship_date, order_lines.c.promised_date)
+                          .where(order_lines.c.order_id == bindparam("oid")))
+_ALLOCATED_DATES = Prepared(select(allocations.c.order_line_id, allocations.c.ship_date, allocations.c.delivery_date)
+                            .where(allocations.c.order_id == bindparam("oid")))
+_REPROMISE_LINE = Prepared(update(order_lines).where(order_lines.c.id == bindparam("lid"))
+                           .values(promised_ship_date=bindparam("ship"), promised_date=bindparam("deliver")))
+_REPROMISE_ORDER = Prepared(update(orders).where(orders.c.id == bindparam("oid"))
+                            .values(promised_date=bindparam("deliver")))
 
 
 _STAGES = {"released": 1, "picking": 2, "picked": 3}
@@ -114,21 +126,31 @@ def status_from_facts(conn: Connection, order_id: int) -> OrderStatus:
         units=0, backordered=0, shipped=0, all_shipments_delivered=True, open_stage=None)
 
 
+_LINE_SUMS = (select(order_lines.c.order_id, func.sum(order_lines.c.qty), func.sum(order_lines.c.qty_backordered),
+                     func.sum(order_lines.c.qty_shipped)).group_by(order_lines.c.order_id))
+_SHIPMENT_PARTS = (select(shipment_lines.c.order_id, shipments.c.status, shipment_lines.c.qty_shipped,
+                          shipment_lines.c.qty_picked)
+                   .join(shipments, shipments.c.id == shipment_lines.c.shipment_id))
+# For given orders (every step of the warehouse day recomputes its orders' statuses): compiled once, on the driver.
+_LINE_SUMS_OF = Prepared(_LINE_SUMS.where(in_ids(order_lines.c.order_id)), expanding="ids")
+_SHIPMENT_PARTS_OF = Prepared(_SHIPMENT_PARTS.where(in_ids(shipment_lines.c.order_id)), expanding="ids")
+_CHUNK = 512  # orders per read (a power of two: see padded_ids)
+
+
 def statuses_from_facts(conn: Connection, order_ids: list[int] | None = None) -> dict[int, OrderStatus]:
     """The status each order's facts give it (order_ids None: every order with lines), in two set-based reads;
     the invariant checker compares it with the stored status. A line picked short to nothing holds no stage:
     none of its units waits in the warehouse (they went back to back-order)."""
-    lines_q = (select(order_lines.c.order_id, func.sum(order_lines.c.qty), func.sum(order_lines.c.qty_backordered),
-                      func.sum(order_lines.c.qty_shipped)).group_by(order_lines.c.order_id))
-    ship_q = (select(shipment_lines.c.order_id, shipments.c.status, shipment_lines.c.qty_shipped,
-                     shipment_lines.c.qty_picked)
-              .join(shipments, shipments.c.id == shipment_lines.c.shipment_id))
-    if order_ids is not None:
-        lines_q = lines_q.where(order_lines.c.order_id.in_(order_ids))
-        ship_q = ship_q.where(shipment_lines.c.order_id.in_(order_ids))
+    if order_ids is None:
+        parts, sums = conn.execute(_SHIPMENT_PARTS), conn.execute(_LINE_SUMS)
+    else:
+        ids = sorted(set(order_ids))
+        chunks = [padded_ids(ids[i:i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+        parts = [r for c in chunks for r in _SHIPMENT_PARTS_OF.rows(conn, c)]
+        sums = [r for c in chunks for r in _LINE_SUMS_OF.rows(conn, c)]
     stage: dict[int, str] = {}
     undelivered: set[int] = set()
-    for oid, status, line_shipped, picked in conn.execute(ship_q):
+    for oid, status, line_shipped, picked in parts:
         if line_shipped and status != "delivered":
             undelivered.add(oid)
         if not line_shipped and picked != 0 and status in _STAGES \
@@ -136,7 +158,7 @@ def statuses_from_facts(conn: Connection, order_ids: list[int] | None = None) ->
             stage[oid] = status
     return {oid: progress_status(units=units or 0, backordered=backordered or 0, shipped=shipped or 0,
                                  all_shipments_delivered=oid not in undelivered, open_stage=stage.get(oid))
-            for oid, units, backordered, shipped in conn.execute(lines_q)}
+            for oid, units, backordered, shipped in sums}
 
 
 def note_promise_change(conn: Connection, order_id: int, old: date | None, new: date | None, *, at: datetime,

@@ -8,7 +8,6 @@ cost more than the rules that derive the facts.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, func, select
@@ -68,21 +67,26 @@ def load_records(conn: Connection, ids: list[int], old: dict[int, tuple],
     `old`, `old_lines` the stored facts (_stored)."""
     of_orders = padded_ids(ids)
     heads = _HEADS.rows(conn, of_orders)
-    lines = defaultdict(list)
+    lines: dict[int, list] = {}
     for ln in _LINES.rows(conn, of_orders):
-        lines[ln.order_id].append(ln)
-    parts = defaultdict(list)
+        lines.setdefault(ln.order_id, []).append(ln)
+    parts: dict[int, list] = {}
+    days: dict[datetime, date] = {}  # a shipment's lines share its times: each converted once
     for p in _PARTS.rows(conn, of_orders):
-        parts[p.order_line_id].append(ShipmentPart(
-            p.shipment_id, p.warehouse_id, p.carrier_id, p.qty, p.qty_picked, p.qty_shipped,
-            utc_day(p.shipped_at) if p.shipped_at else None, utc_day(p.delivered_at) if p.delivered_at else None,
+        shipped, delivered = p.shipped_at, p.delivered_at
+        if shipped is not None:
+            shipped = days.get(shipped) or days.setdefault(shipped, utc_day(shipped))
+        if delivered is not None:
+            delivered = days.get(delivered) or days.setdefault(delivered, utc_day(delivered))
+        parts.setdefault(p.order_line_id, []).append(ShipmentPart(
+            p.shipment_id, p.warehouse_id, p.carrier_id, p.qty, p.qty_picked, p.qty_shipped, shipped, delivered,
             p.qty_delivered, p.qty_short_delivered, p.qty_damaged, p.qty_wrong_item, p.short_department))
-    returned = defaultdict(list)
+    returned: dict[int, list] = {}
     for r in _RETURNED.rows(conn, of_orders):
-        returned[r[0]].append((r[1], int(r[2])))
-    complaints = defaultdict(list)
+        returned.setdefault(r[0], []).append((r[1], int(r[2])))
+    complaints: dict[int, list] = {}
     for c in _COMPLAINTS.rows(conn, of_orders):
-        complaints[c.order_id].append(CaseLink(c.id, c.category, c.department))
+        complaints.setdefault(c.order_id, []).append(CaseLink(c.id, c.category, c.department))
     held = {r.order_id for r in _HELD.rows(conn, of_orders)}
     from .invoice_changes import disputes_for_orders  # billing imports the services that import this module
     disputes = disputes_for_orders(conn, ids)
@@ -90,19 +94,22 @@ def load_records(conn: Connection, ids: list[int], old: dict[int, tuple],
     out = []
     for h in heads:
         before = old.get(h.id)
-        captured = {f.order_line_id: f for f in old_lines.get(h.id, [])}
+        captured = {f.order_line_id: f for f in old_lines.get(h.id, ())}
         guess = legacy.get(h.id, {})
+        from_stock, planned = guess.get("from_stock", {}), guess.get("warehouse", {})
         line_records = []
-        for ln in lines[h.id]:
+        for ln in lines.get(h.id, ()):
             was = captured.get(ln.id)
-            line_records.append(LineRecord(
-                line_id=ln.id, product_id=ln.product_id, qty=ln.qty,
-                qty_from_stock=was.qty_from_stock if was else guess.get("from_stock", {}).get(ln.id, ln.qty),
-                requested_date=ln.requested_date,
-                first_promised_ship=(was.first_promised_ship if was else None) or ln.promised_ship_date,
-                first_promised_date=(was.first_promised_date if was else None) or ln.promised_date,
-                planned_warehouse_id=was.warehouse_id if was else guess.get("warehouse", {}).get(ln.id),
-                shipments=tuple(parts[ln.id]), returns=tuple(returned[ln.id])))
+            if was is not None:  # what the facts captured earlier stays
+                line_records.append(LineRecord(
+                    ln.id, ln.product_id, ln.qty, was.qty_from_stock, ln.requested_date,
+                    was.first_promised_ship or ln.promised_ship_date, was.first_promised_date or ln.promised_date,
+                    was.warehouse_id, tuple(parts.get(ln.id, ())), tuple(returned.get(ln.id, ()))))
+            else:
+                line_records.append(LineRecord(
+                    ln.id, ln.product_id, ln.qty, from_stock.get(ln.id, ln.qty), ln.requested_date,
+                    ln.promised_ship_date, ln.promised_date, planned.get(ln.id), tuple(parts.get(ln.id, ())),
+                    tuple(returned.get(ln.id, ()))))
         out.append(OrderRecord(
             order_id=h.id, ordered_on=before.order_day if before else utc_day(h.created_at),
             customer_id=h.customer_id, segment=before.segment if before else h.segment,
@@ -112,7 +119,7 @@ def load_records(conn: Connection, ids: list[int], old: dict[int, tuple],
             cancelled=h.status == "cancelled", credit_held=h.id in held,
             first_promised_date=(before.first_promised_date if before else guess.get("promised")) or h.promised_date,
             lines=tuple(line_records), disputes=tuple(d["status"] for d in disputes.get(h.id, [])),
-            cases=tuple(complaints[h.id])))
+            cases=tuple(complaints.get(h.id, ()))))
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ..clock import Clock
 from ..config import Settings
@@ -20,8 +20,9 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.fulfilment import check_pick
 from ..store import inventory
 from ..store.db import UnitOfWork
-from ..store.events import append_event
+from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.tables import allocations, order_lines, stock, stock_moves
 from .allocation import note_promise_change, recompute_statuses, refresh_promises, release_backorders
 from .measure_facts import refresh_order_facts
@@ -138,18 +139,13 @@ def _confirm_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor
     """Record checked picks of lines of these shipments: full picks in one statement, each short pick corrected
     and re-promised; shipments with every line confirmed become picked (or empty: nothing was found at all)."""
     now, today = clock.now(), clock.today()
-    inventory.load_supply(conn, {lines[i].product_id for i in picks}, lock=True)
+    inventory.lock_supply(conn, {lines[i].product_id for i in picks})
     full = sorted(i for i, p in picks.items() if p.qty_picked == lines[i].qty)
     if full:
         conn.execute(update(shipment_lines).where(shipment_lines.c.id.in_(full))
                      .values(qty_picked=shipment_lines.c.qty))
-    shorts = []
-    for i in sorted(set(picks) - set(full)):
-        p, line = picks[i], lines[i]
-        conn.execute(update(shipment_lines).where(shipment_lines.c.id == line.id).values(
-            qty_picked=p.qty_picked, short_reason=p.reason, short_department=p.department))
-        shorts.append(_short_pick(conn, ships[line.shipment_id], line, line.qty - p.qty_picked, p, now,
-                                  actor.username))
+    shorts = _short_picks(conn, ships, [(lines[i], picks[i]) for i in sorted(set(picks) - set(full))], now,
+                          actor.username)
     if shorts:
         release_backorders(conn, {s["product_id"] for s in shorts}, today=today, at=now, actor=actor.username,
                            horizon_end=today + timedelta(days=settings.promise_horizon_days),
@@ -176,27 +172,54 @@ def _confirm_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor
     return {"statuses": statuses, "short_picks": shorts}
 
 
-def _short_pick(conn: Connection, sh, line, short: int, p: PickConfirmation, now, actor: str) -> dict:
-    """Correct the stock record, give the missing units back to back-order, record whose failure it was."""
-    res = conn.execute(update(stock).where(stock.c.warehouse_id == sh.warehouse_id,
-                                           stock.c.product_id == line.product_id,
-                                           stock.c.on_hand >= short, stock.c.reserved >= short)
-                       .values(on_hand=stock.c.on_hand - short, reserved=stock.c.reserved - short))
-    if res.rowcount != 1:
+def _short_picks(conn: Connection, ships: dict, shorts: list[tuple], now, actor: str) -> list[dict]:
+    """Correct the stock records, give the missing units back to back-order, record whose failure each was:
+    (shipment line, its PickConfirmation) each, one batch per statement for all of them (a wave has dozens)."""
+    if not shorts:
+        return []
+    _SHORT_LINES.execute_many(conn, [{"lid": line.id, "picked": p.qty_picked, "reason": p.reason,
+                                      "department": p.department} for line, p in shorts])
+    missing = [(ships[line.shipment_id], line, line.qty - p.qty_picked, p) for line, p in shorts]
+    if _STOCK_SHORT.execute_many(conn, [{"wh": sh.warehouse_id, "pid": line.product_id, "short": short}
+                                        for sh, line, short, _ in missing]) != len(missing):
         raise Conflict("stock_record_inconsistent", "the stock record holds less than this line reserved",
                        field="lines")
-    conn.execute(insert(stock_moves).values(warehouse_id=sh.warehouse_id, product_id=line.product_id, qty=-short,
-                                            kind="short_pick", ref=f"shipment:{sh.id}", reason=p.reason, at=now,
-                                            actor=actor))
-    alloc = conn.execute(select(allocations.c.qty).where(allocations.c.id == line.allocation_id)).scalar()
-    if alloc is not None and alloc > short:
-        conn.execute(update(allocations).where(allocations.c.id == line.allocation_id).values(qty=alloc - short))
-    elif alloc is not None:
-        conn.execute(update(shipment_lines).where(shipment_lines.c.id == line.id).values(allocation_id=None))
-        conn.execute(delete(allocations).where(allocations.c.id == line.allocation_id))
-    conn.execute(update(order_lines).where(order_lines.c.id == line.order_line_id)
-                 .values(qty_backordered=order_lines.c.qty_backordered + short))
-    fact = {"shipment": shipment_number(sh.id), "line_id": line.order_line_id, "product_id": line.product_id,
-            "short": short, "reason": p.reason, "department": p.department}
-    append_event(conn, line.order_id, "short_pick", at=now, actor=actor, reason=p.reason, payload=fact)
-    return fact
+    _SHORT_MOVES.execute_many(conn, [{"warehouse_id": sh.warehouse_id, "product_id": line.product_id, "qty": -short,
+                                      "kind": "short_pick", "ref": f"shipment:{sh.id}", "reason": p.reason, "at": now,
+                                      "actor": actor} for sh, line, short, p in missing])
+    held = [line.allocation_id for _, line, _, _ in missing if line.allocation_id is not None]
+    allocated = dict(_ALLOCATED.rows(conn, padded_ids(held))) if held else {}
+    smaller, gone = [], []
+    for _, line, short, _ in missing:
+        alloc = allocated.get(line.allocation_id)
+        if alloc is not None and alloc > short:
+            smaller.append({"aid": line.allocation_id, "qty": alloc - short})
+        elif alloc is not None:
+            gone.append(line)
+    _ALLOCATION_QTY.execute_many(conn, smaller)
+    if gone:
+        _LINE_UNALLOCATED.execute_many(conn, [{"lid": line.id} for line in gone])
+        conn.execute(delete(allocations).where(allocations.c.id.in_(sorted(line.allocation_id for line in gone))))
+    _BACK_TO_BACKORDER.execute_many(conn, [{"olid": line.order_line_id, "short": short} for _, line, short, _ in missing])
+    facts = [{"shipment": shipment_number(sh.id), "line_id": line.order_line_id, "product_id": line.product_id,
+              "short": short, "reason": p.reason, "department": p.department} for sh, line, short, p in missing]
+    append_events(conn, [event_row(line.order_id, "short_pick", at=now, actor=actor, reason=p.reason, payload=fact)
+                         for (_, line, _, p), fact in zip(missing, facts, strict=True)])
+    return facts
+
+
+_SHORT_LINES = Prepared(update(shipment_lines).where(shipment_lines.c.id == bindparam("lid")).values(
+    qty_picked=bindparam("picked"), short_reason=bindparam("reason"), short_department=bindparam("department")))
+_STOCK_SHORT = Prepared(update(stock).where(stock.c.warehouse_id == bindparam("wh"),
+                                            stock.c.product_id == bindparam("pid"),
+                                            stock.c.on_hand >= bindparam("short"), stock.c.reserved >= bindparam("short"))
+                        .values(on_hand=stock.c.on_hand - bindparam("short"),
+                                reserved=stock.c.reserved - bindparam("short")))
+_SHORT_MOVES = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "reason", "at", "actor"))
+_ALLOCATED = Prepared(select(allocations.c.id, allocations.c.qty).where(in_ids(allocations.c.id)), expanding="ids")
+_ALLOCATION_QTY = Prepared(update(allocations).where(allocations.c.id == bindparam("aid"))
+                           .values(qty=bindparam("qty")))
+_LINE_UNALLOCATED = Prepared(update(shipment_lines).where(shipment_lines.c.id == bindparam("lid"))
+                             .values(allocation_id=None))
+_BACK_TO_BACKORDER = Prepared(update(order_lines).where(order_lines.c.id == bindparam("olid"))
+                              .values(qty_backordered=order_lines.c.qty_backordered + bindparam("short")))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
@@ -23,6 +23,7 @@ from ..domain.orders import OrderStatus
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.tables import allocations, order_lines, orders, products, ship_tos, warehouses
 from .allocation import recompute_statuses
 
@@ -60,25 +61,33 @@ def refresh_shipment_measures(conn: Connection, shipment_ids: Iterable[int], *, 
     ids = sorted(set(shipment_ids))
     if not ids:
         return
-    qty = func.coalesce(shipment_lines.c.qty_picked, shipment_lines.c.qty) if picked else shipment_lines.c.qty
     sums: dict[int, list] = {sid: [Decimal("0"), Decimal("0"), None] for sid in ids}
-    for sid, q, kg, m3, promised in conn.execute(
-            select(shipment_lines.c.shipment_id, qty, products.c.weight_kg, products.c.volume_m3,
-                   order_lines.c.promised_date)
-            .join(products, products.c.id == shipment_lines.c.product_id)
-            .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
-            .where(shipment_lines.c.shipment_id.in_(ids))):
+    lines = [r for i in range(0, len(ids), 512) for r in _CARRIED[picked].rows(conn, padded_ids(ids[i:i + 512]))]
+    for sid, q, kg, m3, promised in lines:
         s = sums[sid]
         s[0] += Decimal(kg) * q
         s[1] += Decimal(m3) * q
         if promised is not None and (s[2] is None or promised < s[2]):
             s[2] = promised
-    conn.execute(_SET_MEASURES, [{"sid": sid, "kg": kg.quantize(Decimal("0.001")), "m3": m3.quantize(Decimal("0.0001")),
-                                  "due": due} for sid, (kg, m3, due) in sums.items()])
+    _SET_MEASURES.execute_many(conn, [{"sid": sid, "kg": kg.quantize(Decimal("0.001")),
+                                       "m3": m3.quantize(Decimal("0.0001")), "due": due}
+                                      for sid, (kg, m3, due) in sums.items()])
 
 
-_SET_MEASURES = (update(shipments).where(shipments.c.id == bindparam("sid"))
-                 .values(weight_kg=bindparam("kg"), volume_m3=bindparam("m3"), due_date=bindparam("due")))
+def _carried(picked: bool) -> Prepared:
+    """Each line's units (picked ones once picking is done), its product's weight and volume, its promise."""
+    qty = func.coalesce(shipment_lines.c.qty_picked, shipment_lines.c.qty) if picked else shipment_lines.c.qty
+    return Prepared(select(shipment_lines.c.shipment_id, qty, products.c.weight_kg, products.c.volume_m3,
+                           order_lines.c.promised_date)
+                    .join(products, products.c.id == shipment_lines.c.product_id)
+                    .join(order_lines, order_lines.c.id == shipment_lines.c.order_line_id)
+                    .where(in_ids(shipment_lines.c.shipment_id)), expanding="ids")
+
+
+# Every release and pick confirmation weighs its shipments: compiled once, on the driver.
+_CARRIED = {picked: _carried(picked) for picked in (False, True)}
+_SET_MEASURES = Prepared(update(shipments).where(shipments.c.id == bindparam("sid"))
+                         .values(weight_kg=bindparam("kg"), volume_m3=bindparam("m3"), due_date=bindparam("due")))
 
 
 def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str,
@@ -128,8 +137,7 @@ def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse:
                     "shipment": shipment_number(shipment_id), "warehouse": wh.code,
                     "units": sum(a.qty for a in allocs if a.order_id == order_id)}))
                 order_ids.add(order_id)
-        if rows:
-            conn.execute(insert(shipment_lines), rows)
+        _NEW_LINES.execute_many(conn, rows)
         refresh_shipment_measures(conn, touched)
         append_events(conn, events)
         recompute_statuses(conn, order_ids, at=now, actor=actor.username, reason="released to the warehouse")
@@ -155,14 +163,19 @@ def _open_shipments(conn: Connection, wh, keys: list[tuple[int, int, date]], now
         sites = {r.id: (r.lat, r.lon) for r in conn.execute(
             select(ship_tos.c.id, ship_tos.c.lat, ship_tos.c.lon).where(ship_tos.c.id.in_(sorted({k[1] for k in new}))))}
         for customer_id, ship_to_id, ship_date in new:
-            found[(customer_id, ship_to_id, ship_date)] = conn.execute(_NEW_SHIPMENT, {
+            found[(customer_id, ship_to_id, ship_date)] = _NEW_SHIPMENT.scalar(conn, {
                 "warehouse_id": wh.id, "customer_id": customer_id, "ship_to_id": ship_to_id,
-                "planned_ship_date": ship_date, "created_at": now,
-                "distance_km": round(distance_km(wh.lat, wh.lon, *sites[ship_to_id]), 1)}).scalar_one()
+                "planned_ship_date": ship_date, "created_at": now, "status": "released", "weight_kg": 0,
+                "volume_m3": 0, "distance_km": round(distance_km(wh.lat, wh.lon, *sites[ship_to_id]), 1)})
     return {k: found[k] for k in keys}
 
 
-_NEW_SHIPMENT = insert(shipments).values(status="released", weight_kg=0, volume_m3=0).returning(shipments.c.id)
+# One insert per new shipment (its id is needed for its lines): compiled once, on the driver.
+_NEW_SHIPMENT = insert_of(shipments, ("warehouse_id", "customer_id", "ship_to_id", "planned_ship_date", "created_at",
+                                      "status", "weight_kg", "volume_m3", "distance_km"), returning=shipments.c.id)
+_NEW_LINES = insert_of(shipment_lines, ("shipment_id", "order_id", "order_line_id", "allocation_id", "product_id", "qty",
+                                        "qty_shipped", "qty_delivered", "qty_short_delivered", "qty_damaged",
+                                        "qty_wrong_item"))
 
 
 def withdraw_unpicked(conn: Connection, order_id: int) -> None:

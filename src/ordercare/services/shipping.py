@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from ..clock import Clock
 from ..config import Settings
@@ -23,6 +23,7 @@ from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments
+from ..store.prepared import Prepared, insert_of
 from ..store.service_tables import no_charge_orders
 from ..store.tables import allocations, customers, order_lines, orders, stock, stock_moves
 from .allocation import recompute_statuses, release_backorders
@@ -196,7 +197,7 @@ def _ship_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, i
 def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads: list, lines: dict,
            wanted: dict) -> list[dict]:
     """The goods leave: stock, moves, allocations, lines, shipments, loads, events and statuses, one batch each."""
-    inventory.load_supply(conn, {ln.product_id for sh in heads for ln in lines[sh.id].values()}, lock=True)
+    inventory.lock_supply(conn, {ln.product_id for sh in heads for ln in lines[sh.id].values()})
     per_cell: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     moves, done_allocs, line_rows, order_rows, left_behind = [], [], [], [], set()
     for sh in heads:
@@ -216,20 +217,19 @@ def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads
                 left_behind.add(line.product_id)
     # Picked units leave the reservation: shipped ones also leave the shelf.
     cells = [{"wh": wh, "pid": pid, "q": q, "p": p} for (wh, pid), (q, p) in sorted(per_cell.items()) if q or p]
-    if cells and conn.execute(_STOCK_LEAVES, cells).rowcount != len(cells):
+    if cells and _STOCK_LEAVES.execute_many(conn, cells) != len(cells):
         raise Conflict("stock_record_inconsistent", "the stock record holds less than was picked", field="lines")
-    if moves:
-        conn.execute(insert(stock_moves), moves)
-    conn.execute(_LINE_SHIPPED, line_rows)
+    _MOVES.execute_many(conn, moves)
+    _LINE_SHIPPED.execute_many(conn, line_rows)
     if done_allocs:
         conn.execute(delete(allocations).where(allocations.c.id.in_(sorted(done_allocs))))
-    conn.execute(_ORDER_LINE_SHIPPED, order_rows)
+    _ORDER_LINE_SHIPPED.execute_many(conn, order_rows)
     carrier = {r.id: r for r in conn.execute(
         select(carrier_services.c.id, carriers.c.code, carrier_services.c.code.label("service"))
         .join(carriers, carriers.c.id == carrier_services.c.carrier_id)
         .where(carrier_services.c.id.in_({sh.carrier_service_id for sh in heads})))}
     tracking = {sh.id: f"{carrier[sh.carrier_service_id].code}-{sh.id:09d}" for sh in heads}
-    conn.execute(_SHIPMENT_SHIPPED, [{"sid": sh.id, "at": now, "tracking": tracking[sh.id]} for sh in heads])
+    _SHIPMENT_SHIPPED.execute_many(conn, [{"sid": sh.id, "at": now, "tracking": tracking[sh.id]} for sh in heads])
     load_ids = sorted({sh.load_id for sh in heads if sh.load_id is not None})
     if load_ids:
         unshipped = select(shipments.c.id).where(shipments.c.load_id == loads.c.id,
@@ -255,16 +255,21 @@ def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads
     return out
 
 
-_STOCK_LEAVES = (update(stock).where(stock.c.warehouse_id == bindparam("wh"), stock.c.product_id == bindparam("pid"),
-                                     stock.c.on_hand >= bindparam("q"), stock.c.reserved >= bindparam("p"))
-                 .values(on_hand=stock.c.on_hand - bindparam("q"), reserved=stock.c.reserved - bindparam("p")))
-_LINE_SHIPPED = (update(shipment_lines).where(shipment_lines.c.id == bindparam("lid"))
-                 .values(qty_shipped=bindparam("q"), allocation_id=None))
-_ORDER_LINE_SHIPPED = (update(order_lines).where(order_lines.c.id == bindparam("olid")).values(
+# The per-line batches of _leave, compiled once and sent on the driver (store/prepared.py): an afternoon ships
+# thousands of lines, and SQLAlchemy's executemany set-up cost more per row than the statements.
+_STOCK_LEAVES = Prepared(update(stock).where(stock.c.warehouse_id == bindparam("wh"),
+                                             stock.c.product_id == bindparam("pid"),
+                                             stock.c.on_hand >= bindparam("q"), stock.c.reserved >= bindparam("p"))
+                         .values(on_hand=stock.c.on_hand - bindparam("q"), reserved=stock.c.reserved - bindparam("p")))
+_MOVES = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "at", "actor"))
+_LINE_SHIPPED = Prepared(update(shipment_lines).where(shipment_lines.c.id == bindparam("lid"))
+                         .values(qty_shipped=bindparam("q"), allocation_id=None))
+_ORDER_LINE_SHIPPED = Prepared(update(order_lines).where(order_lines.c.id == bindparam("olid")).values(
     qty_shipped=order_lines.c.qty_shipped + bindparam("q"),
     qty_backordered=order_lines.c.qty_backordered + bindparam("back")))
-_SHIPMENT_SHIPPED = (update(shipments).where(shipments.c.id == bindparam("sid"))
-                     .values(status="shipped", shipped_at=bindparam("at"), tracking_number=bindparam("tracking")))
+_SHIPMENT_SHIPPED = Prepared(update(shipments).where(shipments.c.id == bindparam("sid"))
+                             .values(status="shipped", shipped_at=bindparam("at"),
+                                     tracking_number=bindparam("tracking")))
 
 
 # Proof of delivery and installation live in delivery.py; callers have always found them here.
