@@ -17,7 +17,7 @@ from datetime import date
 
 from ..domain.disputes import COUNTS_AS_ERROR
 from .attribution import FAILURE_KINDS, charge_failures
-from .records import LineRecord, OrderRecord, ShipmentPart
+from .records import LineRecord, OrderRecord
 
 RETURN_REASONS = ("damaged", "wrong_item", "defective", "not_as_described", "not_needed", "ordered_by_mistake",
                   "warranty", "other")
@@ -135,15 +135,6 @@ DELIVERY_FLAGS = ("complete", "on_time", "on_time_req", "damage_free", "doc_ok",
                   "otif_req", "within_lead")
 
 
-def _shipped(line: LineRecord) -> list[ShipmentPart]:
-    return [p for p in line.shipments if p.shipped_on is not None and p.qty_shipped > 0]
-
-
-def never_backordered(line: LineRecord) -> bool:
-    """Every unit was in stock when ordered and none fell back to back-order later (short pick, left behind)."""
-    return line.qty_from_stock >= line.qty and not any(p.short_picked or p.left_behind for p in line.shipments)
-
-
 _NO_RETURNS = dict.fromkeys(RETURN_REASONS, 0)
 _UNSETTLED = dict.fromkeys(DELIVERY_FLAGS)
 
@@ -157,15 +148,15 @@ def _line_fact(order: OrderRecord, line: LineRecord, doc_ok: bool) -> tuple[Line
     that day, and whether it never went to back-order. One pass over the line's shipments (a midnight refresh
     derives tens of thousands of lines: a generator per sum cost more than the rules)."""
     qty, from_stock, by = line.qty, line.qty_from_stock, line.first_promised_ship
-    clean = from_stock >= qty
+    clean = from_stock >= qty  # never back-ordered: every unit in stock when ordered, and (below) none fell back
     shipped = 0  # parts that left with units
     delivered = units = units_first = units_by = got = damaged = wrong = short = 0
     first_day = last_day = last_delivery = None
     first = None  # the part the line is attributed to: its first shipped one (day, shipment), else first released
     for p in line.shipments:
-        picked, day = p.qty_picked, p.shipped_on
-        if picked is not None and (picked < p.qty_released or day is not None and p.qty_shipped < picked):
-            clean = False  # short picked, or picked units left behind
+        day = p.shipped_on
+        if p.short_picked or p.left_behind:
+            clean = False
         if day is None or p.qty_shipped <= 0:
             if shipped == 0 and (first is None or p.shipment_id < first.shipment_id):
                 first = p
