@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
@@ -20,6 +20,7 @@ from ..domain.fulfilment import check_delivery
 from ..store.db import UnitOfWork
 from ..store.events import append_event, append_events, event_row
 from ..store.fulfilment_tables import installations, shipment_lines, shipments
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.tables import order_lines, products
 from .allocation import recompute_statuses
 from .measure_facts import refresh_order_facts
@@ -73,12 +74,10 @@ def _check_receiver(proof: ProofOfDelivery, field_name: str) -> None:
 
 def _deliver_in(conn: Connection, clock: Clock, actor: Actor, proofs: list[ProofOfDelivery], *, prefix: str) -> list:
     now = clock.now()
-    ids = [p.shipment_id for p in proofs]
-    heads = {r.id: r for r in conn.execute(select(shipments).where(shipments.c.id.in_(ids)))}
+    ids = sorted({p.shipment_id for p in proofs})
+    heads = {r.id: r for r in _read(conn, _HEADS, ids)}
     lines: dict[int, dict[int, object]] = defaultdict(dict)
-    for r in conn.execute(select(shipment_lines, products.c.needs_installation)
-                          .join(products, products.c.id == shipment_lines.c.product_id)
-                          .where(shipment_lines.c.shipment_id.in_(ids)).order_by(shipment_lines.c.id)):
+    for r in _read(conn, _LINES, ids):
         lines[r.shipment_id][r.id] = r
     line_rows, order_rows, tasks, head_rows, events, results, order_ids = [], [], [], [], [], [], set()
     for n, p in enumerate(proofs):
@@ -99,55 +98,84 @@ def _deliver_in(conn: Connection, clock: Clock, actor: Actor, proofs: list[Proof
         if at > now or at < sh.shipped_at:
             raise ValidationFailed("invalid_delivery_time", f"{where}delivered_at: must be between shipping and now",
                                    field=f"{where}delivered_at")
+        mine = lines[sh.id]
         by_line = {}
         for i, e in enumerate(p.exceptions):
-            if e.line_id not in lines[sh.id] or e.line_id in by_line:
+            if e.line_id not in mine or e.line_id in by_line:
                 raise ValidationFailed("unknown_line", f"{where}exceptions[{i}].line_id: not a line of this shipment "
                                        "(or given twice)", field=f"{where}exceptions[{i}].line_id")
-            check_delivery(field=f"{where}exceptions[{i}]", shipped=lines[sh.id][e.line_id].qty_shipped,
+            check_delivery(field=f"{where}exceptions[{i}]", shipped=mine[e.line_id].qty_shipped,
                            short=e.short, damaged=e.damaged, wrong_item=e.wrong_item)
             by_line[e.line_id] = e
-        facts = []
-        for line in lines[sh.id].values():
-            e = by_line.get(line.id, DeliveryException(line.id))
-            received = line.qty_shipped - e.short - e.wrong_item
-            line_rows.append({"lid": line.id, "received": received, "short": e.short, "damaged": e.damaged,
-                              "wrong": e.wrong_item, "note": e.note})
-            order_rows.append({"olid": line.order_line_id, "received": received})
-            if e.short or e.damaged or e.wrong_item:
-                facts.append({"order_id": line.order_id, "line_id": line.order_line_id, "short": e.short,
-                              "damaged": e.damaged, "wrong_item": e.wrong_item, "note": e.note})
-            if line.needs_installation and received - e.damaged > 0:
+        facts, by_order = [], defaultdict(list)  # in line order, and per order
+        installed_on = None
+        for line in mine.values():
+            e = by_line.get(line.id)
+            if e is None:  # delivered as shipped
+                received = line.qty_shipped
+                line_rows.append((received, 0, 0, 0, None, line.id))
+                order_rows.append((received, line.order_line_id))
+                damaged = 0
+            else:
+                received = line.qty_shipped - e.short - e.wrong_item
+                line_rows.append((received, e.short, e.damaged, e.wrong_item, e.note, line.id))
+                order_rows.append((received, line.order_line_id))
+                if e.short or e.damaged or e.wrong_item:
+                    fact = {"order_id": line.order_id, "line_id": line.order_line_id, "short": e.short,
+                            "damaged": e.damaged, "wrong_item": e.wrong_item, "note": e.note}
+                    facts.append(fact)
+                    by_order[line.order_id].append(fact)
+                damaged = e.damaged
+            if line.needs_installation and received - damaged > 0:
+                installed_on = installed_on or at.date() + timedelta(days=INSTALLATION_LEAD_DAYS)
                 tasks.append({"order_id": line.order_id, "order_line_id": line.order_line_id, "shipment_id": sh.id,
-                              "product_id": line.product_id, "qty": received - e.damaged, "status": "scheduled",
-                              "scheduled_for": at.date() + timedelta(days=INSTALLATION_LEAD_DAYS)})
-        head_rows.append({"sid": sh.id, "at": at, "by": p.received_by.strip()})
-        for order_id in sorted({ln.order_id for ln in lines[sh.id].values()}):
+                              "product_id": line.product_id, "qty": received - damaged, "status": "scheduled",
+                              "scheduled_for": installed_on})
+        received_by = p.received_by.strip()
+        head_rows.append((at, received_by, sh.id))
+        number, delivered_at = shipment_number(sh.id), at.isoformat()
+        on_time = sh.due_date is None or at.date() <= sh.due_date
+        for order_id in sorted({ln.order_id for ln in mine.values()}):
             events.append(event_row(order_id, "delivered", at=now, actor=actor.username, payload={
-                "shipment": shipment_number(sh.id), "delivered_at": at.isoformat(),
-                "received_by": p.received_by.strip(), "on_time": sh.due_date is None or at.date() <= sh.due_date,
-                "exceptions": [f for f in facts if f["order_id"] == order_id]}))
+                "shipment": number, "delivered_at": delivered_at, "received_by": received_by, "on_time": on_time,
+                "exceptions": by_order.get(order_id, [])}))
             order_ids.add(order_id)
         results.append({"shipment_id": sh.id, "delivered_at": at, "exceptions": facts})
-    if line_rows:
-        conn.execute(_LINE_DELIVERED, line_rows)
-        conn.execute(_ORDER_LINE_DELIVERED, order_rows)
-    if tasks:
-        conn.execute(insert(installations), tasks)
-    conn.execute(_SHIPMENT_DELIVERED, head_rows)
+    _LINE_DELIVERED.execute_many(conn, line_rows)
+    _ORDER_LINE_DELIVERED.execute_many(conn, order_rows)
+    _NEW_INSTALLATION.execute_many(conn, tasks)
+    _SHIPMENT_DELIVERED.execute_many(conn, head_rows)
     append_events(conn, events)
     recompute_statuses(conn, order_ids, at=now, actor=actor.username, reason="delivered")
     refresh_order_facts(conn, order_ids)
     return results
 
 
-_LINE_DELIVERED = (update(shipment_lines).where(shipment_lines.c.id == bindparam("lid")).values(
+def _read(conn: Connection, stmt: Prepared, ids: list[int]) -> list:
+    return [r for i in range(0, len(ids), 512) for r in stmt.rows(conn, padded_ids(ids[i:i + 512]))]
+
+
+# A carrier's round delivers hundreds of shipments and thousands of lines: its statements compiled once, on the
+# driver (store/prepared.py), parameters given in position order.
+_HEADS = Prepared(select(shipments.c.id, shipments.c.status, shipments.c.shipped_at, shipments.c.due_date)
+                  .where(in_ids(shipments.c.id)), expanding="ids")
+_LINES = Prepared(select(shipment_lines.c.id, shipment_lines.c.shipment_id, shipment_lines.c.order_id,
+                         shipment_lines.c.order_line_id, shipment_lines.c.product_id, shipment_lines.c.qty_shipped,
+                         products.c.needs_installation)
+                  .join(products, products.c.id == shipment_lines.c.product_id)
+                  .where(in_ids(shipment_lines.c.shipment_id)).order_by(shipment_lines.c.id), expanding="ids")
+_LINE_DELIVERED = Prepared(update(shipment_lines).where(shipment_lines.c.id == bindparam("lid")).values(
     qty_delivered=bindparam("received"), qty_short_delivered=bindparam("short"), qty_damaged=bindparam("damaged"),
-    qty_wrong_item=bindparam("wrong"), delivery_note=bindparam("note")))
-_ORDER_LINE_DELIVERED = (update(order_lines).where(order_lines.c.id == bindparam("olid"))
-                         .values(qty_delivered=order_lines.c.qty_delivered + bindparam("received")))
-_SHIPMENT_DELIVERED = (update(shipments).where(shipments.c.id == bindparam("sid"))
-                       .values(status="delivered", delivered_at=bindparam("at"), received_by=bindparam("by")))
+    qty_wrong_item=bindparam("wrong"), delivery_note=bindparam("note")),
+    order=("received", "short", "damaged", "wrong", "note", "lid"))
+_ORDER_LINE_DELIVERED = Prepared(update(order_lines).where(order_lines.c.id == bindparam("olid"))
+                                 .values(qty_delivered=order_lines.c.qty_delivered + bindparam("received")),
+                                 order=("received", "olid"))
+_SHIPMENT_DELIVERED = Prepared(update(shipments).where(shipments.c.id == bindparam("sid"))
+                               .values(status="delivered", delivered_at=bindparam("at"), received_by=bindparam("by")),
+                               order=("at", "by", "sid"))
+_NEW_INSTALLATION = insert_of(installations, ("order_id", "order_line_id", "shipment_id", "product_id", "qty", "status",
+                                              "scheduled_for"))
 
 
 def _installation(conn: Connection, installation_id: int):
