@@ -168,6 +168,17 @@ def note_promise_change(conn: Connection, order_id: int, old: date | None, new: 
                      payload={"old": old.isoformat() if old else None, "new": new.isoformat() if new else None})
 
 
+# Every change of supply (goods in, a purchase order, a pick or shipment that leaves units behind) asks for the
+# lines waiting on its products, and most often finds none: compiled once, on the driver.
+_WAITING = Prepared(
+    select(order_lines.c.id, order_lines.c.order_id, order_lines.c.product_id, order_lines.c.qty_backordered,
+           order_lines.c.requested_date, orders.c.ship_to_id)
+    .join(orders, orders.c.id == order_lines.c.order_id)
+    .where(in_ids(order_lines.c.product_id), order_lines.c.qty_backordered > 0,
+           orders.c.status.in_(sorted(str(s) for s in OPEN_FOR_SUPPLY)))
+    .order_by(orders.c.priority, orders.c.created_at, orders.c.id, order_lines.c.id), expanding="ids")
+
+
 def release_backorders(conn: Connection, product_ids: set[int], *, today: date, at: datetime, actor: str,
                        horizon_end: date, reason: str) -> int:
     """Give free supply of these products to waiting lines: by package priority, then first come.
@@ -180,13 +191,7 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
     """
     if not product_ids:
         return 0
-    waiting = conn.execute(
-        select(order_lines.c.id, order_lines.c.order_id, order_lines.c.product_id, order_lines.c.qty_backordered,
-               order_lines.c.requested_date, orders.c.ship_to_id)
-        .join(orders, orders.c.id == order_lines.c.order_id)
-        .where(order_lines.c.product_id.in_(sorted(product_ids)), order_lines.c.qty_backordered > 0,
-               orders.c.status.in_([str(s) for s in OPEN_FOR_SUPPLY]))
-        .order_by(orders.c.priority, orders.c.created_at, orders.c.id, order_lines.c.id)).all()
+    waiting = _WAITING.rows(conn, padded_ids(sorted(product_ids)))
     total = 0
     touched: set[int] = set()
     lane_cache: dict[int, list] = {}

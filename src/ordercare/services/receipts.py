@@ -17,7 +17,7 @@ from ..domain.orders import MAX_STOCK
 from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row
-from ..store.prepared import Prepared, insert_of
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.tables import allocations, order_lines, orders, products, purchase_orders, receipts, stock, stock_moves, \
     warehouses
 from .allocation import note_promise_change, recompute_statuses, refresh_promises, release_backorders
@@ -102,6 +102,7 @@ def _receipt_for_update(conn: Connection, receipt_id: int):
 
 
 # Goods in, compiled once (store/prepared.py): a truck's lines are read together and written in batches.
+_PRODUCTS_OF = Prepared(select(receipts.c.product_id).where(in_ids(receipts.c.id)), expanding="ids")
 _RECEIPTS = Prepared(select(receipts).where(receipts.c.id.in_(bindparam("ids", expanding=True))), expanding="ids")
 _PROMISES = Prepared(  # in the order they are served: priority, then first come
     select(allocations).join(orders, orders.c.id == allocations.c.order_id)
@@ -174,9 +175,8 @@ def receive_delivery(uow: UnitOfWork, clock: Clock, settings: Settings, actor: A
 
     def work(conn: Connection) -> dict:
         # The global lock order: every product's stock and receipts first, then the rows one by one.
-        ids = [ln.receipt_id for ln in lines]
-        inventory.load_supply(conn, conn.execute(select(receipts.c.product_id).where(receipts.c.id.in_(ids)))
-                              .scalars(), lock=True)
+        inventory.lock_supply(conn, {r.product_id for r in _PRODUCTS_OF.rows(conn, padded_ids(
+            [ln.receipt_id for ln in lines]))})
         done = _goods_in(conn, clock, actor, lines, [f"lines[{i}].qty" for i in range(len(lines))],
                          [f"lines[{i}]" for i in range(len(lines))])
         released = release_backorders(conn, {d.pop("product_id") for d in done}, today=clock.today(),
@@ -193,14 +193,14 @@ def _goods_in(conn: Connection, clock: Clock, actor: Actor, lines: list[GoodsIn]
     holds the supply locks of their products. A line changes only its own receipt and the promises on it, so
     the receipts, their promises and the stock on hand are read once for all lines."""
     ids = [ln.receipt_id for ln in lines]
-    found = {r.id: r for r in _RECEIPTS.rows(conn, {"ids": ids})}
+    found = {r.id: r for r in _RECEIPTS.rows(conn, padded_ids(ids))}
     held = defaultdict(list)
-    for a in _PROMISES.rows(conn, {"ids": ids}):
+    for a in _PROMISES.rows(conn, padded_ids(ids)):
         held[a.receipt_id].append(a)
     keys = list(dict.fromkeys((r.warehouse_id, r.product_id) for r in (found.get(i) for i in ids) if r))
     inventory.ensure_stock_rows(conn, keys)
     on_hand = {(r.warehouse_id, r.product_id): r.on_hand
-               for r in _ON_HAND.rows(conn, {"ids": sorted({pid for _, pid in keys})})} if keys else {}
+               for r in _ON_HAND.rows(conn, padded_ids(sorted({pid for _, pid in keys})))} if keys else {}
     out = []
     for ln, qty_field, prefix in zip(lines, qty_fields, prefixes, strict=True):
         r = found.get(ln.receipt_id)
