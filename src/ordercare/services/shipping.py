@@ -23,7 +23,7 @@ from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments
-from ..store.prepared import Prepared, insert_of
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.service_tables import no_charge_orders
 from ..store.tables import allocations, customers, order_lines, orders, stock, stock_moves
 from .allocation import recompute_statuses, release_backorders
@@ -124,10 +124,9 @@ def _ship_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, i
              quantities: dict[int, list[ShipQuantity]], *, strict: bool) -> dict:
     """Ship these shipments, set-based. strict: any refusal raises (one shipment asked for by name); otherwise
     a shipment that cannot go is left out with its reason."""
-    heads = {r.id: r for r in conn.execute(select(shipments).where(shipments.c.id.in_(ids)))}
+    heads = {r.id: r for r in _read(conn, _HEADS, ids)}
     lines: dict[int, dict] = defaultdict(dict)
-    for r in conn.execute(select(shipment_lines).where(shipment_lines.c.shipment_id.in_(ids))
-                          .order_by(shipment_lines.c.id)):
+    for r in _read(conn, _LINES, ids):
         lines[r.shipment_id][r.id] = r
     not_shipped, wanted = [], {}
 
@@ -177,7 +176,7 @@ def _ship_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, i
             except DomainError as exc:  # no carrier can take it
                 refuse(sid, exc)
                 go.remove(sid)
-        heads.update({r.id: r for r in conn.execute(select(shipments).where(shipments.c.id.in_(unrated)))})
+        heads.update({r.id: r for r in _read(conn, _HEADS, unrated)})
         if not go:
             return {"shipped": [], "not_shipped": not_shipped, "held": over}
     shipped = _leave(conn, now, today, settings, actor, [heads[sid] for sid in go], lines, wanted)
@@ -200,23 +199,25 @@ def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads
     inventory.lock_supply(conn, {ln.product_id for sh in heads for ln in lines[sh.id].values()})
     per_cell: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     moves, done_allocs, line_rows, order_rows, left_behind = [], [], [], [], set()
+    by = actor.username
     for sh in heads:
+        wh, ref, units = sh.warehouse_id, f"shipment:{sh.id}", wanted[sh.id]
         for line in lines[sh.id].values():
-            qty, picked = wanted[sh.id][line.id], line.qty_picked or 0
-            cell = per_cell[(sh.warehouse_id, line.product_id)]
+            line_id, product_id = line.id, line.product_id
+            qty, picked = units[line_id], line.qty_picked or 0
+            cell = per_cell[(wh, product_id)]
             cell[0] += qty
             cell[1] += picked
             if qty:
-                moves.append({"warehouse_id": sh.warehouse_id, "product_id": line.product_id, "qty": -qty,
-                              "kind": "shipment", "ref": f"shipment:{sh.id}", "at": now, "actor": actor.username})
+                moves.append((wh, product_id, -qty, "shipment", ref, now, by))
             if line.allocation_id is not None:
                 done_allocs.append(line.allocation_id)
-            line_rows.append({"lid": line.id, "q": qty})
-            order_rows.append({"olid": line.order_line_id, "q": qty, "back": picked - qty})
+            line_rows.append((qty, line_id))
+            order_rows.append((qty, picked - qty, line.order_line_id))
             if picked - qty:
-                left_behind.add(line.product_id)
+                left_behind.add(product_id)
     # Picked units leave the reservation: shipped ones also leave the shelf.
-    cells = [{"wh": wh, "pid": pid, "q": q, "p": p} for (wh, pid), (q, p) in sorted(per_cell.items()) if q or p]
+    cells = [(wh, pid, q, p) for (wh, pid), (q, p) in sorted(per_cell.items()) if q or p]
     if cells and _STOCK_LEAVES.execute_many(conn, cells) != len(cells):
         raise Conflict("stock_record_inconsistent", "the stock record holds less than was picked", field="lines")
     _MOVES.execute_many(conn, moves)
@@ -229,7 +230,7 @@ def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads
         .join(carriers, carriers.c.id == carrier_services.c.carrier_id)
         .where(carrier_services.c.id.in_({sh.carrier_service_id for sh in heads})))}
     tracking = {sh.id: f"{carrier[sh.carrier_service_id].code}-{sh.id:09d}" for sh in heads}
-    _SHIPMENT_SHIPPED.execute_many(conn, [{"sid": sh.id, "at": now, "tracking": tracking[sh.id]} for sh in heads])
+    _SHIPMENT_SHIPPED.execute_many(conn, [(now, tracking[sh.id], sh.id) for sh in heads])
     load_ids = sorted({sh.load_id for sh in heads if sh.load_id is not None})
     if load_ids:
         unshipped = select(shipments.c.id).where(shipments.c.load_id == loads.c.id,
@@ -239,37 +240,52 @@ def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads
         release_backorders(conn, left_behind, today=today, at=now, actor=actor.username,
                            horizon_end=today + timedelta(days=settings.promise_horizon_days),
                            reason="picked units left behind at shipping")
-    events, out = [], []
+    events, out, order_ids = [], [], set()
     for sh in heads:
-        c = carrier[sh.carrier_service_id]
-        for order_id in sorted({ln.order_id for ln in lines[sh.id].values()}):
-            events.append(event_row(order_id, "shipped", at=now, actor=actor.username, payload={
-                "shipment": shipment_number(sh.id), "carrier": c.code, "service": c.service,
-                "tracking_number": tracking[sh.id], "estimated_delivery": sh.estimated_delivery.isoformat()
-                if sh.estimated_delivery else None,
-                "units": sum(wanted[sh.id][ln.id] for ln in lines[sh.id].values() if ln.order_id == order_id)}))
-        out.append({"shipment_id": sh.id, "tracking_number": tracking[sh.id], "units": sum(wanted[sh.id].values())})
+        c, units = carrier[sh.carrier_service_id], wanted[sh.id]
+        per_order: dict[int, int] = {}
+        for ln in lines[sh.id].values():
+            per_order[ln.order_id] = per_order.get(ln.order_id, 0) + units[ln.id]
+        number, eta = shipment_number(sh.id), sh.estimated_delivery.isoformat() if sh.estimated_delivery else None
+        for order_id in sorted(per_order):
+            events.append(event_row(order_id, "shipped", at=now, actor=by, payload={
+                "shipment": number, "carrier": c.code, "service": c.service, "tracking_number": tracking[sh.id],
+                "estimated_delivery": eta, "units": per_order[order_id]}))
+        order_ids.update(per_order)
+        out.append({"shipment_id": sh.id, "tracking_number": tracking[sh.id], "units": sum(units.values())})
     append_events(conn, events)
-    recompute_statuses(conn, {ln.order_id for sh in heads for ln in lines[sh.id].values()}, at=now,
-                       actor=actor.username, reason="shipped")
+    recompute_statuses(conn, order_ids, at=now, actor=by, reason="shipped")
     return out
 
 
-# The per-line batches of _leave, compiled once and sent on the driver (store/prepared.py): an afternoon ships
-# thousands of lines, and SQLAlchemy's executemany set-up cost more per row than the statements.
+def _read(conn: Connection, stmt: Prepared, ids: list[int]) -> list:
+    return [r for i in range(0, len(ids), 512) for r in stmt.rows(conn, padded_ids(ids[i:i + 512]))]
+
+
+# The reads and per-line batches of shipping, compiled once and sent on the driver (store/prepared.py): an
+# afternoon ships thousands of lines, and SQLAlchemy's executemany set-up cost more per row than the statements.
+# Rows are given positionally (the `order` of each statement's parameters).
+_HEADS = Prepared(select(shipments.c.id, shipments.c.status, shipments.c.warehouse_id, shipments.c.customer_id,
+                         shipments.c.carrier_service_id, shipments.c.load_id, shipments.c.estimated_delivery)
+                  .where(in_ids(shipments.c.id)), expanding="ids")
+_LINES = Prepared(select(shipment_lines.c.id, shipment_lines.c.shipment_id, shipment_lines.c.order_id,
+                         shipment_lines.c.order_line_id, shipment_lines.c.product_id, shipment_lines.c.allocation_id,
+                         shipment_lines.c.qty_picked)
+                  .where(in_ids(shipment_lines.c.shipment_id)).order_by(shipment_lines.c.id), expanding="ids")
 _STOCK_LEAVES = Prepared(update(stock).where(stock.c.warehouse_id == bindparam("wh"),
                                              stock.c.product_id == bindparam("pid"),
                                              stock.c.on_hand >= bindparam("q"), stock.c.reserved >= bindparam("p"))
-                         .values(on_hand=stock.c.on_hand - bindparam("q"), reserved=stock.c.reserved - bindparam("p")))
-_MOVES = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "at", "actor"))
+                         .values(on_hand=stock.c.on_hand - bindparam("q"), reserved=stock.c.reserved - bindparam("p")),
+                         order=("wh", "pid", "q", "p"))
+_MOVES = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "at", "actor"), positional=True)
 _LINE_SHIPPED = Prepared(update(shipment_lines).where(shipment_lines.c.id == bindparam("lid"))
-                         .values(qty_shipped=bindparam("q"), allocation_id=None))
+                         .values(qty_shipped=bindparam("q"), allocation_id=None), order=("q", "lid"))
 _ORDER_LINE_SHIPPED = Prepared(update(order_lines).where(order_lines.c.id == bindparam("olid")).values(
     qty_shipped=order_lines.c.qty_shipped + bindparam("q"),
-    qty_backordered=order_lines.c.qty_backordered + bindparam("back")))
+    qty_backordered=order_lines.c.qty_backordered + bindparam("back")), order=("q", "back", "olid"))
 _SHIPMENT_SHIPPED = Prepared(update(shipments).where(shipments.c.id == bindparam("sid"))
                              .values(status="shipped", shipped_at=bindparam("at"),
-                                     tracking_number=bindparam("tracking")))
+                                     tracking_number=bindparam("tracking")), order=("at", "tracking", "sid"))
 
 
 # Proof of delivery and installation live in delivery.py; callers have always found them here.
