@@ -46,13 +46,16 @@ def warehouse_row(conn: Connection, code: str, field: str = "warehouse"):
 
 def _complete_in_stock(conn: Connection, order_ids: set[int]) -> set[int]:
     """Orders with nothing back-ordered and nothing waiting on a receipt."""
-    if not order_ids:
-        return set()
-    waiting = set(conn.execute(select(order_lines.c.order_id).where(
-        order_lines.c.order_id.in_(order_ids), order_lines.c.qty_backordered > 0)).scalars())
-    waiting |= set(conn.execute(select(allocations.c.order_id).where(
-        allocations.c.order_id.in_(order_ids), allocations.c.receipt_id.is_not(None))).scalars())
+    ids = sorted(order_ids)
+    waiting = {r[0] for stmt in (_BACKORDERED, _ON_RECEIPTS) for i in range(0, len(ids), 512)
+               for r in stmt.rows(conn, padded_ids(ids[i:i + 512]))}
     return order_ids - waiting
+
+
+_BACKORDERED = Prepared(select(order_lines.c.order_id).where(in_ids(order_lines.c.order_id),
+                                                             order_lines.c.qty_backordered > 0), expanding="ids")
+_ON_RECEIPTS = Prepared(select(allocations.c.order_id).where(in_ids(allocations.c.order_id),
+                                                             allocations.c.receipt_id.is_not(None)), expanding="ids")
 
 
 def refresh_shipment_measures(conn: Connection, shipment_ids: Iterable[int], *, picked: bool = False) -> None:
@@ -102,15 +105,7 @@ def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse:
         wh = warehouse_row(conn, warehouse)
         today, now = clock.today(), clock.now()
         until = through or today
-        due = conn.execute(
-            select(allocations.c.id, allocations.c.order_id, allocations.c.order_line_id, allocations.c.product_id,
-                   allocations.c.qty, allocations.c.ship_date, orders.c.customer_id, orders.c.ship_to_id,
-                   orders.c.ship_complete)
-            .join(orders, orders.c.id == allocations.c.order_id)
-            .where(allocations.c.warehouse_id == wh.id, allocations.c.receipt_id.is_(None),
-                   allocations.c.released.is_(False), allocations.c.ship_date <= until,
-                   orders.c.status.in_(RELEASABLE))
-            .order_by(orders.c.priority, orders.c.created_at, allocations.c.id)).all()
+        due = _DUE.rows(conn, {"wh": wh.id, "until": until})
         complete = _complete_in_stock(conn, {a.order_id for a in due if a.ship_complete})
         groups: dict[tuple, list] = defaultdict(list)
         for a in due:
@@ -119,24 +114,23 @@ def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse:
             groups[(a.customer_id, a.ship_to_id, max(a.ship_date, today))].append(a)
         # Conditional: an allocation is released once, even if two releases race.
         chosen = sorted(a.id for allocs in groups.values() for a in allocs)
-        released = set(conn.execute(update(allocations).where(allocations.c.id.in_(chosen),
-                                                              allocations.c.released.is_(False))
-                                    .values(released=True).returning(allocations.c.id)).scalars()) if chosen else set()
+        released = {r[0] for i in range(0, len(chosen), 512)
+                    for r in _RELEASE.rows(conn, padded_ids(chosen[i:i + 512]))}
         groups = {key: kept for key, allocs in groups.items() if (kept := [a for a in allocs if a.id in released])}
         opened = _open_shipments(conn, wh, list(groups), now)
         touched, rows, events, order_ids = [], [], [], set()
         for key, allocs in groups.items():
             shipment_id = opened[key]
             touched.append(shipment_id)
-            rows += [{"shipment_id": shipment_id, "order_id": a.order_id, "order_line_id": a.order_line_id,
-                      "allocation_id": a.id, "product_id": a.product_id, "qty": a.qty, "qty_shipped": 0,
-                      "qty_delivered": 0, "qty_short_delivered": 0, "qty_damaged": 0, "qty_wrong_item": 0}
-                     for a in allocs]
-            for order_id in sorted({a.order_id for a in allocs}):
+            units: dict[int, int] = {}
+            for a in allocs:
+                rows.append((shipment_id, a.order_id, a.order_line_id, a.id, a.product_id, a.qty, 0, 0, 0, 0, 0))
+                units[a.order_id] = units.get(a.order_id, 0) + a.qty
+            number = shipment_number(shipment_id)
+            for order_id in sorted(units):
                 events.append(event_row(order_id, "released", at=now, actor=actor.username, payload={
-                    "shipment": shipment_number(shipment_id), "warehouse": wh.code,
-                    "units": sum(a.qty for a in allocs if a.order_id == order_id)}))
-                order_ids.add(order_id)
+                    "shipment": number, "warehouse": wh.code, "units": units[order_id]}))
+            order_ids.update(units)
         _NEW_LINES.execute_many(conn, rows)
         refresh_shipment_measures(conn, touched)
         append_events(conn, events)
@@ -175,7 +169,20 @@ _NEW_SHIPMENT = insert_of(shipments, ("warehouse_id", "customer_id", "ship_to_id
                                       "status", "weight_kg", "volume_m3", "distance_km"), returning=shipments.c.id)
 _NEW_LINES = insert_of(shipment_lines, ("shipment_id", "order_id", "order_line_id", "allocation_id", "product_id", "qty",
                                         "qty_shipped", "qty_delivered", "qty_short_delivered", "qty_damaged",
-                                        "qty_wrong_item"))
+                                        "qty_wrong_item"), positional=True)
+# The allocations due out of a warehouse, in the order they are served, and the conditional release (an
+# allocation is released once, even if two releases race): every afternoon of every warehouse.
+_DUE = Prepared(
+    select(allocations.c.id, allocations.c.order_id, allocations.c.order_line_id, allocations.c.product_id,
+           allocations.c.qty, allocations.c.ship_date, orders.c.customer_id, orders.c.ship_to_id,
+           orders.c.ship_complete)
+    .join(orders, orders.c.id == allocations.c.order_id)
+    .where(allocations.c.warehouse_id == bindparam("wh"), allocations.c.receipt_id.is_(None),
+           allocations.c.released.is_(False), allocations.c.ship_date <= bindparam("until"),
+           orders.c.status.in_(RELEASABLE))
+    .order_by(orders.c.priority, orders.c.created_at, allocations.c.id))
+_RELEASE = Prepared(update(allocations).where(in_ids(allocations.c.id), allocations.c.released.is_(False))
+                    .values(released=True).returning(allocations.c.id), expanding="ids")
 
 
 def withdraw_unpicked(conn: Connection, order_id: int) -> None:
