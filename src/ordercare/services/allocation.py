@@ -89,7 +89,7 @@ def recompute_statuses(conn: Connection, order_ids, *, at: datetime, actor: str,
     ids = sorted(set(order_ids))
     if not ids:
         return {}
-    current = dict(conn.execute(select(orders.c.id, orders.c.status).where(orders.c.id.in_(ids))).all())
+    current = {r[0]: r[1] for i in range(0, len(ids), _CHUNK) for r in _STATUS_OF.rows(conn, padded_ids(ids[i:i + _CHUNK]))}
     live = [i for i in ids if current[i] not in _FIXED]
     facts = statuses_from_facts(conn, live) if live else {}
     out = {i: OrderStatus(current[i]) for i in ids}
@@ -111,14 +111,21 @@ def move_orders(conn: Connection, moves: dict[int, tuple[str, OrderStatus]], *, 
         check_transition(current, target)
         groups[(current, target)].append(order_id)
     for (current, target), ids in groups.items():
-        res = conn.execute(update(orders).where(orders.c.id.in_(ids), orders.c.status == current)
-                           .values(status=target, credit_hold=target == S.CREDIT_HOLD))
-        if res.rowcount != len(ids):
+        moved = sum(_MOVE.execute(conn, {**padded_ids(ids[i:i + _CHUNK]), "current": current, "target": target,
+                                         "hold": target == S.CREDIT_HOLD}) for i in range(0, len(ids), _CHUNK))
+        if moved != len(ids):
             raise Conflict("order_changed", "the order changed while this was being done; reload and retry",
                            order_ids=ids)
     append_events(conn, [event_row(order_id, "status_changed", at=at, actor=actor, reason=reason,
                                    from_status=current, to_status=target)
                          for order_id, (current, target) in sorted(moves.items())])
+
+
+# Every step of the warehouse day reads and moves its orders' statuses: compiled once, on the driver (a padded IN
+# list matches each order once, so the update's row count is the number of orders moved).
+_STATUS_OF = Prepared(select(orders.c.id, orders.c.status).where(in_ids(orders.c.id)), expanding="ids")
+_MOVE = Prepared(update(orders).where(in_ids(orders.c.id), orders.c.status == bindparam("current"))
+                 .values(status=bindparam("target"), credit_hold=bindparam("hold")), expanding="ids")
 
 
 def status_from_facts(conn: Connection, order_id: int) -> OrderStatus:
