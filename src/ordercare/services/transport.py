@@ -26,12 +26,26 @@ from ..domain.routing import SOLUTIONS_PER_STOP, Stop, plan_route
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments, vehicles
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.tables import ship_tos
 from .release import shipment_number, warehouse_row
 
 ROAD_FREIGHT = {Mode.LTL.value, Mode.FTL.value}
-_ON_LOAD = (update(shipments).where(shipments.c.id == bindparam("sid"))
-            .values(load_id=bindparam("load"), route_seq=bindparam("seq")))
+# Load building's statements, compiled once (store/prepared.py): every warehouse afternoon plans its loads.
+_CANDIDATES = Prepared(
+    select(shipments.c.id, shipments.c.weight_kg, shipments.c.volume_m3, ship_tos.c.lat, ship_tos.c.lon,
+           carrier_services.c.mode)
+    .join(ship_tos, ship_tos.c.id == shipments.c.ship_to_id)
+    .outerjoin(carrier_services, carrier_services.c.id == shipments.c.carrier_service_id)
+    .where(shipments.c.warehouse_id == bindparam("wh"), shipments.c.status == "picked", shipments.c.load_id.is_(None),
+           shipments.c.planned_ship_date <= bindparam("day"))
+    .order_by(shipments.c.id))
+_ORDERS_ON = Prepared(select(shipment_lines.c.shipment_id, shipment_lines.c.order_id)
+                      .where(in_ids(shipment_lines.c.shipment_id)), expanding="ids")
+_NEW_LOAD = insert_of(loads, ("warehouse_id", "vehicle_id", "load_date", "weight_kg", "volume_m3", "status",
+                              "route_distance_km", "route_solver", "created_at"), returning=loads.c.id)
+_ON_LOAD = Prepared(update(shipments).where(shipments.c.id == bindparam("sid"))
+                    .values(load_id=bindparam("load"), route_seq=bindparam("seq")), order=("load", "seq", "sid"))
 
 
 @dataclass
@@ -121,18 +135,22 @@ def _rated(sh, services: list[CarrierService]):
 
 def _write_rates(conn: Connection, rated: list[tuple[int, Any, list]]) -> list[dict[str, Any]]:
     """Store each shipment's chosen rate (one batched update); returns what the callers answer."""
-    if rated:
-        conn.execute(_SET_RATE, [{"sid": sid, "svc": c.service_id, "cost": c.cost, "days": c.transit_days,
-                                  "co2": c.co2_kg, "eta": c.delivery_date, "alts": [_quote_json(q) for q in alts]}
-                                 for sid, c, alts in rated])
-    return [{"shipment_id": sid, "chosen": _quote_json(c), "alternatives": [_quote_json(q) for q in alts]}
-            for sid, c, alts in rated]
+    out = [{"shipment_id": sid, "chosen": _quote_json(c), "alternatives": [_quote_json(q) for q in alts]}
+           for sid, c, alts in rated]
+    _SET_RATE.execute_many(conn, [(c.service_id, c.cost, c.transit_days, c.co2_kg, c.delivery_date,
+                                   answer["alternatives"], sid) for (sid, c, _), answer in zip(rated, out, strict=True)])
+    return out
 
 
-_SET_RATE = (update(shipments).where(shipments.c.id == bindparam("sid"))
-             .values(carrier_service_id=bindparam("svc"), freight_cost=bindparam("cost"),
-                     transit_days=bindparam("days"), co2_kg=bindparam("co2"), estimated_delivery=bindparam("eta"),
-                     rate_alternatives=bindparam("alts")))
+# Rating writes every picked shipment of an afternoon: compiled once, on the driver, rows given positionally.
+_SET_RATE = Prepared(update(shipments).where(shipments.c.id == bindparam("sid"))
+                     .values(carrier_service_id=bindparam("svc"), freight_cost=bindparam("cost"),
+                             transit_days=bindparam("days"), co2_kg=bindparam("co2"),
+                             estimated_delivery=bindparam("eta"), rate_alternatives=bindparam("alts")),
+                     order=("svc", "cost", "days", "co2", "eta", "alts", "sid"))
+_TO_RATE = Prepared(select(shipments.c.id, shipments.c.status, shipments.c.weight_kg, shipments.c.volume_m3,
+                           shipments.c.distance_km, shipments.c.planned_ship_date, shipments.c.due_date)
+                    .where(in_ids(shipments.c.id)), expanding="ids")
 
 
 def rate_in(conn: Connection, shipment_id: int, services: list[CarrierService] | None = None) -> dict[str, Any]:
@@ -156,7 +174,7 @@ def rate_shipments(uow: UnitOfWork, actor: Actor, shipment_ids: list[int]) -> di
 
     def work(conn: Connection) -> dict[str, Any]:
         services, ids = active_services(conn), sorted(set(shipment_ids))
-        heads = {r.id: r for r in conn.execute(select(shipments).where(shipments.c.id.in_(ids)))} if ids else {}
+        heads = {r.id: r for i in range(0, len(ids), 512) for r in _TO_RATE.rows(conn, padded_ids(ids[i:i + 512]))}
         rated, not_rated = [], []
         for sid in ids:
             try:
@@ -214,14 +232,7 @@ def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: 
         if not fleet:
             raise Conflict("no_vehicle", f"warehouse {warehouse} has no active vehicle", field="warehouse")
         truck = fleet[0]
-        candidates = conn.execute(
-            select(shipments.c.id, shipments.c.weight_kg, shipments.c.volume_m3, ship_tos.c.lat, ship_tos.c.lon,
-                   carrier_services.c.mode)
-            .join(ship_tos, ship_tos.c.id == shipments.c.ship_to_id)
-            .outerjoin(carrier_services, carrier_services.c.id == shipments.c.carrier_service_id)
-            .where(shipments.c.warehouse_id == wh.id, shipments.c.status == "picked", shipments.c.load_id.is_(None),
-                   shipments.c.planned_ship_date <= day)
-            .order_by(shipments.c.id)).all()
+        candidates = _CANDIDATES.rows(conn, {"wh": wh.id, "day": day})
         road = [c for c in candidates if c.mode is None or c.mode in ROAD_FREIGHT]
         if not road:
             return []
@@ -234,26 +245,26 @@ def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: 
         same_size = [v for v in fleet if v.max_weight_kg >= truck.max_weight_kg
                      and v.max_volume_m3 >= truck.max_volume_m3]
         orders_of: dict[int, set[int]] = {}
-        for sid, order_id in conn.execute(select(shipment_lines.c.shipment_id, shipment_lines.c.order_id)
-                                          .where(shipment_lines.c.shipment_id.in_(sorted(where)))):
-            orders_of.setdefault(sid, set()).add(order_id)
+        ids = sorted(where)
+        for i in range(0, len(ids), 512):
+            for sid, order_id in _ORDERS_ON.rows(conn, padded_ids(ids[i:i + 512])):
+                orders_of.setdefault(sid, set()).add(order_id)
         stops, events = [], []
         for i, load in enumerate(plan.loads):
             vehicle = same_size[i % len(same_size)]
             route = plan_route((wh.lat, wh.lon), [Stop(sid, where[sid].lat, where[sid].lon)
                                                   for sid in load.shipment_ids], solutions_per_stop=route_effort)
-            load_id = conn.execute(insert(loads).values(
+            load_id = _NEW_LOAD.scalar(conn, dict(
                 warehouse_id=wh.id, vehicle_id=vehicle.id, load_date=day, weight_kg=load.weight_kg,
                 volume_m3=load.volume_m3, status="planned", route_distance_km=round(route.distance_km, 1),
-                route_solver=route.solver, created_at=now).returning(loads.c.id)).scalar_one()
+                route_solver=route.solver, created_at=now))
             for seq, sid in enumerate(route.sequence, start=1):
-                stops.append({"sid": sid, "load": load_id, "seq": seq})
+                stops.append((load_id, seq, sid))
                 events += [event_row(order_id, "loaded", at=now, actor=actor.username, payload={
                     "shipment": shipment_number(sid), "load": load_id, "vehicle": vehicle.code, "stop": seq})
                     for order_id in sorted(orders_of.get(sid, ()))]
             made.append(load_id)
-        if stops:
-            conn.execute(_ON_LOAD, stops)
+        _ON_LOAD.execute_many(conn, stops)
         append_events(conn, events)
         return made
 
