@@ -45,17 +45,23 @@ def test_writes_are_stored_as_sqlalchemy_stores_them(env, placed):
         c.execute(insert(order_lines), [{**line, "line_no": 10}, {**line, "line_no": 12, "merged_from": None}])
         insert_of(order_lines, _LINE_COLS).execute_many(c, [{**line, "line_no": 11},
                                                             {**line, "line_no": 13, "merged_from": None}])
+        insert_of(order_lines, _LINE_COLS, positional=True).execute_many(c, [
+            [{**line, "line_no": 14}[k] for k in _LINE_COLS], [{**line, "line_no": 15, "merged_from": None}[k]
+                                                               for k in _LINE_COLS]])
         c.execute(insert(order_events), [event_, {**event_, "payload": None}])
         insert_of(order_events, _EVENT_COLS).execute_many(c, [event_, {**event_, "payload": None}])
+        insert_of(order_events, _EVENT_COLS, positional=True).execute_many(
+            c, [[event_[k] for k in _EVENT_COLS], [{**event_, "payload": None}[k] for k in _EVENT_COLS]])
     with env.uow.read() as c:
         lines = _stored(c, "order_lines", f"order_id = {placed} AND line_no >= 10")
         events = _stored(c, "order_events", f"order_id = {placed} AND kind = 'note'")
-    # id and line_no aside, SQLAlchemy's rows (10, 12) and ours (11, 13) hold the same stored values, the
-    # column defaults (qty_backordered, qty_shipped, ...) included, and JSON null where None was given.
+    # id and line_no aside, SQLAlchemy's rows (10, 12) and ours (11, 13 by name, 14, 15 by position) hold the
+    # same stored values, the column defaults (qty_backordered, qty_shipped, ...) included, and JSON null where
+    # None was given.
     strip = lambda rows, skip: [tuple(v for i, v in enumerate(r) if i not in skip) for r in rows]  # noqa: E731
-    assert [r[2] for r in lines] == [10, 12, 11, 13] and len(events) == 4
-    assert strip(lines[:2], {0, 2}) == strip(lines[2:], {0, 2})
-    assert strip(events[:2], {0}) == strip(events[2:], {0})
+    assert [r[2] for r in lines] == [10, 12, 11, 13, 14, 15] and len(events) == 6
+    assert strip(lines[:2], {0, 2}) == strip(lines[2:4], {0, 2}) == strip(lines[4:], {0, 2})
+    assert strip(events[:2], {0}) == strip(events[2:4], {0}) == strip(events[4:], {0})
 
 
 def test_reads_convert_values_as_sqlalchemy_does(env, placed):

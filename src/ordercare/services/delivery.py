@@ -176,10 +176,14 @@ _SHIPMENT_DELIVERED = Prepared(update(shipments).where(shipments.c.id == bindpar
                                order=("at", "by", "sid"))
 _NEW_INSTALLATION = insert_of(installations, ("order_id", "order_line_id", "shipment_id", "product_id", "qty", "status",
                                               "scheduled_for"))
+# The installers' morning completes its tasks one by one: compiled once.
+_TASK = Prepared(select(installations).where(installations.c.id == bindparam("id")))
+_COMPLETED = Prepared(update(installations).where(installations.c.id == bindparam("id")).values(
+    status="completed", completed_at=bindparam("at"), technician=bindparam("by"), notes=bindparam("notes")))
 
 
 def _installation(conn: Connection, installation_id: int):
-    row = conn.execute(select(installations).where(installations.c.id == installation_id)).first()
+    row = _TASK.first(conn, {"id": installation_id})
     if row is None:
         raise NotFound("installation_not_found", f"installation {installation_id}: no such task",
                        field="installation_id")
@@ -213,8 +217,7 @@ def complete_installation(uow: UnitOfWork, clock: Clock, actor: Actor, installat
         if task.status != "scheduled":
             raise Conflict("installation_completed", f"installation {installation_id} is done", field="status")
         now = clock.now()
-        conn.execute(update(installations).where(installations.c.id == installation_id).values(
-            status="completed", completed_at=now, technician=technician.strip(), notes=notes))
+        _COMPLETED.execute(conn, {"id": installation_id, "at": now, "by": technician.strip(), "notes": notes})
         append_event(conn, task.order_id, "installed", at=now, actor=actor.username, payload={
             "installation_id": installation_id, "technician": technician.strip(), "qty": task.qty})
 
