@@ -89,7 +89,8 @@ def recompute_statuses(conn: Connection, order_ids, *, at: datetime, actor: str,
     ids = sorted(set(order_ids))
     if not ids:
         return {}
-    current = {r[0]: r[1] for i in range(0, len(ids), _CHUNK) for r in _STATUS_OF.rows(conn, padded_ids(ids[i:i + _CHUNK]))}
+    current = {r[0]: r[1] for i in range(0, len(ids), _CHUNK)
+               for r in _STATUS_OF.rows(conn, padded_ids(ids[i:i + _CHUNK]))}
     live = [i for i in ids if current[i] not in _FIXED]
     facts = statuses_from_facts(conn, live) if live else {}
     out = {i: OrderStatus(current[i]) for i in ids}

@@ -147,15 +147,15 @@ def _open_shipments(conn: Connection, wh, keys: list[tuple[int, int, date]], now
         return {}
     customer_ids = sorted({k[0] for k in keys})
     found: dict[tuple, int] = {}
-    for sid, customer_id, ship_to_id, ship_date in conn.execute(
-            select(shipments.c.id, shipments.c.customer_id, shipments.c.ship_to_id, shipments.c.planned_ship_date)
-            .where(shipments.c.warehouse_id == wh.id, shipments.c.customer_id.in_(customer_ids),
-                   shipments.c.status == "released").order_by(shipments.c.id)):
+    for sid, customer_id, ship_to_id, ship_date in sorted(
+            r for i in range(0, len(customer_ids), 512)
+            for r in _RELEASED.rows(conn, {"wh": wh.id, **padded_ids(customer_ids[i:i + 512])})):
         found.setdefault((customer_id, ship_to_id, ship_date), sid)
     new = [k for k in keys if k not in found]
     if new:
-        sites = {r.id: (r.lat, r.lon) for r in conn.execute(
-            select(ship_tos.c.id, ship_tos.c.lat, ship_tos.c.lon).where(ship_tos.c.id.in_(sorted({k[1] for k in new}))))}
+        site_ids = sorted({k[1] for k in new})
+        sites = {r.id: (r.lat, r.lon) for i in range(0, len(site_ids), 512)
+                 for r in _SITES.rows(conn, padded_ids(site_ids[i:i + 512]))}
         for customer_id, ship_to_id, ship_date in new:
             found[(customer_id, ship_to_id, ship_date)] = _NEW_SHIPMENT.scalar(conn, {
                 "warehouse_id": wh.id, "customer_id": customer_id, "ship_to_id": ship_to_id,
@@ -164,6 +164,13 @@ def _open_shipments(conn: Connection, wh, keys: list[tuple[int, int, date]], now
     return {k: found[k] for k in keys}
 
 
+# The warehouse's shipments still open to new lines and the ship-tos' places: compiled once, on the driver.
+_RELEASED = Prepared(select(shipments.c.id, shipments.c.customer_id, shipments.c.ship_to_id,
+                            shipments.c.planned_ship_date)
+                     .where(shipments.c.warehouse_id == bindparam("wh"), in_ids(shipments.c.customer_id),
+                            shipments.c.status == "released").order_by(shipments.c.id), expanding="ids")
+_SITES = Prepared(select(ship_tos.c.id, ship_tos.c.lat, ship_tos.c.lon).where(in_ids(ship_tos.c.id)),
+                  expanding="ids")
 # One insert per new shipment (its id is needed for its lines): compiled once, on the driver.
 _NEW_SHIPMENT = insert_of(shipments, ("warehouse_id", "customer_id", "ship_to_id", "planned_ship_date", "created_at",
                                       "status", "weight_kg", "volume_m3", "distance_km"), returning=shipments.c.id)

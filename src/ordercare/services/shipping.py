@@ -222,8 +222,9 @@ def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads
         raise Conflict("stock_record_inconsistent", "the stock record holds less than was picked", field="lines")
     _MOVES.execute_many(conn, moves)
     _LINE_SHIPPED.execute_many(conn, line_rows)
-    if done_allocs:
-        conn.execute(delete(allocations).where(allocations.c.id.in_(sorted(done_allocs))))
+    done_allocs.sort()
+    for i in range(0, len(done_allocs), 512):
+        _ALLOCATIONS_DONE.execute(conn, padded_ids(done_allocs[i:i + 512]))
     _ORDER_LINE_SHIPPED.execute_many(conn, order_rows)
     carrier = {r.id: r for r in conn.execute(
         select(carrier_services.c.id, carriers.c.code, carrier_services.c.code.label("service"))
@@ -277,6 +278,7 @@ _STOCK_LEAVES = Prepared(update(stock).where(stock.c.warehouse_id == bindparam("
                                              stock.c.on_hand >= bindparam("q"), stock.c.reserved >= bindparam("p"))
                          .values(on_hand=stock.c.on_hand - bindparam("q"), reserved=stock.c.reserved - bindparam("p")),
                          order=("wh", "pid", "q", "p"))
+_ALLOCATIONS_DONE = Prepared(delete(allocations).where(in_ids(allocations.c.id)), expanding="ids")
 _MOVES = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "at", "actor"), positional=True)
 _LINE_SHIPPED = Prepared(update(shipment_lines).where(shipment_lines.c.id == bindparam("lid"))
                          .values(qty_shipped=bindparam("q"), allocation_id=None), order=("q", "lid"))

@@ -138,7 +138,8 @@ def _write_rates(conn: Connection, rated: list[tuple[int, Any, list]]) -> list[d
     out = [{"shipment_id": sid, "chosen": _quote_json(c), "alternatives": [_quote_json(q) for q in alts]}
            for sid, c, alts in rated]
     _SET_RATE.execute_many(conn, [(c.service_id, c.cost, c.transit_days, c.co2_kg, c.delivery_date,
-                                   answer["alternatives"], sid) for (sid, c, _), answer in zip(rated, out, strict=True)])
+                                   answer["alternatives"], sid)
+                                  for (sid, c, _), answer in zip(rated, out, strict=True)])
     return out
 
 
