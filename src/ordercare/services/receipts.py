@@ -112,8 +112,9 @@ _ON_HAND = Prepared(select(stock.c.warehouse_id, stock.c.product_id, stock.c.on_
                     .where(stock.c.product_id.in_(bindparam("ids", expanding=True))), expanding="ids")
 _STOCK_IN = Prepared(update(stock)
                      .where(stock.c.warehouse_id == bindparam("wh"), stock.c.product_id == bindparam("pid"))
-                     .values(on_hand=stock.c.on_hand + bindparam("qty"), reserved=stock.c.reserved + bindparam("kept")))
-_MOVE_IN = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "at", "actor"))
+                     .values(on_hand=stock.c.on_hand + bindparam("qty"), reserved=stock.c.reserved + bindparam("kept")),
+                     order=("qty", "kept", "wh", "pid"))
+_MOVE_IN = insert_of(stock_moves, ("warehouse_id", "product_id", "qty", "kind", "ref", "at", "actor"), positional=True)
 _ON_SHELF = Prepared(update(allocations).where(allocations.c.id == bindparam("aid"))
                      .values(receipt_id=None, available_date=bindparam("today")))
 _STILL_DUE = Prepared(update(allocations).where(allocations.c.id == bindparam("aid")).values(qty=bindparam("qty")))
@@ -124,7 +125,8 @@ _DROP = Prepared(delete(allocations).where(allocations.c.id == bindparam("aid"),
 _BACK_TO_ORDER = Prepared(update(order_lines).where(order_lines.c.id == bindparam("lid"))
                           .values(qty_backordered=order_lines.c.qty_backordered + bindparam("units")))
 _RECEIPT_DONE = Prepared(update(receipts).where(receipts.c.id == bindparam("rid")).values(
-    qty_received=bindparam("received"), promised=bindparam("promised"), status=bindparam("status")))
+    qty_received=bindparam("received"), promised=bindparam("promised"), status=bindparam("status")),
+    order=("received", "promised", "status", "rid"))
 
 
 def _promises_on(conn: Connection, receipt_id: int):
@@ -201,20 +203,37 @@ def _goods_in(conn: Connection, clock: Clock, actor: Actor, lines: list[GoodsIn]
     inventory.ensure_stock_rows(conn, keys)
     on_hand = {(r.warehouse_id, r.product_id): r.on_hand
                for r in _ON_HAND.rows(conn, padded_ids(sorted({pid for _, pid in keys})))} if keys else {}
-    out = []
+    out, landed = [], _Landed()
     for ln, qty_field, prefix in zip(lines, qty_fields, prefixes, strict=True):
         r = found.get(ln.receipt_id)
         if r is None:
             raise NotFound("receipt_not_found", f"receipt {ln.receipt_id}: no such receipt", field="receipt_id")
         out.append(_receive_in(conn, clock, actor, r, ln.qty, ln.close, qty_field, prefix, on_hand,
-                               held[ln.receipt_id]))
+                               held[ln.receipt_id], landed))
+    # Stock, moves and receipts are written for all lines at once: a line's promises and statuses (written line
+    # by line) read none of them, and the caller serves back-orders only after this.
+    _STOCK_IN.execute_many(conn, landed.stock)
+    _MOVE_IN.execute_many(conn, landed.moves)
+    _RECEIPT_DONE.execute_many(conn, landed.receipts)
     return out
 
 
+class _Landed:
+    """The truck's rows for stock, stock moves and receipts, in line order, written once all lines are done."""
+
+    __slots__ = ("stock", "moves", "receipts")
+
+    def __init__(self) -> None:
+        self.stock: list[tuple] = []
+        self.moves: list[tuple] = []
+        self.receipts: list[tuple] = []
+
+
 def _receive_in(conn: Connection, clock: Clock, actor: Actor, r, qty: int, close: bool, qty_field: str,
-                prefix: str, on_hand: dict[tuple[int, int], int], promises: list) -> dict:
+                prefix: str, on_hand: dict[tuple[int, int], int], promises: list, landed: _Landed) -> dict:
     """One receipt line's goods in: r is its receipt, promises the allocations on it in the order they are
-    served, on_hand the stock on hand so far (kept up to date here)."""
+    served, on_hand the stock on hand so far (kept up to date here); its stock, move and receipt rows go to
+    `landed`."""
     receipt_id = r.id
     where = f"{prefix}: " if prefix else ""
     if r.status != "open":
@@ -256,9 +275,8 @@ def _receive_in(conn: Connection, clock: Clock, actor: Actor, r, qty: int, close
                                     reason=f"receipt {receipt_id} will not deliver",
                                     payload={"units": remaining, "line_id": a.order_line_id}))
             touched.add(a.order_id)
-    _STOCK_IN.execute(conn, {"wh": r.warehouse_id, "pid": r.product_id, "qty": qty, "kept": converted})
-    _MOVE_IN.execute(conn, {"warehouse_id": r.warehouse_id, "product_id": r.product_id, "qty": qty, "kind": "receipt",
-                            "ref": f"receipt:{receipt_id}", "at": now, "actor": actor.username})
+    landed.stock.append((qty, converted, r.warehouse_id, r.product_id))
+    landed.moves.append((r.warehouse_id, r.product_id, qty, "receipt", f"receipt:{receipt_id}", now, actor.username))
     _ON_SHELF.execute_many(conn, on_shelf)
     _STILL_DUE.execute_many(conn, still_due)
     _SPLIT_OFF.execute_many(conn, split_off)
@@ -266,8 +284,8 @@ def _receive_in(conn: Connection, clock: Clock, actor: Actor, r, qty: int, close
     _BACK_TO_ORDER.execute_many(conn, dropped)
     append_events(conn, events)
     received = r.qty_received + qty
-    _RECEIPT_DONE.execute(conn, {"rid": receipt_id, "received": received, "promised": r.promised - converted - lost,
-                                 "status": "closed" if close or received == r.qty_ordered else "open"})
+    landed.receipts.append((received, r.promised - converted - lost,
+                            "closed" if close or received == r.qty_ordered else "open", receipt_id))
     for order_id in sorted(touched):
         old, new = refresh_promises(conn, order_id)
         note_promise_change(conn, order_id, old, new, at=now, actor=actor.username,
