@@ -47,7 +47,7 @@ def buyer_lines_of(conn: Connection, order_ids) -> dict[int, dict | None]:
     EDI, in one read."""
     out: dict[int, dict] = {}
     ids = sorted(set(order_ids))
-    for t in _BUYER_LINES.rows(conn, {"ids": ids}) if ids else []:
+    for t in _BUYER_LINES.rows(conn, padded_ids(ids)) if ids else []:
         out.setdefault(t.order_id, t.detail)
     return out
 

@@ -27,7 +27,7 @@ from ..domain.orders import order_number
 from ..store.billing_tables import billing_accounts, invoice_lines, invoices, order_invoicing
 from ..store.db import UnitOfWork
 from ..store.fulfilment_tables import shipment_lines, shipments
-from ..store.prepared import Prepared, insert_of
+from ..store.prepared import Prepared, insert_of, padded_ids
 from ..store.service_tables import no_charge_orders
 from ..store.tables import customers, order_lines, orders, products, ship_tos
 from . import edi_invoice, ledger
@@ -97,7 +97,7 @@ _FREIGHT = Prepared(select(shipments.c.id, shipments.c.freight_cost).where(
 
 
 def _uninvoiced_freight(conn: Connection, shipment_ids: set[int]) -> list:
-    return _FREIGHT.rows(conn, {"ids": sorted(shipment_ids)}) if shipment_ids else []
+    return _FREIGHT.rows(conn, padded_ids(sorted(shipment_ids))) if shipment_ids else []
 
 
 def bill_to(conn: Connection, customer_id: int) -> dict[str, Any]:
@@ -114,11 +114,11 @@ _SITES = Prepared(select(ship_tos).where(ship_tos.c.customer_id.in_(bindparam("i
 def bills_to(conn: Connection, customer_ids) -> dict[int, dict[str, Any]]:
     """bill_to of each of these customers, in two reads."""
     ids = sorted(set(customer_ids))
-    out = {c.id: {"customer": c.code, "name": c.name, "email": c.email} for c in _BILL_TO.rows(conn, {"ids": ids})}
+    out = {c.id: {"customer": c.code, "name": c.name, "email": c.email} for c in _BILL_TO.rows(conn, padded_ids(ids))}
     if len(out) != len(ids):  # as .one() refuses a customer that is not there
         raise NoResultFound(f"no customers {sorted(set(ids) - set(out))}")
     seen: set[int] = set()
-    for site in _SITES.rows(conn, {"ids": ids}):
+    for site in _SITES.rows(conn, padded_ids(ids)):
         if site.customer_id not in seen:
             seen.add(site.customer_id)
             out[site.customer_id].update(street=site.street, postal_code=site.postal_code, city=site.city,
@@ -162,7 +162,7 @@ class Known:
         self.bill_to = bills_to(conn, ids)
         self.rates = TaxRules(conn, ids, {g.product_id for g in goods})
         self.partners = active_partners(conn, ids)
-        self.currencies = dict(_CURRENCIES.rows(conn, {"ids": sorted({g.order_id for g in goods})}))
+        self.currencies = dict(_CURRENCIES.rows(conn, padded_ids(sorted({g.order_id for g in goods}))))
 
     def currency_of(self, order_ids: set[int]) -> str:
         found = {self.currencies[o] for o in order_ids}
@@ -251,7 +251,7 @@ class ShipmentInvoicing:
         accounts = billing_accounts_of(conn, self.customer_of.values())
         billed = [sid for sid in ids if accounts[self.customer_of[sid]].invoicing is Invoicing.PER_SHIPMENT]
         self.goods: dict[int, list] = {}
-        for g in _GOODS_OF_SHIPMENTS.rows(conn, {"ids": billed}) if billed else []:
+        for g in _GOODS_OF_SHIPMENTS.rows(conn, padded_ids(billed)) if billed else []:
             self.goods.setdefault(g.shipment_id, []).append(g)
         goods_of: dict[int, list] = {}
         for sid, rows in self.goods.items():
