@@ -44,6 +44,10 @@ _to_bill = shipment_lines.alias("to_bill")
 _TO_BILL = (_to_bill.c.invoiced == false(), _to_bill.c.qty_shipped > literal_column("0"))
 # The same condition on given shipments or lines: read from their own index, not from every uninvoiced line.
 _UNBILLED = (shipment_lines.c.invoiced == false(), shipment_lines.c.qty_shipped > literal_column("0"))
+# A customer's: its shipments among those with a line to bill (the IN, a set of shipment ids from the partial
+# index), then their lines from the partial index by shipment. Each uninvoiced line costs one probe of the
+# customer's shipments, not two row look-ups as an IN on the lines' own ids did; never its invoiced history.
+_CUSTOMER_TO_BILL = (shipments.c.id.in_(select(_to_bill.c.shipment_id).where(*_TO_BILL)), *_UNBILLED)
 _NO_CHARGE = exists().where(no_charge_orders.c.order_id == shipment_lines.c.order_id)
 _GOODS_ORDER = (shipment_lines.c.shipment_id, shipment_lines.c.order_id, order_lines.c.line_no, shipment_lines.c.id)
 
@@ -60,7 +64,7 @@ def _goods():
 
 
 _GOODS_OF_CUSTOMER = Prepared(_goods().where(
-    shipments.c.customer_id == bindparam("cid"), shipment_lines.c.id.in_(select(_to_bill.c.id).where(*_TO_BILL)),
+    shipments.c.customer_id == bindparam("cid"), *_CUSTOMER_TO_BILL,
     shipments.c.shipped_at < bindparam("before", type_=shipments.c.shipped_at.type)).order_by(*_GOODS_ORDER))
 _GOODS_OF_SHIPMENTS = Prepared(_goods().where(shipment_lines.c.shipment_id.in_(bindparam("ids", expanding=True)),
                                               *_UNBILLED).order_by(*_GOODS_ORDER), expanding="ids")
@@ -74,7 +78,7 @@ def uninvoiced_goods(conn: Connection, customer_id: int, *, shipment_id: int | N
         return _GOODS_OF_CUSTOMER.rows(conn, {"cid": customer_id, "before": _midnight(shipped_before)})
     q = _goods().where(shipments.c.customer_id == customer_id)
     if shipment_id is None and line_ids is None:
-        q = q.where(shipment_lines.c.id.in_(select(_to_bill.c.id).where(*_TO_BILL)))
+        q = q.where(*_CUSTOMER_TO_BILL)
     else:
         q = q.where(*_UNBILLED)
     if shipment_id is not None:
