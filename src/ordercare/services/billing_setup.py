@@ -16,7 +16,7 @@ from ..domain.invoicing import Invoicing, check_rate
 from ..domain.payment_terms import PaymentTerms
 from ..store.billing_tables import billing_accounts, tax_rates
 from ..store.db import UnitOfWork
-from ..store.prepared import Prepared
+from ..store.prepared import Prepared, padded_ids
 from ..store.tables import customers, payment_terms, products, service_packages
 
 
@@ -42,7 +42,7 @@ def billing_accounts_of(conn: Connection, customer_ids) -> dict[int, BillingAcco
     """How each of these customers is billed (the default account where none is set up), in one read."""
     ids = sorted(set(customer_ids))
     out = dict.fromkeys(ids, DEFAULT_ACCOUNT)
-    for row in _ACCOUNTS.rows(conn, {"ids": ids}) if ids else []:
+    for row in _ACCOUNTS.rows(conn, padded_ids(ids)) if ids else []:
         out[row.customer_id] = BillingAccount(Invoicing(row.invoicing), row.charge_freight, row.invoice_email)
     return out
 
@@ -67,7 +67,7 @@ def terms_of(conn: Connection, customer_ids) -> dict[int, PaymentTerms]:
     """terms_for of each of these customers, in one read."""
     ids = sorted(set(customer_ids))
     out = {}
-    for r in _TERMS.rows(conn, {"ids": ids}) if ids else []:
+    for r in _TERMS.rows(conn, padded_ids(ids)) if ids else []:
         if r.payment_terms:
             if r.code is not None:
                 out[r.id] = PaymentTerms(r.code, Decimal(r.discount_pct), r.discount_days, r.net_days)
@@ -100,7 +100,7 @@ class TaxRules:
     def __init__(self, conn: Connection, customer_ids, product_ids):
         customer_ids = set(customer_ids)
         self.by_product: dict[int | None, list] = {}
-        for r in _RULES.rows(conn, {"pids": sorted({p for p in product_ids if p is not None})}):
+        for r in _RULES.rows(conn, {"pids": padded_ids(sorted({p for p in product_ids if p is not None}))["ids"]}):
             if r.customer_id is None or r.customer_id in customer_ids:
                 self.by_product.setdefault(r.product_id, []).append(r)
 

@@ -13,7 +13,7 @@ from ..domain.orders import order_number
 from ..integrations.x12.envelopes import Party, build_interchange
 from ..store.db import UnitOfWork
 from ..store.edi_tables import edi_documents, edi_transactions, trading_partners
-from ..store.prepared import Prepared, insert_of
+from ..store.prepared import Prepared, insert_of, padded_ids
 
 _NEXT_CONTROL = (update(trading_partners).where(trading_partners.c.id == bindparam("pid"))
                  .values(last_control=case((trading_partners.c.last_control >= 999999999, 1),
@@ -63,7 +63,7 @@ def active_partners(conn: Connection, customer_ids) -> dict[int, Row]:
     """The active trading partner of each of these customers that has one, in one read."""
     out: dict[int, Row] = {}
     ids = sorted(set(customer_ids))
-    for p in _ACTIVE_PARTNERS.rows(conn, {"ids": ids}) if ids else []:
+    for p in _ACTIVE_PARTNERS.rows(conn, padded_ids(ids)) if ids else []:
         out.setdefault(p.customer_id, p)
     return out
 

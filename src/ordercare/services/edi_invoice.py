@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, bindparam, func, select
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
@@ -41,9 +41,36 @@ from ..store.db import UnitOfWork
 from ..store.edi_tables import edi_documents
 from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import shipments
+from ..store.prepared import Prepared, in_ids, padded_ids
 from ..store.tables import order_lines, orders, products
 from .edi_documents import active_partner, get_document, partner_of_customer, send
-from .edi_outbound import X12_UNIT, buyer_lines_of, fill_in_order, our_lines, ship_to_party
+from .edi_outbound import X12_UNIT, buyer_lines_of, fill_in_order, our_lines, ship_to_parties
+
+# Statements of the 810, compiled once: it is built for every invoice an EDI customer is sent. IN lists are
+# padded to a power of two (padded_ids), read 512 ids at a time.
+_BILLED_BEFORE = Prepared(
+    select(invoice_lines.c.order_line_id, func.sum(invoice_lines.c.qty))
+    .join(invoices, invoices.c.id == invoice_lines.c.invoice_id)
+    .where(in_ids(invoice_lines.c.order_line_id), invoice_lines.c.invoice_id < bindparam("iid"),
+           invoices.c.status != "cancelled").group_by(invoice_lines.c.order_line_id), expanding="ids")
+_OUR_LINES = Prepared(
+    select(order_lines.c.order_id, order_lines.c.line_no, order_lines.c.qty, order_lines.c.unit_price,
+           order_lines.c.requested_date, products.c.sku, products.c.unit)
+    .join(products, products.c.id == order_lines.c.product_id)
+    .where(in_ids(order_lines.c.order_id)).order_by(order_lines.c.order_id, order_lines.c.line_no), expanding="ids")
+_LINES = Prepared(
+    select(invoice_lines, shipments.c.ship_to_id, order_lines.c.line_no.label("order_line_no"), products.c.unit)
+    .outerjoin(shipments, shipments.c.id == invoice_lines.c.shipment_id)
+    .outerjoin(order_lines, order_lines.c.id == invoice_lines.c.order_line_id)
+    .outerjoin(products, products.c.id == order_lines.c.product_id)
+    .where(invoice_lines.c.invoice_id == bindparam("iid")).order_by(invoice_lines.c.line_no))
+_HEADS = Prepared(select(orders.c.id, orders.c.customer_po, orders.c.created_at).where(in_ids(orders.c.id)),
+                  expanding="ids")
+_INVOICE = Prepared(select(invoices).where(invoices.c.id == bindparam("id")))
+
+
+def _chunks(ids: list[int]):
+    return (padded_ids(ids[i:i + 512]) for i in range(0, len(ids), 512))
 
 
 def fill_after(before: int, qty: int, wanted: list[int]) -> list[int]:
@@ -57,11 +84,8 @@ def fill_after(before: int, qty: int, wanted: list[int]) -> list[int]:
 
 def _billed_before(conn: Connection, invoice_id: int, order_line_ids: set[int]) -> dict[int, int]:
     """Units of each order line on earlier invoices that still stand."""
-    return dict(conn.execute(
-        select(invoice_lines.c.order_line_id, func.sum(invoice_lines.c.qty))
-        .join(invoices, invoices.c.id == invoice_lines.c.invoice_id)
-        .where(invoice_lines.c.order_line_id.in_(sorted(order_line_ids)), invoice_lines.c.invoice_id < invoice_id,
-               invoices.c.status != "cancelled").group_by(invoice_lines.c.order_line_id)).all())
+    return {r[0]: r[1] for ids in _chunks(sorted(order_line_ids))
+            for r in _BILLED_BEFORE.rows(conn, {"iid": invoice_id, **ids})}
 
 
 def _buyer_views(conn: Connection, created: dict[int, date]) -> dict[int, tuple[list[dict], date]]:
@@ -71,13 +95,9 @@ def _buyer_views(conn: Connection, created: dict[int, date]) -> dict[int, tuple[
            if d}
     ours = sorted(set(created) - set(out))
     rows: dict[int, list] = {oid: [] for oid in ours}
-    for r in conn.execute(select(order_lines.c.order_id, order_lines.c.line_no, order_lines.c.qty,
-                                 order_lines.c.unit_price, order_lines.c.requested_date, products.c.sku,
-                                 products.c.unit)
-                          .join(products, products.c.id == order_lines.c.product_id)
-                          .where(order_lines.c.order_id.in_(ours))
-                          .order_by(order_lines.c.order_id, order_lines.c.line_no)) if ours else ():
-        rows[r.order_id].append(r)
+    for ids in _chunks(ours):
+        for r in _OUR_LINES.rows(conn, ids):
+            rows[r.order_id].append(r)
     for oid, lines in rows.items():
         out[oid] = our_lines([r._asdict() for r in lines], {r.sku: r.unit for r in lines}), created[oid]
     return out
@@ -102,17 +122,11 @@ def _edi_invoice(conn: Connection, inv: Row, partner: Row, purpose: str) -> tupl
     if inv.kind != "invoice":
         raise Conflict("not_an_issued_invoice", f"invoice: {number} is a balance brought forward, not an invoice of "
                        "goods; it has no 810", field="invoice", kind=inv.kind)
-    lines = conn.execute(select(invoice_lines, shipments.c.ship_to_id, order_lines.c.line_no.label("order_line_no"),
-                                products.c.unit)
-                         .outerjoin(shipments, shipments.c.id == invoice_lines.c.shipment_id)
-                         .outerjoin(order_lines, order_lines.c.id == invoice_lines.c.order_line_id)
-                         .outerjoin(products, products.c.id == order_lines.c.product_id)
-                         .where(invoice_lines.c.invoice_id == inv.id).order_by(invoice_lines.c.line_no)).all()
+    lines = _LINES.rows(conn, {"iid": inv.id})
     goods = [ln for ln in lines if ln.kind == "goods"]
-    heads = {r.id: r for r in conn.execute(select(orders.c.id, orders.c.customer_po, orders.c.created_at)
-                                           .where(orders.c.id.in_(sorted({g.order_id for g in goods}))))}
+    heads = {r.id: r for ids in _chunks(sorted({g.order_id for g in goods})) for r in _HEADS.rows(conn, ids)}
     buyer = _buyer_views(conn, {oid: h.created_at.date() for oid, h in sorted(heads.items())})
-    sites = {sid: ship_to_party(conn, partner.id, sid) for sid in sorted({g.ship_to_id for g in goods})}
+    sites = ship_to_parties(conn, partner.id, {g.ship_to_id for g in goods})
     before = _billed_before(conn, inv.id, {g.order_line_id for g in goods})
     billed: dict[tuple[int, int], tuple[Any, int]] = {}  # (order, buyer line) -> (invoice line, units)
     by_sku: dict[int, dict[str, list[int]]] = {}  # order -> SKU -> its buyer lines
@@ -164,7 +178,7 @@ def send_invoice_in(conn: Connection, clock: Clock, actor: Actor, inv: Row, part
 
 
 def _invoice(conn: Connection, invoice_id: int) -> Row:
-    inv = conn.execute(select(invoices).where(invoices.c.id == invoice_id)).first()
+    inv = _INVOICE.first(conn, {"id": invoice_id})
     if inv is None:
         raise NotFound("invoice_not_found", f"invoice {invoice_id}: no such invoice", field="invoice")
     return inv

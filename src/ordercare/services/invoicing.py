@@ -27,7 +27,7 @@ from ..domain.orders import order_number
 from ..store.billing_tables import billing_accounts, invoice_lines, invoices, order_invoicing
 from ..store.db import UnitOfWork
 from ..store.fulfilment_tables import shipment_lines, shipments
-from ..store.prepared import Prepared, insert_of
+from ..store.prepared import Prepared, insert_of, padded_ids
 from ..store.service_tables import no_charge_orders
 from ..store.tables import customers, order_lines, orders, products, ship_tos
 from . import edi_invoice, ledger
@@ -44,6 +44,10 @@ _to_bill = shipment_lines.alias("to_bill")
 _TO_BILL = (_to_bill.c.invoiced == false(), _to_bill.c.qty_shipped > literal_column("0"))
 # The same condition on given shipments or lines: read from their own index, not from every uninvoiced line.
 _UNBILLED = (shipment_lines.c.invoiced == false(), shipment_lines.c.qty_shipped > literal_column("0"))
+# A customer's: its shipments among those with a line to bill (the IN, a set of shipment ids from the partial
+# index), then their lines from the partial index by shipment. Each uninvoiced line costs one probe of the
+# customer's shipments, not two row look-ups as an IN on the lines' own ids did; never its invoiced history.
+_CUSTOMER_TO_BILL = (shipments.c.id.in_(select(_to_bill.c.shipment_id).where(*_TO_BILL)), *_UNBILLED)
 _NO_CHARGE = exists().where(no_charge_orders.c.order_id == shipment_lines.c.order_id)
 _GOODS_ORDER = (shipment_lines.c.shipment_id, shipment_lines.c.order_id, order_lines.c.line_no, shipment_lines.c.id)
 
@@ -60,7 +64,7 @@ def _goods():
 
 
 _GOODS_OF_CUSTOMER = Prepared(_goods().where(
-    shipments.c.customer_id == bindparam("cid"), shipment_lines.c.id.in_(select(_to_bill.c.id).where(*_TO_BILL)),
+    shipments.c.customer_id == bindparam("cid"), *_CUSTOMER_TO_BILL,
     shipments.c.shipped_at < bindparam("before", type_=shipments.c.shipped_at.type)).order_by(*_GOODS_ORDER))
 _GOODS_OF_SHIPMENTS = Prepared(_goods().where(shipment_lines.c.shipment_id.in_(bindparam("ids", expanding=True)),
                                               *_UNBILLED).order_by(*_GOODS_ORDER), expanding="ids")
@@ -74,7 +78,7 @@ def uninvoiced_goods(conn: Connection, customer_id: int, *, shipment_id: int | N
         return _GOODS_OF_CUSTOMER.rows(conn, {"cid": customer_id, "before": _midnight(shipped_before)})
     q = _goods().where(shipments.c.customer_id == customer_id)
     if shipment_id is None and line_ids is None:
-        q = q.where(shipment_lines.c.id.in_(select(_to_bill.c.id).where(*_TO_BILL)))
+        q = q.where(*_CUSTOMER_TO_BILL)
     else:
         q = q.where(*_UNBILLED)
     if shipment_id is not None:
@@ -97,7 +101,7 @@ _FREIGHT = Prepared(select(shipments.c.id, shipments.c.freight_cost).where(
 
 
 def _uninvoiced_freight(conn: Connection, shipment_ids: set[int]) -> list:
-    return _FREIGHT.rows(conn, {"ids": sorted(shipment_ids)}) if shipment_ids else []
+    return _FREIGHT.rows(conn, padded_ids(sorted(shipment_ids))) if shipment_ids else []
 
 
 def bill_to(conn: Connection, customer_id: int) -> dict[str, Any]:
@@ -114,11 +118,11 @@ _SITES = Prepared(select(ship_tos).where(ship_tos.c.customer_id.in_(bindparam("i
 def bills_to(conn: Connection, customer_ids) -> dict[int, dict[str, Any]]:
     """bill_to of each of these customers, in two reads."""
     ids = sorted(set(customer_ids))
-    out = {c.id: {"customer": c.code, "name": c.name, "email": c.email} for c in _BILL_TO.rows(conn, {"ids": ids})}
+    out = {c.id: {"customer": c.code, "name": c.name, "email": c.email} for c in _BILL_TO.rows(conn, padded_ids(ids))}
     if len(out) != len(ids):  # as .one() refuses a customer that is not there
         raise NoResultFound(f"no customers {sorted(set(ids) - set(out))}")
     seen: set[int] = set()
-    for site in _SITES.rows(conn, {"ids": ids}):
+    for site in _SITES.rows(conn, padded_ids(ids)):
         if site.customer_id not in seen:
             seen.add(site.customer_id)
             out[site.customer_id].update(street=site.street, postal_code=site.postal_code, city=site.city,
@@ -162,7 +166,7 @@ class Known:
         self.bill_to = bills_to(conn, ids)
         self.rates = TaxRules(conn, ids, {g.product_id for g in goods})
         self.partners = active_partners(conn, ids)
-        self.currencies = dict(_CURRENCIES.rows(conn, {"ids": sorted({g.order_id for g in goods})}))
+        self.currencies = dict(_CURRENCIES.rows(conn, padded_ids(sorted({g.order_id for g in goods}))))
 
     def currency_of(self, order_ids: set[int]) -> str:
         found = {self.currencies[o] for o in order_ids}
@@ -251,7 +255,7 @@ class ShipmentInvoicing:
         accounts = billing_accounts_of(conn, self.customer_of.values())
         billed = [sid for sid in ids if accounts[self.customer_of[sid]].invoicing is Invoicing.PER_SHIPMENT]
         self.goods: dict[int, list] = {}
-        for g in _GOODS_OF_SHIPMENTS.rows(conn, {"ids": billed}) if billed else []:
+        for g in _GOODS_OF_SHIPMENTS.rows(conn, padded_ids(billed)) if billed else []:
             self.goods.setdefault(g.shipment_id, []).append(g)
         goods_of: dict[int, list] = {}
         for sid, rows in self.goods.items():

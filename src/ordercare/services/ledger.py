@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, case, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor
@@ -22,10 +22,11 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.invoicing import invoice_number
 from ..store.billing_tables import applications, credit_notes, invoice_lines, invoices, payments
 from ..store.events import append_events, event_row
-from ..store.prepared import insert_of
+from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
 from ..store.tables import customers, receivables
 
 _LOCK_CUSTOMER = select(customers.c.id).where(customers.c.id == bindparam("cid")).with_for_update()
+_CUSTOMER = Prepared(select(customers).where(customers.c.id == bindparam("cid")))
 
 
 _POST = insert_of(receivables, ("customer_id", "kind", "ref", "amount", "posted_on", "due_on"))
@@ -40,7 +41,7 @@ def post(conn: Connection, customer_id: int, kind: str, ref: str, amount: Decima
 def customer_row(conn: Connection, customer_id: int, *, lock: bool = True):
     """The customer, locked on PostgreSQL so that one customer's cash is applied by one transaction at a
     time (SQLite writers are serial already)."""
-    row = conn.execute(select(customers).where(customers.c.id == customer_id)).first()
+    row = _CUSTOMER.first(conn, {"cid": customer_id})
     if row is None:
         raise NotFound("customer_not_found", f"customer_id: no customer {customer_id}", field="customer_id")
     if lock and conn.dialect.name == "postgresql":
@@ -63,17 +64,18 @@ def open_items(conn: Connection, customer_id: int, currency: str | None = None,
     return [open_item(r) for r in conn.execute(q.order_by(invoices.c.id))]
 
 
+_ORDERS_ON = Prepared(select(invoice_lines.c.invoice_id, invoice_lines.c.order_id)
+                      .where(in_ids(invoice_lines.c.invoice_id), invoice_lines.c.order_id.is_not(None))
+                      .distinct().order_by(invoice_lines.c.invoice_id, invoice_lines.c.order_id), expanding="ids")
+
+
 def orders_on(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, list[int]]:
     """The orders each invoice bills, in order id order."""
     out: dict[int, list[int]] = {}
     ids = sorted(set(invoice_ids))
-    if not ids:
-        return out
-    for inv, order_id in conn.execute(select(invoice_lines.c.invoice_id, invoice_lines.c.order_id)
-                                      .where(invoice_lines.c.invoice_id.in_(ids),
-                                             invoice_lines.c.order_id.is_not(None))
-                                      .distinct().order_by(invoice_lines.c.invoice_id, invoice_lines.c.order_id)):
-        out.setdefault(inv, []).append(order_id)
+    for i in range(0, len(ids), 512):
+        for inv, order_id in _ORDERS_ON.rows(conn, padded_ids(ids[i:i + 512])):
+            out.setdefault(inv, []).append(order_id)
     return out
 
 
@@ -101,28 +103,21 @@ def apply(conn: Connection, clock: Clock, actor: Actor, customer_id: int, applie
     """
     used = Decimal("0")
     facts: dict[int, dict[str, Any]] = {}
-    column = invoices.c.paid if payment_id is not None else invoices.c.credited
+    settle, record = _SETTLE[payment_id is not None], _APPLICATION
     for a in applied:
         s = a.settlement
-        res = conn.execute(update(invoices).where(invoices.c.id == a.invoice_id, invoices.c.status == "open",
-                                                  invoices.c.open_amount >= s.settled)
-                           .values({column: column + s.cash,
-                                    invoices.c.discount_taken: invoices.c.discount_taken + s.discount,
-                                    invoices.c.open_amount: invoices.c.open_amount - s.settled}))
-        if res.rowcount != 1:
+        left = settle.first(conn, {"iid": a.invoice_id, "cash": s.cash, "discount": s.discount, "settled": s.settled})
+        if left is None:
             raise Conflict("invoice_changed", f"{invoice_number(a.invoice_id)} changed while this was being "
                            "applied; reload and retry", field="invoice", invoice=invoice_number(a.invoice_id))
-        conn.execute(update(invoices).where(invoices.c.id == a.invoice_id, invoices.c.open_amount == 0)
-                     .values(status="paid"))
-        conn.execute(insert(applications).values(
+        record.execute(conn, dict(
             invoice_id=a.invoice_id, payment_id=payment_id, credit_note_id=credit_note_id, amount=s.cash,
             discount=s.discount, applied_on=applied_on, at=clock.now(), actor=actor.username))
         if s.discount:
             post(conn, customer_id, "discount", invoice_number(a.invoice_id), -s.discount, applied_on)
         used += s.cash
-        left = conn.execute(select(invoices.c.open_amount).where(invoices.c.id == a.invoice_id)).scalar_one()
         facts[a.invoice_id] = {"by": source_number, "amount": str(s.cash), "discount": str(s.discount),
-                               "open_after": str(left)}
+                               "open_after": str(left.open_amount)}
     invoice_events(conn, clock, actor, "payment_applied" if payment_id is not None else "credit_applied", facts)
     if used:  # what was put against invoices leaves the payment's or credit note's unapplied amount
         take_credit(conn, payments if payment_id is not None else credit_notes,
@@ -130,12 +125,39 @@ def apply(conn: Connection, clock: Clock, actor: Actor, customer_id: int, applie
     return used
 
 
-def take_credit(conn: Connection, table, doc_id: int, amount: Decimal, *, refund: bool) -> None:
-    """Reduce a credit note's or payment's unapplied amount, on condition it still holds that much."""
+def _settle(column) -> Prepared:
+    """Settle part of an invoice, on condition it is still open for at least that; it is paid once nothing is
+    left (the CASE reads the open amount before the update). Returns the open amount after, or no row."""
+    settled = bindparam("settled", type_=invoices.c.open_amount.type)
+    return Prepared(update(invoices).where(invoices.c.id == bindparam("iid"), invoices.c.status == "open",
+                                           invoices.c.open_amount >= settled)
+                    .values({column: column + bindparam("cash", type_=column.type),
+                             invoices.c.discount_taken: invoices.c.discount_taken + bindparam(
+                                 "discount", type_=invoices.c.discount_taken.type),
+                             invoices.c.open_amount: invoices.c.open_amount - settled,
+                             invoices.c.status: case((invoices.c.open_amount == settled, "paid"),
+                                                     else_=invoices.c.status)})
+                    .returning(invoices.c.open_amount))
+
+
+_SETTLE = {True: _settle(invoices.c.paid), False: _settle(invoices.c.credited)}  # by cash, by credit
+_APPLICATION = insert_of(applications, ("invoice_id", "payment_id", "credit_note_id", "amount", "discount",
+                                        "applied_on", "at", "actor"))
+
+
+def _take(table, refund: bool) -> Prepared:
+    amount = bindparam("amount", type_=table.c.unapplied.type)
     values = {table.c.unapplied: table.c.unapplied - amount}
     if refund:
         values[table.c.refunded] = table.c.refunded + amount
-    if conn.execute(update(table).where(table.c.id == doc_id, table.c.unapplied >= amount)
-                    .values(values)).rowcount != 1:
+    return Prepared(update(table).where(table.c.id == bindparam("id"), table.c.unapplied >= amount).values(values))
+
+
+_TAKE = {(t.name, refund): _take(t, refund) for t in (payments, credit_notes) for refund in (False, True)}
+
+
+def take_credit(conn: Connection, table, doc_id: int, amount: Decimal, *, refund: bool) -> None:
+    """Reduce a credit note's or payment's unapplied amount, on condition it still holds that much."""
+    if _TAKE[(table.name, refund)].execute(conn, {"id": doc_id, "amount": amount}) != 1:
         raise Conflict("credit_changed", "the customer credit changed while this was being done; reload and retry",
                        field="amount")

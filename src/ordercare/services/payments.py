@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
@@ -27,8 +27,17 @@ from ..domain.invoicing import check_amount, credit_note_number, invoice_number,
 from ..domain.payment_terms import ZERO
 from ..store.billing_tables import applications, credit_notes, invoices, payments
 from ..store.db import UnitOfWork
+from ..store.prepared import Prepared, insert_of
 from ..store.tables import customers
 from . import ledger
+
+_INVOICE = Prepared(select(invoices).where(invoices.c.id == bindparam("id")))
+_CUSTOMER_ID = Prepared(select(customers.c.id).where(customers.c.code == bindparam("code")))
+_RECORDED = Prepared(select(payments.c.id).where(payments.c.customer_id == bindparam("cid"),
+                                                 payments.c.reference == bindparam("reference"),
+                                                 payments.c.status == "posted").limit(1))
+_PAYMENT = insert_of(payments, ("customer_id", "received_on", "amount", "currency", "method", "reference", "unapplied",
+                                "refunded", "status", "created_at", "created_by"), returning=payments.c.id)
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ def _plan(conn: Connection, customer_id: int, currency: str, available: Decimal,
     items = {}
     for i, a in enumerate(allocations):
         f = f"allocations[{i}].invoice"
-        inv = conn.execute(select(invoices).where(invoices.c.id == a.invoice_id)).first()
+        inv = _INVOICE.first(conn, {"id": a.invoice_id})
         if inv is None or inv.customer_id != customer_id:
             raise NotFound("invoice_not_found", f"{f}: no invoice {invoice_number(a.invoice_id)} of this customer",
                            field=f)
@@ -83,12 +92,11 @@ def _payment_plan(conn: Connection, p: PaymentIn, amount: Decimal, currency: str
                   lock: bool = True) -> tuple[int, list]:
     """The customer's id and where the money goes; refuses an unknown customer or a reference recorded already.
     The customer is locked for recording (one application at a time), not for a preview."""
-    cid = conn.execute(select(customers.c.id).where(customers.c.code == p.customer)).scalar()
+    cid = _CUSTOMER_ID.scalar(conn, {"code": p.customer})
     if cid is None:
         raise ValidationFailed("unknown_customer", f"customer: no customer '{p.customer}'", field="customer")
     ledger.customer_row(conn, cid, lock=lock)
-    if conn.execute(select(payments.c.id).where(payments.c.customer_id == cid, payments.c.reference == reference,
-                                                payments.c.status == "posted")).first():
+    if _RECORDED.first(conn, {"cid": cid, "reference": reference}):
         raise Conflict("duplicate_payment", f"reference: a payment '{reference}' from {p.customer} is recorded "
                        "already", field="reference")
     plan = (_plan(conn, cid, currency, amount, p.received_on, p.allocations, with_discount=True)
@@ -137,10 +145,10 @@ def record_payment(uow: UnitOfWork, clock: Clock, actor: Actor, p: PaymentIn) ->
 
     def work(conn: Connection) -> int:
         cid, plan = _payment_plan(conn, p, amount, currency, reference)
-        payment_id = conn.execute(insert(payments).values(
+        payment_id = _PAYMENT.scalar(conn, dict(
             customer_id=cid, received_on=p.received_on, amount=amount, currency=currency, method=p.method,
             reference=reference, unapplied=amount, refunded=Decimal("0"), status="posted", created_at=clock.now(),
-            created_by=actor.username).returning(payments.c.id)).scalar_one()
+            created_by=actor.username))
         ledger.post(conn, cid, "payment", payment_number(payment_id), -amount, p.received_on)
         ledger.apply(conn, clock, actor, cid, plan, applied_on=p.received_on, payment_id=payment_id,
                      source_number=payment_number(payment_id))

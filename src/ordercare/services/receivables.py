@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, func, select, update
+from sqlalchemy.exc import NoResultFound
 
 from ..clock import Clock
 from ..domain.access import Actor, Permission
@@ -18,6 +19,7 @@ from ..domain.payment_terms import ZERO
 from ..domain.receivables import BUCKET_NAMES, aging, bucket, days_overdue, dso, dunning_level, dunning_name
 from ..store.billing_tables import credit_notes, dunning_notices, invoice_disputes, invoices, payments
 from ..store.db import UnitOfWork
+from ..store.prepared import Prepared, insert_of
 from ..store.tables import customers
 from . import ledger
 from .orders import credit_exposure
@@ -139,18 +141,28 @@ def run_dunning(uow: UnitOfWork, clock: Clock, actor: Actor,
     return out
 
 
+_INVOICE = Prepared(select(invoices).where(invoices.c.id == bindparam("id")))
+_NOTICE = insert_of(dunning_notices, ("invoice_id", "customer_id", "level", "days_overdue", "open_amount", "issued_on",
+                                      "created_at", "created_by"))
+_LEVEL = Prepared(update(invoices).where(invoices.c.id == bindparam("id")).values(
+    dunning_level=bindparam("level", type_=invoices.c.dunning_level.type)))
+_CODE = Prepared(select(customers.c.code).where(customers.c.id == bindparam("id")))
+
+
 def _remind(conn: Connection, clock: Clock, actor: Actor, invoice_id: int, level: int) -> dict[str, Any] | None:
-    inv = conn.execute(select(invoices).where(invoices.c.id == invoice_id)).one()
+    inv = _INVOICE.first(conn, {"id": invoice_id})
+    if inv is None:  # as .one() refuses
+        raise NoResultFound(f"no invoice {invoice_id}")
     ledger.customer_row(conn, inv.customer_id)
     if inv.status != "open" or inv.dunning_level >= level:
         return None  # paid or reminded meanwhile
     late = days_overdue(inv.due_on, clock.today())
-    conn.execute(insert(dunning_notices).values(
+    _NOTICE.execute(conn, dict(
         invoice_id=invoice_id, customer_id=inv.customer_id, level=level, days_overdue=late,
         open_amount=inv.open_amount, issued_on=clock.today(), created_at=clock.now(), created_by=actor.username))
-    conn.execute(update(invoices).where(invoices.c.id == invoice_id).values(dunning_level=level))
+    _LEVEL.execute(conn, {"id": invoice_id, "level": level})
     facts = {"level": level, "notice": dunning_name(level), "days_overdue": late, "open_amount": str(inv.open_amount),
              "due_on": inv.due_on.isoformat()}
     ledger.invoice_events(conn, clock, actor, "payment_reminder", {invoice_id: facts})
-    customer = conn.execute(select(customers.c.code).where(customers.c.id == inv.customer_id)).scalar_one()
+    customer = _CODE.scalar(conn, {"id": inv.customer_id})
     return {"invoice": invoice_number(invoice_id), "customer": customer, **facts}

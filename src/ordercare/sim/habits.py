@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 HABITS = {
     "A": [(1.0, 4, 9, True)],
@@ -30,6 +31,7 @@ class PaymentPlan:
     half: bool  # pays half now and the rest a fortnight later
 
 
+@lru_cache(maxsize=1 << 16)  # pure: asked again every evening while the invoice stays open
 def plan_payment(seed: int, invoice_id: int, segment: str, issued_on: date, *, opening: bool = False) -> PaymentPlan:
     r = random.Random(f"{seed}:pay:{invoice_id}")
     if opening:  # old balances: A and B clear them within the first week, C within two months, some never
