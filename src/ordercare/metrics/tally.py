@@ -16,6 +16,7 @@ a line shipped with) moves the line's whole part from the old cell to the new on
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from operator import add, attrgetter, or_, sub
@@ -132,9 +133,15 @@ class Tally:
         self.replace(None, [], order, lines) if sign == 1 else self.replace(order, lines, None, [])
 
     def replace(self, before: OrderFact | None, before_lines: list[LineFact], after: OrderFact | None,
-                after_lines: list[LineFact]) -> None:
+                after_lines: list[LineFact], *, stayed: Collection[int] = ()) -> None:
         """Take an order's old contribution away and add its new one (either may be None: nothing), as add(before,
-        -1) then add(after) would. The facts may be any objects with the fact fields (store rows named so)."""
+        -1) then add(after) would. The facts may be any objects with the fact fields (store rows named so).
+        `stayed`: the lines whose facts the caller found equal before and after; while the order's cell stays
+        too, each of them takes away from every cell what it adds, so they are left out (a refresh after a
+        shipment or delivery changes some of an order's lines, not all)."""
+        if stayed and before is not None and after is not None and _order_cell(before) == _order_cell(after):
+            before_lines = [ln for ln in before_lines if ln.order_line_id not in stayed]
+            after_lines = [ln for ln in after_lines if ln.order_line_id not in stayed]
         old_vectors = [_line_vector_of(ln) for ln in before_lines]
         new_vectors = [_line_vector_of(ln) for ln in after_lines]
         for order, vectors, sign in ((before, old_vectors, -1), (after, new_vectors, 1)):

@@ -139,12 +139,13 @@ def _replace(conn: Connection, records: list[OrderRecord], old: dict[int, tuple]
         if before == row and before_lines == rows:
             continue
         changed += 1
-        tally.replace(before, before_lines, fact, lines)
         if before != row:
             order_rows.append(row)
         stored = {r.order_line_id: r for r in before_lines}
-        line_rows += [r for r in rows if stored.pop(r[0], None) != r]
+        stayed = {r[0] for r in rows if stored.pop(r[0], None) == r}
+        line_rows += [r for r in rows if r[0] not in stayed]
         gone += stored  # lines no longer on the order
+        tally.replace(before, before_lines, fact, lines, stayed=stayed)
     for i in range(0, len(order_rows), CHUNK):
         _FORGET_ORDERS.execute(conn, padded_ids([r[0] for r in order_rows[i:i + CHUNK]]))
     line_ids = [r[0] for r in line_rows] + gone
