@@ -55,7 +55,9 @@ _order_values = attrgetter(*[c for c in ORDER_DIMENSIONS.values() if c])
 _ORDER_SLICES = tuple(d for d, c in ORDER_DIMENSIONS.items() if c)
 assert list(ORDER_DIMENSIONS)[0] == "total" and ORDER_DIMENSIONS["total"] is None
 _line_values = attrgetter(*LINE_DIMENSIONS.values())
-_line_days = attrgetter(*[f"{m}_days" for m in CYCLE_MEASURES])
+_cycle_days = attrgetter(*[f"{m}_days" for m in CYCLE_MEASURES])
+_failures = attrgetter(*[f"fail_{k}" for k in FAILURE_KINDS])
+assert len(CYCLE_MEASURES) > 1 and len(FAILURE_KINDS) > 1  # attrgetter of one name gives no tuple
 
 
 def _order_cell(order) -> Cell:
@@ -93,12 +95,12 @@ def _order_vector_of(order, line_vectors: list[list[int]]) -> list[int]:
 
 def _order_marks(order) -> tuple[list, list]:
     """An order's cycle-time bins and its failures (kind, department charged)."""
-    return ([(m, d) for m in CYCLE_MEASURES if (d := getattr(order, f"{m}_days")) is not None],
-            [(k, d) for k in FAILURE_KINDS if (d := getattr(order, f"fail_{k}")) is not None])
+    return ([(m, d) for m, d in zip(CYCLE_MEASURES, _cycle_days(order)) if d is not None],
+            [(k, d) for k, d in zip(FAILURE_KINDS, _failures(order)) if d is not None])
 
 
 def _line_marks(line) -> tuple[list, list]:
-    return [(m, d) for m, d in zip(CYCLE_MEASURES, _line_days(line)) if d is not None], []
+    return [(m, d) for m, d in zip(CYCLE_MEASURES, _cycle_days(line)) if d is not None], []
 
 
 def _zeros() -> list[int]:

@@ -104,8 +104,9 @@ def _refresh(conn: Connection, ids: list[int], summaries: bool) -> int:
 # The stored facts as rows named like the fact fields (the tally and load_records read them as they read facts).
 _STORED_ORDERS = Prepared(select(*[order_facts.c[c] for c in ORDER_COLUMNS]).where(in_ids(order_facts.c.order_id)),
                           expanding="ids")
+# By order, then line: each order's lines in line order, as read through the index on order_id (no sort)
 _STORED_LINES = Prepared(select(*[line_facts.c[c] for c in LINE_COLUMNS]).where(in_ids(line_facts.c.order_id))
-                         .order_by(line_facts.c.order_line_id), expanding="ids")
+                         .order_by(line_facts.c.order_id, line_facts.c.order_line_id), expanding="ids")
 _FORGET_ORDERS = Prepared(delete(order_facts).where(in_ids(order_facts.c.order_id)), expanding="ids")
 _FORGET_LINES = Prepared(delete(line_facts).where(in_ids(line_facts.c.order_line_id)), expanding="ids")
 assert ORDER_COLUMNS[0] == "order_id" and LINE_COLUMNS[0] == "order_line_id"  # a fact row's id comes first
