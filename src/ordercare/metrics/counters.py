@@ -113,7 +113,9 @@ def summary_keys(dim: str, key: str, day: date) -> tuple[tuple[str, str, date], 
     starts = _rollup_days.get(day)
     if starts is None:  # a refresh spreads thousands of cells over their rows: each day's starts worked out once
         starts = _rollup_days[day] = tuple(_level_start(day, level) for level in ROLLUPS)
-    return ((dim, key, day), *zip(rollups, (key,) * len(ROLLUPS), starts))
+    (month, year), (month_start, year_start) = rollups, starts  # ROLLUPS, written out
+    return ((dim, key, day), (month, key, month_start), (year, key, year_start))
+
 
 _FLAGS = ("complete", "on_time", "damage_free", "doc_ok", "accurate", "perfect", "otif", "within_lead")
 _REQ_FLAGS = ("on_time_req", "otif_req")
