@@ -4,6 +4,7 @@ division error."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace as dataclass_replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -206,6 +207,32 @@ def test_replacing_an_order_moves_what_taking_the_old_away_and_adding_the_new_mo
     taken.replace(old, old_lines, None, [])
     assert _moved(added) == _by_definition([(new, new_lines, 1)])
     assert _moved(taken) == _by_definition([(old, old_lines, -1)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda i: st.tuples(order_versions(i), order_versions(i))), st.integers(0, 4),
+       st.booleans(), st.lists(orders, max_size=2))
+def test_lines_that_stayed_left_out_move_what_the_whole_order_moves(versions, kept, same_cell, others):
+    """Tally.replace(stayed=...) (the refresh leaves out the lines whose facts stayed) moves what replacing the
+    whole order moves: the new version keeps some old lines as they were, and its cell stays or moves."""
+    old, new = versions
+    kept_lines = old.lines[:kept]
+    new = dataclass_replace(new, lines=kept_lines + tuple(ln for ln in new.lines if ln not in kept_lines and
+                                                           ln.line_id not in {k.line_id for k in kept_lines}))
+    if same_cell:
+        new = dataclass_replace(new, ordered_on=old.ordered_on, customer_id=old.customer_id, segment=old.segment,
+                                package=old.package, customer_kind=old.customer_kind, channel=old.channel)
+    (old_fact, old_lines), (new_fact, new_lines) = derive(old), derive(new)
+    was = {ln.order_line_id: ln for ln in old_lines}
+    stayed = {ln.order_line_id for ln in new_lines if was.get(ln.order_line_id) == ln}
+    whole, leaving_out = Tally(), Tally()
+    for tally in (whole, leaving_out):
+        for o, ls in (derive(o) for o in others):
+            tally.add(o, ls)
+    whole.replace(old_fact, old_lines, new_fact, new_lines)
+    leaving_out.replace(old_fact, old_lines, new_fact, new_lines, stayed=stayed)
+    assert _moved(leaving_out) == _moved(whole)
+    assert leaving_out.touched == whole.touched
 
 
 def test_rollup_rows_by_hand():

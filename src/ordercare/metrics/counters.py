@@ -101,11 +101,21 @@ def signed_ranges(date_from: date, date_to: date) -> tuple[list[tuple[str, date,
     return best[1], best[2]
 
 
+_ROLLUP_KEYS = {dim: tuple(rollup_key(dim, level) for level in ROLLUPS) for dim in MONTHLY}
+_rollup_days: dict[date, tuple[date, ...]] = {}  # a day's month and year starts (a few hundred days a year)
+
+
 def summary_keys(dim: str, key: str, day: date) -> tuple[tuple[str, str, date], ...]:
     """The summary rows of one slice value on one day: its day row, and its month and year rows if it has them."""
-    if dim not in MONTHLY:
+    rollups = _ROLLUP_KEYS.get(dim)
+    if rollups is None:
         return ((dim, key, day),)
-    return ((dim, key, day), *[(rollup_key(dim, level), key, _level_start(day, level)) for level in ROLLUPS])
+    starts = _rollup_days.get(day)
+    if starts is None:  # a refresh spreads thousands of cells over their rows: each day's starts worked out once
+        starts = _rollup_days[day] = tuple(_level_start(day, level) for level in ROLLUPS)
+    (month, year), (month_start, year_start) = rollups, starts  # ROLLUPS, written out
+    return ((dim, key, day), (month, key, month_start), (year, key, year_start))
+
 
 _FLAGS = ("complete", "on_time", "damage_free", "doc_ok", "accurate", "perfect", "otif", "within_lead")
 _REQ_FLAGS = ("on_time_req", "otif_req")

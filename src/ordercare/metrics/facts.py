@@ -32,9 +32,9 @@ def _flag(value: bool | None) -> Flag:
 def all_of(values: Iterable[Flag]) -> Flag:
     """And over known/unknown facts: one known failure decides; otherwise unknown if any is unknown."""
     values = list(values)
-    if any(v == 0 for v in values):
+    if 0 in values:  # `in` compares as == (and None is no 0): the same test as any(v == 0 ...), in C
         return 0
-    if any(v is None for v in values):
+    if None in values:
         return None
     return 1
 
@@ -136,6 +136,8 @@ DELIVERY_FLAGS = ("complete", "on_time", "on_time_req", "damage_free", "doc_ok",
 
 
 _NO_RETURNS = dict.fromkeys(RETURN_REASONS, 0)
+_RETURN_FIELDS = {r: f"ret_{r}" for r in RETURN_REASONS}
+_NO_RETURN_FIELDS = dict.fromkeys(_RETURN_FIELDS.values(), 0)
 _UNSETTLED = dict.fromkeys(DELIVERY_FLAGS)
 
 
@@ -234,7 +236,7 @@ def _line_fact(order: OrderRecord, line: LineRecord, doc_ok: bool) -> tuple[Line
         filled_p=int(units_by >= qty) if fully_shipped else None, settled=int(settled), **facts,
         ship_days=(last_day - order.ordered_on).days if fully_shipped else None, deliver_days=deliver_days,
         units_shipped=units, units_delivered=got, units_damaged=damaged, units_wrong=wrong, units_short=short,
-        **{f"ret_{r}": n for r, n in returned.items()})
+        **(_NO_RETURN_FIELDS if returned is _NO_RETURNS else {_RETURN_FIELDS[r]: n for r, n in returned.items()}))
     return fact, first_day, units_first, clean
 
 

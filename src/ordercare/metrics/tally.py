@@ -16,6 +16,7 @@ a line shipped with) moves the line's whole part from the old cell to the new on
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from operator import add, attrgetter, or_, sub
@@ -54,7 +55,9 @@ _order_values = attrgetter(*[c for c in ORDER_DIMENSIONS.values() if c])
 _ORDER_SLICES = tuple(d for d, c in ORDER_DIMENSIONS.items() if c)
 assert list(ORDER_DIMENSIONS)[0] == "total" and ORDER_DIMENSIONS["total"] is None
 _line_values = attrgetter(*LINE_DIMENSIONS.values())
-_line_days = attrgetter(*[f"{m}_days" for m in CYCLE_MEASURES])
+_cycle_days = attrgetter(*[f"{m}_days" for m in CYCLE_MEASURES])
+_failures = attrgetter(*[f"fail_{k}" for k in FAILURE_KINDS])
+assert len(CYCLE_MEASURES) > 1 and len(FAILURE_KINDS) > 1  # attrgetter of one name gives no tuple
 
 
 def _order_cell(order) -> Cell:
@@ -92,12 +95,12 @@ def _order_vector_of(order, line_vectors: list[list[int]]) -> list[int]:
 
 def _order_marks(order) -> tuple[list, list]:
     """An order's cycle-time bins and its failures (kind, department charged)."""
-    return ([(m, d) for m in CYCLE_MEASURES if (d := getattr(order, f"{m}_days")) is not None],
-            [(k, d) for k in FAILURE_KINDS if (d := getattr(order, f"fail_{k}")) is not None])
+    return ([(m, d) for m, d in zip(CYCLE_MEASURES, _cycle_days(order)) if d is not None],
+            [(k, d) for k, d in zip(FAILURE_KINDS, _failures(order)) if d is not None])
 
 
 def _line_marks(line) -> tuple[list, list]:
-    return [(m, d) for m, d in zip(CYCLE_MEASURES, _line_days(line)) if d is not None], []
+    return [(m, d) for m, d in zip(CYCLE_MEASURES, _cycle_days(line)) if d is not None], []
 
 
 def _zeros() -> list[int]:
@@ -132,9 +135,15 @@ class Tally:
         self.replace(None, [], order, lines) if sign == 1 else self.replace(order, lines, None, [])
 
     def replace(self, before: OrderFact | None, before_lines: list[LineFact], after: OrderFact | None,
-                after_lines: list[LineFact]) -> None:
+                after_lines: list[LineFact], *, stayed: Collection[int] = ()) -> None:
         """Take an order's old contribution away and add its new one (either may be None: nothing), as add(before,
-        -1) then add(after) would. The facts may be any objects with the fact fields (store rows named so)."""
+        -1) then add(after) would. The facts may be any objects with the fact fields (store rows named so).
+        `stayed`: the lines whose facts the caller found equal before and after; while the order's cell stays
+        too, each of them takes away from every cell what it adds, so they are left out (a refresh after a
+        shipment or delivery changes some of an order's lines, not all)."""
+        if stayed and before is not None and after is not None and _order_cell(before) == _order_cell(after):
+            before_lines = [ln for ln in before_lines if ln.order_line_id not in stayed]
+            after_lines = [ln for ln in after_lines if ln.order_line_id not in stayed]
         old_vectors = [_line_vector_of(ln) for ln in before_lines]
         new_vectors = [_line_vector_of(ln) for ln in after_lines]
         for order, vectors, sign in ((before, old_vectors, -1), (after, new_vectors, 1)):

@@ -104,8 +104,9 @@ def _refresh(conn: Connection, ids: list[int], summaries: bool) -> int:
 # The stored facts as rows named like the fact fields (the tally and load_records read them as they read facts).
 _STORED_ORDERS = Prepared(select(*[order_facts.c[c] for c in ORDER_COLUMNS]).where(in_ids(order_facts.c.order_id)),
                           expanding="ids")
+# By order, then line: each order's lines in line order, as read through the index on order_id (no sort)
 _STORED_LINES = Prepared(select(*[line_facts.c[c] for c in LINE_COLUMNS]).where(in_ids(line_facts.c.order_id))
-                         .order_by(line_facts.c.order_line_id), expanding="ids")
+                         .order_by(line_facts.c.order_id, line_facts.c.order_line_id), expanding="ids")
 _FORGET_ORDERS = Prepared(delete(order_facts).where(in_ids(order_facts.c.order_id)), expanding="ids")
 _FORGET_LINES = Prepared(delete(line_facts).where(in_ids(line_facts.c.order_line_id)), expanding="ids")
 assert ORDER_COLUMNS[0] == "order_id" and LINE_COLUMNS[0] == "order_line_id"  # a fact row's id comes first
@@ -139,12 +140,13 @@ def _replace(conn: Connection, records: list[OrderRecord], old: dict[int, tuple]
         if before == row and before_lines == rows:
             continue
         changed += 1
-        tally.replace(before, before_lines, fact, lines)
         if before != row:
             order_rows.append(row)
         stored = {r.order_line_id: r for r in before_lines}
-        line_rows += [r for r in rows if stored.pop(r[0], None) != r]
+        stayed = {r[0] for r in rows if stored.pop(r[0], None) == r}
+        line_rows += [r for r in rows if r[0] not in stayed]
         gone += stored  # lines no longer on the order
+        tally.replace(before, before_lines, fact, lines, stayed=stayed)
     for i in range(0, len(order_rows), CHUNK):
         _FORGET_ORDERS.execute(conn, padded_ids([r[0] for r in order_rows[i:i + CHUNK]]))
     line_ids = [r[0] for r in line_rows] + gone

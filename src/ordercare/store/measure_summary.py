@@ -8,6 +8,8 @@ the one definition of both).
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, case, delete, func, insert, \
     literal, select, union_all
 
@@ -34,7 +36,8 @@ def summary_rows(tally: Tally) -> tuple[list[tuple], tuple[str, ...], list[tuple
     (dimension, day, slice key, the `summed` counters and bins), `summed` the ones some contribution moved."""
     daily, cycle, failures = tally.changes()
     used = sorted(tally.touched)  # the counters and bins some contribution moved: the only ones sent and added
-    return ([(d, day, k, *[row[i] for i in used]) for (d, k, day), row in daily],
+    pick = itemgetter(*used) if len(used) > 1 else lambda row: tuple(row[i] for i in used)
+    return ([(d, day, k, *pick(row)) for (d, k, day), row in daily],
             tuple(DAILY_COLUMNS[i] for i in used),
             [(d, day, k, m, days, n) for (d, k, day, m, days), n in cycle],
             [(d, day, k, kind, dept, n) for (d, k, day, kind, dept), n in failures])
