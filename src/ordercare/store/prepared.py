@@ -229,6 +229,21 @@ def driver_sql(conn: Connection, sql: str) -> None:
     cursor.close()
 
 
+_STATUS_MOVES: dict[tuple[str, tuple[str, ...]], Prepared] = {}
+
+
+def status_move(table: Table, columns: tuple[str, ...]) -> Prepared:
+    """UPDATE table SET status = :to_status, <columns> WHERE id = :id AND status = :read_status: a move made only
+    if the row is still as it was read (rowcount 1), compiled once per table and set of extra columns."""
+    key = (table.name, columns)
+    stmt = _STATUS_MOVES.get(key)
+    if stmt is None:
+        stmt = _STATUS_MOVES[key] = Prepared(
+            update(table).where(table.c.id == bindparam("id"), table.c.status == bindparam("read_status"))
+            .values(status=bindparam("to_status"), **{c: bindparam(c, type_=table.c[c].type) for c in columns}))
+    return stmt
+
+
 def in_ids(column):
     """`column IN :ids`, for a Prepared(..., expanding="ids") run with padded_ids."""
     return column.in_(bindparam("ids", expanding=True))
@@ -257,17 +272,3 @@ def insert_of(table: Table, columns: Iterable[str], returning=None) -> Prepared:
         stmt = stmt.returning(*returning) if isinstance(returning, (list, tuple)) else stmt.returning(returning)
     return Prepared(stmt, defaults=defaults)
 
-
-_STATUS_MOVES: dict[tuple[str, tuple[str, ...]], Prepared] = {}
-
-
-def status_move(table: Table, columns: tuple[str, ...]) -> Prepared:
-    """UPDATE table SET status = :to_status, <columns> WHERE id = :id AND status = :read_status: a move made only
-    if the row is still as it was read (rowcount 1), compiled once per table and set of extra columns."""
-    key = (table.name, columns)
-    stmt = _STATUS_MOVES.get(key)
-    if stmt is None:
-        stmt = _STATUS_MOVES[key] = Prepared(
-            update(table).where(table.c.id == bindparam("id"), table.c.status == bindparam("read_status"))
-            .values(status=bindparam("to_status"), **{c: bindparam(c, type_=table.c[c].type) for c in columns}))
-    return stmt
