@@ -271,4 +271,3 @@ def insert_of(table: Table, columns: Iterable[str], returning=None) -> Prepared:
     if returning is not None:
         stmt = stmt.returning(*returning) if isinstance(returning, (list, tuple)) else stmt.returning(returning)
     return Prepared(stmt, defaults=defaults)
-
