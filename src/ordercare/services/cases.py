@@ -19,7 +19,7 @@ from ..store.billing_tables import invoices
 from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.fulfilment_tables import shipments
-from ..store.prepared import Prepared, insert_of
+from ..store.prepared import Prepared, insert_of, status_move
 from ..store.service_events import append_case_event
 from ..store.service_tables import case_events, case_pauses, cases, returns
 from ..store.tables import orders, service_packages, users
@@ -127,24 +127,12 @@ def load_case_for(conn: Connection, actor: Actor, case_id: int, *, lock: bool = 
     return load_owned(conn, actor, cases, case_id, what="case", lock=lock)
 
 
-_MOVES: dict[tuple[str, ...], Prepared] = {}  # by the columns a step sets besides the status: compiled once
-
-
-def _move(columns: tuple[str, ...]) -> Prepared:
-    stmt = _MOVES.get(columns)
-    if stmt is None:
-        stmt = _MOVES[columns] = Prepared(
-            update(cases).where(cases.c.id == bindparam("case_id"), cases.c.status == bindparam("read_status"))
-            .values(status=bindparam("to_status"), **{c: bindparam(c, type_=cases.c[c].type) for c in columns}))
-    return stmt
-
-
 def move_case(conn: Connection, case, target: CaseStatus, *, at, actor: str, note: str | None = None,
               payload: dict[str, Any] | None = None, **values: Any) -> None:
     """Change status through the transitions table, conditionally on the status we read."""
     check_transition(case.status, target)
-    count = _move(tuple(sorted(values))).execute(conn, {
-        **values, "case_id": case.id, "read_status": case.status, "to_status": str(target)})
+    count = status_move(cases, tuple(sorted(values))).execute(conn, {
+        **values, "id": case.id, "read_status": case.status, "to_status": str(target)})
     if count != 1:
         raise Conflict("case_changed", "the case changed while this was being done; reload and retry",
                        case_id=case.id)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..clock import Clock
 from ..config import Settings
@@ -24,6 +26,7 @@ from ..domain.returns import INSPECTION, SELLABLE, ReturnStatus, check_dispositi
 from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_event
+from ..store.prepared import Prepared, insert_of
 from ..store.service_events import append_return_event
 from ..store.service_tables import nonsellable_moves, nonsellable_stock, return_dispositions, return_lines, returns
 from ..store.tables import products, stock, stock_moves, warehouses
@@ -50,20 +53,24 @@ class DispositionLine:
 def move_nonsellable(conn: Connection, warehouse_id: int, product_id: int, bucket: str, qty: int, *, kind: str,
                      ref: str, at: datetime, actor: str) -> None:
     """Add (qty > 0) or take (qty < 0) units of a non-sellable bucket, with a move row."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    conn.execute(upsert(nonsellable_stock).values(warehouse_id=warehouse_id, product_id=product_id, bucket=bucket,
-                                                  qty=0).on_conflict_do_nothing())
-    res = conn.execute(update(nonsellable_stock).where(
-        nonsellable_stock.c.warehouse_id == warehouse_id, nonsellable_stock.c.product_id == product_id,
-        nonsellable_stock.c.bucket == bucket, nonsellable_stock.c.qty + qty >= 0)
-        .values(qty=nonsellable_stock.c.qty + qty))
-    if res.rowcount != 1:
+    where = {"warehouse_id": warehouse_id, "product_id": product_id, "bucket": bucket}
+    _BUCKET_ROW[conn.dialect.name].execute(conn, where)
+    if _BUCKET_MOVE.execute(conn, {**where, "qty": qty}) != 1:
         raise Conflict("nonsellable_stock_short", f"bucket {bucket} holds fewer than {-qty} units", field="qty")
-    conn.execute(insert(nonsellable_moves).values(warehouse_id=warehouse_id, product_id=product_id, bucket=bucket,
-                                                  qty=qty, kind=kind, ref=ref, at=at, actor=actor))
+    _BUCKET_LOG.execute(conn, {**where, "qty": qty, "kind": kind, "ref": ref, "at": at, "actor": actor})
+
+
+# Compiled once (every unit returned moves through a bucket): the bucket's row made if missing (the upsert is
+# each dialect's own), the conditional move, its log row.
+_BUCKET_ROW = {name: Prepared(dialect_insert(nonsellable_stock).values(
+    warehouse_id=bindparam("warehouse_id"), product_id=bindparam("product_id"), bucket=bindparam("bucket"), qty=0)
+    .on_conflict_do_nothing()) for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+_BUCKET_MOVE = Prepared(update(nonsellable_stock).where(
+    nonsellable_stock.c.warehouse_id == bindparam("warehouse_id"),
+    nonsellable_stock.c.product_id == bindparam("product_id"), nonsellable_stock.c.bucket == bindparam("bucket"),
+    nonsellable_stock.c.qty + bindparam("qty") >= 0).values(qty=nonsellable_stock.c.qty + bindparam("qty")))
+_BUCKET_LOG = insert_of(nonsellable_moves, ("warehouse_id", "product_id", "bucket", "qty", "kind", "ref", "at",
+                                            "actor"))
 
 
 def restock(conn: Connection, settings: Settings, clock: Clock, warehouse_id: int, product_id: int, qty: int, *,

@@ -16,6 +16,7 @@ from ..domain.returns import ReturnPolicy, ReturnStatus, check_reason, check_ret
 from ..store.db import UnitOfWork
 from ..store.events import append_event
 from ..store.fulfilment_tables import shipment_lines, shipments
+from ..store.prepared import status_move
 from ..store.service_events import append_return_event
 from ..store.service_tables import return_lines, returns
 from ..store.tables import order_lines, products
@@ -99,8 +100,8 @@ def load_return_for(conn: Connection, actor: Actor, return_id: int, *, lock: boo
 def move_return(conn: Connection, ret, target: ReturnStatus, *, at, actor: str, note: str | None = None,
                 kind: str = "status_changed", payload: dict | None = None, **values) -> None:
     check_transition(ret.status, target)
-    if conn.execute(update(returns).where(returns.c.id == ret.id, returns.c.status == ret.status)
-                    .values(status=target, **values)).rowcount != 1:
+    if status_move(returns, tuple(sorted(values))).execute(conn, {
+            **values, "id": ret.id, "read_status": ret.status, "to_status": str(target)}) != 1:
         raise Conflict("return_changed", "the return changed while this was being done; reload and retry",
                        return_id=ret.id)
     append_return_event(conn, ret.id, kind, at=at, actor=actor, note=note, from_status=ret.status, to_status=target,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from ..domain.outbox import event_types_for
 from .outbox_tables import outbox_messages
-from .prepared import insert_of
+from .prepared import Prepared, insert_of
 
 # Compiled once: it runs on every order placed (store/prepared.py).
 _INSERT = insert_of(outbox_messages, ("event_type", "order_id", "customer_id", "occurred_at", "actor", "data", "state"))
@@ -54,15 +55,21 @@ def record_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime
     if not types:
         return
     from ..domain.cases import case_number
-    from .service_tables import cases
-    c = conn.execute(select(cases.c.customer_id, cases.c.order_id, cases.c.category, cases.c.priority,
-                            cases.c.subject, cases.c.resolution, cases.c.contact_email)
-                     .where(cases.c.id == case_id)).one()
+    c = _case_of_event().first(conn, {"case_id": case_id})
     data = {**_data(event), "case": case_number(case_id), "case_id": case_id, "category": c.category,
             "priority": c.priority, "subject": c.subject, "resolution": c.resolution,
             "contact_email": c.contact_email}
     _INSERT.execute_many(conn, [{"event_type": t, "order_id": c.order_id, "customer_id": c.customer_id,
                             "occurred_at": at, "actor": actor, "data": data, "state": "pending"} for t in types])
+
+
+@cache
+def _case_of_event() -> Prepared:
+    """What a case event's message carries of the case (service_tables imports this module: built on first use)."""
+    from .service_tables import cases
+    return Prepared(select(cases.c.customer_id, cases.c.order_id, cases.c.category, cases.c.priority,
+                           cases.c.subject, cases.c.resolution, cases.c.contact_email)
+                    .where(cases.c.id == bindparam("case_id")))
 
 
 def publish(conn: Connection, event_type: str, *, at: datetime, actor: str, data: dict[str, Any],

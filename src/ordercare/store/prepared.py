@@ -17,7 +17,7 @@ from datetime import date
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert
+from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
@@ -227,6 +227,21 @@ def driver_sql(conn: Connection, sql: str) -> None:
     cursor = conn.connection.dbapi_connection.cursor()
     _send(conn, cursor, sql, (), False)
     cursor.close()
+
+
+_STATUS_MOVES: dict[tuple[str, tuple[str, ...]], Prepared] = {}
+
+
+def status_move(table: Table, columns: tuple[str, ...]) -> Prepared:
+    """UPDATE table SET status = :to_status, <columns> WHERE id = :id AND status = :read_status: a move made only
+    if the row is still as it was read (rowcount 1), compiled once per table and set of extra columns."""
+    key = (table.name, columns)
+    stmt = _STATUS_MOVES.get(key)
+    if stmt is None:
+        stmt = _STATUS_MOVES[key] = Prepared(
+            update(table).where(table.c.id == bindparam("id"), table.c.status == bindparam("read_status"))
+            .values(status=bindparam("to_status"), **{c: bindparam(c, type_=table.c[c].type) for c in columns}))
+    return stmt
 
 
 def in_ids(column):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from .outbox import record_case_event
 from .prepared import insert_of
@@ -13,6 +13,8 @@ from .service_tables import case_events, return_events
 
 _INSERT_CASE_EVENT = insert_of(case_events, ("case_id", "kind", "at", "actor", "note", "from_status", "to_status",
                                              "payload"))  # compiled once: every step of a case writes one
+_INSERT_RETURN_EVENT = insert_of(return_events, ("return_id", "kind", "at", "actor", "note", "from_status",
+                                                 "to_status", "payload"))
 
 
 def append_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime, actor: str,
@@ -28,8 +30,8 @@ def append_case_event(conn: Connection, case_id: int, kind: str, *, at: datetime
 def append_return_event(conn: Connection, return_id: int, kind: str, *, at: datetime, actor: str,
                         note: str | None = None, from_status: str | None = None, to_status: str | None = None,
                         payload: dict[str, Any] | None = None) -> None:
-    conn.execute(insert(return_events).values(return_id=return_id, kind=kind, at=at, actor=actor, note=note,
-                                              from_status=from_status, to_status=to_status, payload=payload))
+    _INSERT_RETURN_EVENT.execute(conn, dict(return_id=return_id, kind=kind, at=at, actor=actor, note=note,
+                                            from_status=from_status, to_status=to_status, payload=payload))
 
 
 def history(conn: Connection, table, key, entity_id: int) -> list[dict[str, Any]]:
