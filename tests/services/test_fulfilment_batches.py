@@ -229,3 +229,26 @@ def test_bulk_master_data_refuses_a_bad_record_and_writes_nothing(env):
         bulk.StockChange("NEAR", "NEW-1", 5), bulk.StockChange("FAR", "NEW-1", 7)], reason="count") == 2
     assert stock_of(env, "NEAR", "NEW-1") == (5, 0) and stock_of(env, "FAR", "NEW-1") == (7, 0)
     _ok(env)
+
+
+def test_an_order_held_after_part_of_it_left_cannot_be_cancelled(wave):
+    """Finance can hold an order at shipping when part of it has left already; cancelling it would un-ship what
+    the customer has: refused like any partly shipped order, and nothing changes. Releasing the hold still works."""
+    env = wave
+    first = env.shipments[0]
+    line_b = next(ln for ln in _lines(env, first) if ln["sku"] == "SKU-B")
+    picking.confirm_pick_list(env.uow, env.clock, env.settings, env.actor, env.pick_list, [
+        picking.PickConfirmation(line_b["id"], 0, "slot empty", "replenishment")])
+    transport.rate_shipments(env.uow, env.actor, [first])
+    shipping.ship_shipments(env.uow, env.clock, env.settings, env.actor, [first])
+    assert get_order(env.uow, env.actor, env.orders[0])["status"] != "shipped"  # SKU-B is still to come
+    order_service.put_on_credit_hold(env.uow, env.clock, SYSTEM, env.orders[0], "limit reached")
+    before = snapshot(env)
+    with pytest.raises(Conflict) as exc:
+        order_service.cancel_order(env.uow, env.clock, env.settings, env.actor, env.orders[0], "not paid")
+    assert (exc.value.code, exc.value.field, exc.value.data["units_shipped"]) == ("not_cancellable", "status", 4)
+    assert snapshot(env) == before
+    _ok(env)
+    order_service.release_credit_hold(env.uow, env.clock, env.actor, env.orders[0], "paid")
+    assert get_order(env.uow, env.actor, env.orders[0])["status"] != "credit_hold"
+    _ok(env)

@@ -72,6 +72,12 @@ OPEN_FOR_CREDIT = frozenset(
 CANCELLABLE = frozenset({S.CREDIT_HOLD, S.BACKORDERED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.RELEASED})
 
 
+def cancellable(status: str, units_shipped: int) -> bool:
+    """Whether the whole order may still be cancelled. A credit hold can stop an order part of which has left
+    (finance holds the rest at shipping): what left cannot be cancelled, so neither can the order, held or not."""
+    return status in CANCELLABLE and units_shipped == 0
+
+
 def check_transition(current: str, target: OrderStatus) -> None:
     if target not in TRANSITIONS.get(current, frozenset()):
         raise InvalidTransition("order", str(current), str(target))

@@ -12,7 +12,7 @@ from ..config import Settings
 from ..domain.access import Actor, Permission
 from ..domain.credit import check_credit
 from ..domain.errors import Conflict, NotFound
-from ..domain.orders import CANCELLABLE, OPEN_FOR_CREDIT, OrderStatus, allocation_status, check_transition
+from ..domain.orders import OPEN_FOR_CREDIT, OrderStatus, allocation_status, cancellable, check_transition
 from ..domain.sourcing import plan_order
 from ..store import inventory
 from ..store.billing_tables import order_invoicing
@@ -49,6 +49,7 @@ _INSERT_ORDER = insert_of(orders, _ORDER_COLUMNS, returning=orders.c.id)
 _INSERT_LINES = insert_of(order_lines, ("order_id", "line_no", "product_id", "qty", "unit_price", "amount",
                                         "requested_date", "qty_backordered", "promised_ship_date", "promised_date",
                                         "merged_from"))
+_UNITS_SHIPPED = Prepared(select(func.sum(order_lines.c.qty_shipped)).where(order_lines.c.order_id == bindparam("oid")))
 _LINE_IDS = Prepared(select(order_lines.c.id).where(order_lines.c.order_id == bindparam("oid"))
                      .order_by(order_lines.c.line_no))
 
@@ -178,9 +179,11 @@ def cancel_order(uow: UnitOfWork, clock: Clock, settings: Settings, actor: Actor
         # back-order release committed in between would otherwise leave units reserved for nobody.
         inventory.load_supply(conn, product_ids, lock=True)
         order = load_order_for(conn, actor, order_id)
-        if order.status not in CANCELLABLE:
-            raise Conflict("not_cancellable", f"order {order_id} is {order.status} and can no longer be cancelled",
-                           field="status", status=order.status)
+        shipped = _UNITS_SHIPPED.scalar(conn, {"oid": order_id}) or 0
+        if not cancellable(order.status, shipped):
+            why = f"has {shipped} units shipped" if shipped else f"is {order.status}"
+            raise Conflict("not_cancellable", f"order {order_id} {why} and can no longer be cancelled",
+                           field="status", status=order.status, units_shipped=shipped)
         withdraw_unpicked(conn, order_id)
         held = conn.execute(select(allocations).where(allocations.c.order_id == order_id)).all()
         inventory.give_back(conn, held)

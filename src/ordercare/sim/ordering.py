@@ -9,14 +9,14 @@ import csv
 import io
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..domain.orders import Channel, RequestedLine
 from ..integrations.x12.envelopes import Party, build_interchange
 from ..integrations.x12.purchase_order import ItemId, POLine, PurchaseOrder, ShipToParty, build_850
 from ..services import edi_inbound, file_imports, orders
 from ..services.intake import OrderRequest
-from ..store.tables import orders as order_table
+from ..store.tables import order_lines, orders as order_table
 from . import demand
 from .company import Customer, Site
 from .world import REFUSED, World, moment
@@ -141,18 +141,25 @@ def upload_file(world: World, c: Customer, day: date) -> None:
 
 
 def review_credit_holds(world: World) -> None:
-    """Finance's morning queue: release good payers' orders after a day, cancel a bad payer's after a week."""
+    """Finance's morning queue: release good payers' orders after a day, cancel a bad payer's after a week (an
+    order held at shipping with part of it gone cannot be cancelled: its rest is released then)."""
     with world.uow.read() as conn:
-        held = conn.execute(select(order_table.c.id, order_table.c.customer_id, order_table.c.created_at)
-                            .where(order_table.c.status == "credit_hold").order_by(order_table.c.id)).all()
+        held = conn.execute(select(order_table.c.id, order_table.c.customer_id, order_table.c.created_at,
+                                   func.sum(order_lines.c.qty_shipped))
+                            .join(order_lines, order_lines.c.order_id == order_table.c.id)
+                            .where(order_table.c.status == "credit_hold")
+                            .group_by(order_table.c.id, order_table.c.customer_id, order_table.c.created_at)
+                            .order_by(order_table.c.id)).all()
     codes = {v: k for k, v in world.ids.items()}
     now = world.clock.now()
-    for order_id, customer_id, created in held:
+    for order_id, customer_id, created, shipped in held:
         seg = world.by_code[codes[customer_id]].segment
         age = (now - created).days
-        if seg in ("A", "B") and age >= 1 or seg == "C" and 2 <= age < 7 and order_id % 3:
-            world.attempt("release credit", lambda o=order_id: orders.release_credit_hold(
-                world.uow, world.clock, world.finance, o, "finance: payment history is good, released"))
+        good = seg in ("A", "B") and age >= 1 or seg == "C" and 2 <= age < 7 and order_id % 3
+        if good or age >= 7 and shipped:
+            why = "payment history is good" if good else "part of the order has left already"
+            world.attempt("release credit", lambda o=order_id, why=why: orders.release_credit_hold(
+                world.uow, world.clock, world.finance, o, f"finance: {why}, released"))
             world.tally["credit releases"] += 1
         elif age >= 7:
             world.attempt("cancel held", lambda o=order_id: orders.cancel_order(

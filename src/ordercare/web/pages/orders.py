@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 
 from ...domain.access import Permission as P
 from ...domain.errors import DomainError, NotFound
-from ...domain.orders import CANCELLABLE, Channel, OrderStatus, RequestedLine, order_number, parse_order_number
+from ...domain.orders import Channel, OrderStatus, RequestedLine, cancellable, order_number, parse_order_number
 from ...services import catalog, order_views, orders, quotes
 from ...services.idempotency import request_fingerprint
 from ...services.intake import OrderRequest
@@ -150,7 +150,7 @@ def _order_page(p: Page, order_id: int, *, errors: FieldErrors | None = None, st
         order = order_views.order_view(conn, p.actor, order_id)
         panels = order_panels(conn, p.actor, order_id, clock=p.clock)
     return p.html("orders/show.html", order=order, panels=panels, errors=errors or FieldErrors(), status=status,
-                  can_cancel=p.allowed(P.CANCEL_ORDER), cancellable=order["status"] in CANCELLABLE, can_release=p.allowed(P.RELEASE_CREDIT),
+                  can_cancel=p.allowed(P.CANCEL_ORDER), cancellable=cancellable(order["status"], sum(ln["qty_shipped"] for ln in order["lines"])), can_release=p.allowed(P.RELEASE_CREDIT),
                   can_see_shipments=p.allowed(P.READ_SHIPMENTS))
 
 
