@@ -394,3 +394,29 @@ def test_a_truck_is_refused_whole_when_its_lines_together_overfill_the_shelf(env
                                   [receipts.GoodsIn(r1, half), receipts.GoodsIn(r2, half)])
     assert (exc.value.code, exc.value.field) == ("stock_too_large", "lines[1].qty")
     assert snapshot(env) == before
+
+
+def test_stock_added_for_more_products_than_one_read_serves_each_by_package_priority_then_first_come(env, monkeypatch):
+    """The waiting lines are read in chunks of products (a read has a bounded number of parameters); with one
+    product per chunk, the lines are still served in one order: package priority, then first come."""
+    from ordercare.services import allocation
+    from ordercare.services.master_data_bulk import StockChange, adjust_stock_many
+    monkeypatch.setattr(allocation, "_CHUNK", 1)
+    world(env, customers=())
+    add_customer(env, "C-FIRST", package="C")
+    add_customer(env, "A-LATE", package="A")
+    c1 = order(env, [("SKU-A", 4), ("SKU-B", 4)], customer="C-FIRST")
+    env.clock.advance(hours=1)
+    a = order(env, [("SKU-B", 4), ("SKU-A", 4)], customer="A-LATE")
+    adjust_stock_many(env.uow, env.clock, env.settings, env.actor,
+                      [StockChange("NEAR", "SKU-A", 6), StockChange("NEAR", "SKU-B", 5)], reason="count")
+    got = {o: {ln["sku"]: ln["qty_backordered"] for ln in view(env, o)["lines"]} for o in (c1, a)}
+    assert got == {a: {"SKU-A": 0, "SKU-B": 0}, c1: {"SKU-A": 2, "SKU-B": 3}}
+    from sqlalchemy import select
+    from ordercare.store.tables import order_events
+    with env.uow.read() as c:  # served in one order across the chunks: the A customer's lines, then the C's
+        served = c.execute(select(order_events.c.order_id).where(order_events.c.kind == "backorder_allocated")
+                           .order_by(order_events.c.id)).scalars().all()
+    assert served == [a, a, c1, c1]
+    assert stock_of(env, "NEAR", "SKU-A") == (6, 6) and stock_of(env, "NEAR", "SKU-B") == (5, 5)
+    assert_books_balance(env)

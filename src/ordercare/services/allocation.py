@@ -180,7 +180,7 @@ def note_promise_change(conn: Connection, order_id: int, old: date | None, new: 
 # lines waiting on its products, and most often finds none: compiled once, on the driver.
 _WAITING = Prepared(
     select(order_lines.c.id, order_lines.c.order_id, order_lines.c.product_id, order_lines.c.qty_backordered,
-           order_lines.c.requested_date, orders.c.ship_to_id)
+           order_lines.c.requested_date, orders.c.ship_to_id, orders.c.priority, orders.c.created_at)
     .join(orders, orders.c.id == order_lines.c.order_id)
     .where(in_ids(order_lines.c.product_id), order_lines.c.qty_backordered > 0,
            orders.c.status.in_(sorted(str(s) for s in OPEN_FOR_SUPPLY)))
@@ -199,7 +199,10 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
     """
     if not product_ids:
         return 0
-    waiting = _WAITING.rows(conn, padded_ids(sorted(product_ids)))
+    ids = sorted(product_ids)
+    waiting = [w for i in range(0, len(ids), _CHUNK) for w in _WAITING.rows(conn, padded_ids(ids[i:i + _CHUNK]))]
+    if len(ids) > _CHUNK:  # each chunk came in serving order: merge them into one
+        waiting.sort(key=lambda w: (w.priority, w.created_at, w.order_id, w.id))
     total = 0
     touched: set[int] = set()
     lane_cache: dict[int, list] = {}
