@@ -399,9 +399,9 @@ def test_a_truck_is_refused_whole_when_its_lines_together_overfill_the_shelf(env
 def test_stock_added_for_more_products_than_one_read_serves_each_by_package_priority_then_first_come(env, monkeypatch):
     """The waiting lines are read in chunks of products (a read has a bounded number of parameters); with one
     product per chunk, the lines are still served in one order: package priority, then first come."""
-    from ordercare.services import allocation
     from ordercare.services.master_data_bulk import StockChange, adjust_stock_many
-    monkeypatch.setattr(allocation, "_CHUNK", 1)
+    from ordercare.store import prepared
+    monkeypatch.setattr(prepared, "IN_CHUNK", 1)
     world(env, customers=())
     add_customer(env, "C-FIRST", package="C")
     add_customer(env, "A-LATE", package="A")

@@ -14,7 +14,7 @@ from ..domain.sourcing import LineDemand, plan_order
 from ..store import inventory
 from ..store.events import append_event, append_events, event_row
 from ..store.fulfilment_tables import shipment_lines, shipments
-from ..store.prepared import Prepared, in_ids, padded_ids
+from ..store.prepared import Prepared, id_chunks, in_ids
 from ..store.tables import allocations, order_lines, orders, ship_tos
 from .intake import lanes_to
 from .measure_facts import refresh_order_facts
@@ -89,8 +89,7 @@ def recompute_statuses(conn: Connection, order_ids, *, at: datetime, actor: str,
     ids = sorted(set(order_ids))
     if not ids:
         return {}
-    current = {r[0]: r[1] for i in range(0, len(ids), _CHUNK)
-               for r in _STATUS_OF.rows(conn, padded_ids(ids[i:i + _CHUNK]))}
+    current = {r[0]: r[1] for r in _STATUS_OF.rows_in(conn, ids)}
     live = [i for i in ids if current[i] not in _FIXED]
     facts = statuses_from_facts(conn, live) if live else {}
     out = {i: OrderStatus(current[i]) for i in ids}
@@ -112,8 +111,8 @@ def move_orders(conn: Connection, moves: dict[int, tuple[str, OrderStatus]], *, 
         check_transition(current, target)
         groups[(current, target)].append(order_id)
     for (current, target), ids in groups.items():
-        moved = sum(_MOVE.execute(conn, {**padded_ids(ids[i:i + _CHUNK]), "current": current, "target": target,
-                                         "hold": target == S.CREDIT_HOLD}) for i in range(0, len(ids), _CHUNK))
+        moved = sum(_MOVE.execute(conn, {**chunk, "current": current, "target": target,
+                                         "hold": target == S.CREDIT_HOLD}) for chunk in id_chunks(ids))
         if moved != len(ids):
             raise Conflict("order_changed", "the order changed while this was being done; reload and retry",
                            order_ids=ids)
@@ -142,7 +141,6 @@ _SHIPMENT_PARTS = (select(shipment_lines.c.order_id, shipments.c.status, shipmen
 # For given orders (every step of the warehouse day recomputes its orders' statuses): compiled once, on the driver.
 _LINE_SUMS_OF = Prepared(_LINE_SUMS.where(in_ids(order_lines.c.order_id)), expanding="ids")
 _SHIPMENT_PARTS_OF = Prepared(_SHIPMENT_PARTS.where(in_ids(shipment_lines.c.order_id)), expanding="ids")
-_CHUNK = 512  # orders per read (a power of two: see padded_ids)
 
 
 def statuses_from_facts(conn: Connection, order_ids: list[int] | None = None) -> dict[int, OrderStatus]:
@@ -153,7 +151,7 @@ def statuses_from_facts(conn: Connection, order_ids: list[int] | None = None) ->
         parts, sums = conn.execute(_SHIPMENT_PARTS), conn.execute(_LINE_SUMS)
     else:
         ids = sorted(set(order_ids))
-        chunks = [padded_ids(ids[i:i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+        chunks = list(id_chunks(ids))
         parts = [r for c in chunks for r in _SHIPMENT_PARTS_OF.rows(conn, c)]
         sums = [r for c in chunks for r in _LINE_SUMS_OF.rows(conn, c)]
     stage: dict[int, str] = {}
@@ -200,9 +198,8 @@ def release_backorders(conn: Connection, product_ids: set[int], *, today: date, 
     if not product_ids:
         return 0
     ids = sorted(product_ids)
-    waiting = [w for i in range(0, len(ids), _CHUNK) for w in _WAITING.rows(conn, padded_ids(ids[i:i + _CHUNK]))]
-    if len(ids) > _CHUNK:  # each chunk came in serving order: merge them into one
-        waiting.sort(key=lambda w: (w.priority, w.created_at, w.order_id, w.id))
+    # Each chunk of products comes in serving order: merged into one.
+    waiting = sorted(_WAITING.rows_in(conn, ids), key=lambda w: (w.priority, w.created_at, w.order_id, w.id))
     total = 0
     touched: set[int] = set()
     lane_cache: dict[int, list] = {}

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..domain.sla import ClockState, EscalationLevel, Pause, band, sla_clock
-from ..store.prepared import Prepared, in_ids, padded_ids
+from ..store.prepared import Prepared, in_ids
 from ..store.service_tables import case_pauses
 from .service_setup import CalendarCache
 
@@ -22,9 +22,8 @@ _PAUSES = Prepared(select(case_pauses.c.case_id, case_pauses.c.started_at, case_
 def pauses_of(conn: Connection, case_ids: Iterable[int]) -> dict[int, list[Pause]]:
     out: dict[int, list[Pause]] = {}
     ids = sorted(set(case_ids))
-    for i in range(0, len(ids), 512):
-        for p in _PAUSES.rows(conn, padded_ids(ids[i:i + 512])):
-            out.setdefault(p.case_id, []).append(Pause(p.started_at, p.ended_at))
+    for p in _PAUSES.rows_in(conn, ids):
+        out.setdefault(p.case_id, []).append(Pause(p.started_at, p.ended_at))
     return out
 
 

@@ -20,7 +20,7 @@ from ..domain.fulfilment import check_delivery
 from ..store.db import UnitOfWork
 from ..store.events import append_event, append_events, event_row
 from ..store.fulfilment_tables import installations, shipment_lines, shipments
-from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
+from ..store.prepared import Prepared, in_ids, insert_of
 from ..store.tables import order_lines, products
 from .allocation import recompute_statuses
 from .measure_facts import refresh_order_facts
@@ -75,9 +75,9 @@ def _check_receiver(proof: ProofOfDelivery, field_name: str) -> None:
 def _deliver_in(conn: Connection, clock: Clock, actor: Actor, proofs: list[ProofOfDelivery], *, prefix: str) -> list:
     now = clock.now()
     ids = sorted({p.shipment_id for p in proofs})
-    heads = {r.id: r for r in _read(conn, _HEADS, ids)}
+    heads = {r.id: r for r in _HEADS.rows_in(conn, ids)}
     lines: dict[int, dict[int, object]] = defaultdict(dict)
-    for r in _read(conn, _LINES, ids):
+    for r in _LINES.rows_in(conn, ids):
         lines[r.shipment_id][r.id] = r
     line_rows, order_rows, tasks, head_rows, events, results, order_ids = [], [], [], [], [], [], set()
     for n, p in enumerate(proofs):
@@ -149,10 +149,6 @@ def _deliver_in(conn: Connection, clock: Clock, actor: Actor, proofs: list[Proof
     recompute_statuses(conn, order_ids, at=now, actor=actor.username, reason="delivered")
     refresh_order_facts(conn, order_ids)
     return results
-
-
-def _read(conn: Connection, stmt: Prepared, ids: list[int]) -> list:
-    return [r for i in range(0, len(ids), 512) for r in stmt.rows(conn, padded_ids(ids[i:i + 512]))]
 
 
 # A carrier's round delivers hundreds of shipments and thousands of lines: its statements compiled once, on the

@@ -41,7 +41,7 @@ from ..store.db import UnitOfWork
 from ..store.edi_tables import edi_documents
 from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import shipments
-from ..store.prepared import Prepared, in_ids, padded_ids
+from ..store.prepared import Prepared, id_chunks, in_ids
 from ..store.tables import order_lines, orders, products
 from .edi_documents import active_partner, get_document, partner_of_customer, send
 from .edi_outbound import X12_UNIT, buyer_lines_of, fill_in_order, our_lines, ship_to_parties
@@ -69,10 +69,6 @@ _HEADS = Prepared(select(orders.c.id, orders.c.customer_po, orders.c.created_at)
 _INVOICE = Prepared(select(invoices).where(invoices.c.id == bindparam("id")))
 
 
-def _chunks(ids: list[int]):
-    return (padded_ids(ids[i:i + 512]) for i in range(0, len(ids), 512))
-
-
 def fill_after(before: int, qty: int, wanted: list[int]) -> list[int]:
     """This invoice's units per buyer line, after `before` units of the same order line were billed earlier:
     first line first; units beyond what the buyer asked for go on its last line."""
@@ -84,7 +80,7 @@ def fill_after(before: int, qty: int, wanted: list[int]) -> list[int]:
 
 def _billed_before(conn: Connection, invoice_id: int, order_line_ids: set[int]) -> dict[int, int]:
     """Units of each order line on earlier invoices that still stand."""
-    return {r[0]: r[1] for ids in _chunks(sorted(order_line_ids))
+    return {r[0]: r[1] for ids in id_chunks(sorted(order_line_ids))
             for r in _BILLED_BEFORE.rows(conn, {"iid": invoice_id, **ids})}
 
 
@@ -95,7 +91,7 @@ def _buyer_views(conn: Connection, created: dict[int, date]) -> dict[int, tuple[
            if d}
     ours = sorted(set(created) - set(out))
     rows: dict[int, list] = {oid: [] for oid in ours}
-    for ids in _chunks(ours):
+    for ids in id_chunks(ours):
         for r in _OUR_LINES.rows(conn, ids):
             rows[r.order_id].append(r)
     for oid, lines in rows.items():
@@ -124,7 +120,7 @@ def _edi_invoice(conn: Connection, inv: Row, partner: Row, purpose: str) -> tupl
                        "goods; it has no 810", field="invoice", kind=inv.kind)
     lines = _LINES.rows(conn, {"iid": inv.id})
     goods = [ln for ln in lines if ln.kind == "goods"]
-    heads = {r.id: r for ids in _chunks(sorted({g.order_id for g in goods})) for r in _HEADS.rows(conn, ids)}
+    heads = {r.id: r for ids in id_chunks(sorted({g.order_id for g in goods})) for r in _HEADS.rows(conn, ids)}
     buyer = _buyer_views(conn, {oid: h.created_at.date() for oid, h in sorted(heads.items())})
     sites = ship_to_parties(conn, partner.id, {g.ship_to_id for g in goods})
     before = _billed_before(conn, inv.id, {g.order_line_id for g in goods})

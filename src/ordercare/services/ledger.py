@@ -22,7 +22,7 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.invoicing import invoice_number
 from ..store.billing_tables import applications, credit_notes, invoice_lines, invoices, payments
 from ..store.events import append_events, event_row
-from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
+from ..store.prepared import Prepared, in_ids, insert_of
 from ..store.tables import customers, receivables
 
 _LOCK_CUSTOMER = select(customers.c.id).where(customers.c.id == bindparam("cid")).with_for_update()
@@ -73,9 +73,8 @@ def orders_on(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, list[in
     """The orders each invoice bills, in order id order."""
     out: dict[int, list[int]] = {}
     ids = sorted(set(invoice_ids))
-    for i in range(0, len(ids), 512):
-        for inv, order_id in _ORDERS_ON.rows(conn, padded_ids(ids[i:i + 512])):
-            out.setdefault(inv, []).append(order_id)
+    for inv, order_id in _ORDERS_ON.rows_in(conn, ids):
+        out.setdefault(inv, []).append(order_id)
     return out
 
 

@@ -23,7 +23,7 @@ from ..domain.orders import OrderStatus
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import pick_lists, shipment_lines, shipments
-from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
+from ..store.prepared import Prepared, in_ids, insert_of
 from ..store.tables import allocations, order_lines, orders, products, ship_tos, warehouses
 from .allocation import recompute_statuses
 
@@ -47,8 +47,7 @@ def warehouse_row(conn: Connection, code: str, field: str = "warehouse"):
 def _complete_in_stock(conn: Connection, order_ids: set[int]) -> set[int]:
     """Orders with nothing back-ordered and nothing waiting on a receipt."""
     ids = sorted(order_ids)
-    waiting = {r[0] for stmt in (_BACKORDERED, _ON_RECEIPTS) for i in range(0, len(ids), 512)
-               for r in stmt.rows(conn, padded_ids(ids[i:i + 512]))}
+    waiting = {r[0] for stmt in (_BACKORDERED, _ON_RECEIPTS) for r in stmt.rows_in(conn, ids)}
     return order_ids - waiting
 
 
@@ -65,7 +64,7 @@ def refresh_shipment_measures(conn: Connection, shipment_ids: Iterable[int], *, 
     if not ids:
         return
     sums: dict[int, list] = {sid: [Decimal("0"), Decimal("0"), None] for sid in ids}
-    lines = [r for i in range(0, len(ids), 512) for r in _CARRIED[picked].rows(conn, padded_ids(ids[i:i + 512]))]
+    lines = _CARRIED[picked].rows_in(conn, ids)
     for sid, q, kg, m3, promised in lines:
         s = sums[sid]
         s[0] += Decimal(kg) * q
@@ -114,8 +113,7 @@ def release_to_warehouse(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse:
             groups[(a.customer_id, a.ship_to_id, max(a.ship_date, today))].append(a)
         # Conditional: an allocation is released once, even if two releases race.
         chosen = sorted(a.id for allocs in groups.values() for a in allocs)
-        released = {r[0] for i in range(0, len(chosen), 512)
-                    for r in _RELEASE.rows(conn, padded_ids(chosen[i:i + 512]))}
+        released = {r[0] for r in _RELEASE.rows_in(conn, chosen)}
         groups = {key: kept for key, allocs in groups.items() if (kept := [a for a in allocs if a.id in released])}
         opened = _open_shipments(conn, wh, list(groups), now)
         touched, rows, events, order_ids = [], [], [], set()
@@ -147,15 +145,12 @@ def _open_shipments(conn: Connection, wh, keys: list[tuple[int, int, date]], now
         return {}
     customer_ids = sorted({k[0] for k in keys})
     found: dict[tuple, int] = {}
-    for sid, customer_id, ship_to_id, ship_date in sorted(
-            r for i in range(0, len(customer_ids), 512)
-            for r in _RELEASED.rows(conn, {"wh": wh.id, **padded_ids(customer_ids[i:i + 512])})):
+    for sid, customer_id, ship_to_id, ship_date in sorted(_RELEASED.rows_in(conn, customer_ids, {"wh": wh.id})):
         found.setdefault((customer_id, ship_to_id, ship_date), sid)
     new = [k for k in keys if k not in found]
     if new:
         site_ids = sorted({k[1] for k in new})
-        sites = {r.id: (r.lat, r.lon) for i in range(0, len(site_ids), 512)
-                 for r in _SITES.rows(conn, padded_ids(site_ids[i:i + 512]))}
+        sites = {r.id: (r.lat, r.lon) for r in _SITES.rows_in(conn, site_ids)}
         for customer_id, ship_to_id, ship_date in new:
             found[(customer_id, ship_to_id, ship_date)] = _NEW_SHIPMENT.scalar(conn, {
                 "warehouse_id": wh.id, "customer_id": customer_id, "ship_to_id": ship_to_id,

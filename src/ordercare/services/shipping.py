@@ -23,7 +23,7 @@ from ..store import inventory
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row, move_order
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments
-from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
+from ..store.prepared import Prepared, id_chunks, in_ids, insert_of
 from ..store.service_tables import no_charge_orders
 from ..store.tables import allocations, customers, order_lines, orders, stock, stock_moves
 from .allocation import recompute_statuses, release_backorders
@@ -124,9 +124,9 @@ def _ship_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, i
              quantities: dict[int, list[ShipQuantity]], *, strict: bool) -> dict:
     """Ship these shipments, set-based. strict: any refusal raises (one shipment asked for by name); otherwise
     a shipment that cannot go is left out with its reason."""
-    heads = {r.id: r for r in _read(conn, _HEADS, ids)}
+    heads = {r.id: r for r in _HEADS.rows_in(conn, ids)}
     lines: dict[int, dict] = defaultdict(dict)
-    for r in _read(conn, _LINES, ids):
+    for r in _LINES.rows_in(conn, ids):
         lines[r.shipment_id][r.id] = r
     not_shipped, wanted = [], {}
 
@@ -176,7 +176,7 @@ def _ship_in(conn: Connection, clock: Clock, settings: Settings, actor: Actor, i
             except DomainError as exc:  # no carrier can take it
                 refuse(sid, exc)
                 go.remove(sid)
-        heads.update({r.id: r for r in _read(conn, _HEADS, unrated)})
+        heads.update({r.id: r for r in _HEADS.rows_in(conn, unrated)})
         if not go:
             return {"shipped": [], "not_shipped": not_shipped, "held": over}
     shipped = _leave(conn, now, today, settings, actor, [heads[sid] for sid in go], lines, wanted)
@@ -223,8 +223,8 @@ def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads
     _MOVES.execute_many(conn, moves)
     _LINE_SHIPPED.execute_many(conn, line_rows)
     done_allocs.sort()
-    for i in range(0, len(done_allocs), 512):
-        _ALLOCATIONS_DONE.execute(conn, padded_ids(done_allocs[i:i + 512]))
+    for chunk in id_chunks(done_allocs):
+        _ALLOCATIONS_DONE.execute(conn, chunk)
     _ORDER_LINE_SHIPPED.execute_many(conn, order_rows)
     carrier = {r.id: r for r in conn.execute(
         select(carrier_services.c.id, carriers.c.code, carrier_services.c.code.label("service"))
@@ -257,10 +257,6 @@ def _leave(conn: Connection, now, today, settings: Settings, actor: Actor, heads
     append_events(conn, events)
     recompute_statuses(conn, order_ids, at=now, actor=by, reason="shipped")
     return out
-
-
-def _read(conn: Connection, stmt: Prepared, ids: list[int]) -> list:
-    return [r for i in range(0, len(ids), 512) for r in stmt.rows(conn, padded_ids(ids[i:i + 512]))]
 
 
 # The reads and per-line batches of shipping, compiled once and sent on the driver (store/prepared.py): an

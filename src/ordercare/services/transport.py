@@ -26,7 +26,7 @@ from ..domain.routing import SOLUTIONS_PER_STOP, Stop, plan_route
 from ..store.db import UnitOfWork
 from ..store.events import append_events, event_row
 from ..store.fulfilment_tables import carrier_services, carriers, loads, shipment_lines, shipments, vehicles
-from ..store.prepared import Prepared, in_ids, insert_of, padded_ids
+from ..store.prepared import Prepared, in_ids, insert_of
 from ..store.tables import ship_tos
 from .release import shipment_number, warehouse_row
 
@@ -175,7 +175,7 @@ def rate_shipments(uow: UnitOfWork, actor: Actor, shipment_ids: list[int]) -> di
 
     def work(conn: Connection) -> dict[str, Any]:
         services, ids = active_services(conn), sorted(set(shipment_ids))
-        heads = {r.id: r for i in range(0, len(ids), 512) for r in _TO_RATE.rows(conn, padded_ids(ids[i:i + 512]))}
+        heads = {r.id: r for r in _TO_RATE.rows_in(conn, ids)}
         rated, not_rated = [], []
         for sid in ids:
             try:
@@ -247,9 +247,8 @@ def plan_loads(uow: UnitOfWork, clock: Clock, actor: Actor, warehouse: str, on: 
                      and v.max_volume_m3 >= truck.max_volume_m3]
         orders_of: dict[int, set[int]] = {}
         ids = sorted(where)
-        for i in range(0, len(ids), 512):
-            for sid, order_id in _ORDERS_ON.rows(conn, padded_ids(ids[i:i + 512])):
-                orders_of.setdefault(sid, set()).add(order_id)
+        for sid, order_id in _ORDERS_ON.rows_in(conn, ids):
+            orders_of.setdefault(sid, set()).add(order_id)
         stops, events = [], []
         for i, load in enumerate(plan.loads):
             vehicle = same_size[i % len(same_size)]

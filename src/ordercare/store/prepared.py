@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from datetime import date
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, update
@@ -178,6 +178,11 @@ class Prepared:
             out.append(make(r))
         return out
 
+    def rows_in(self, conn: Connection, ids: Sequence[int], params: Mapping[str, Any] | None = None) -> list:
+        """rows of a statement with an "IN :ids" for any number of ids: read IN_CHUNK ids at a time (a read's
+        parameters are bounded), each chunk padded (padded_ids); the rows in chunk order."""
+        return [r for chunk in id_chunks(ids) for r in self.rows(conn, {**(params or {}), **chunk})]
+
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None):
         rows = self.rows(conn, params)
         return rows[0] if rows else None
@@ -247,6 +252,15 @@ def status_move(table: Table, columns: tuple[str, ...]) -> Prepared:
 def in_ids(column):
     """`column IN :ids`, for a Prepared(..., expanding="ids") run with padded_ids."""
     return column.in_(bindparam("ids", expanding=True))
+
+
+IN_CHUNK = 512  # ids per IN list (a power of two: see padded_ids)
+
+
+def id_chunks(ids: Sequence[int]) -> Iterator[dict[str, list[int]]]:
+    """padded_ids of each run of IN_CHUNK ids, in order."""
+    for i in range(0, len(ids), IN_CHUNK):
+        yield padded_ids(list(ids[i:i + IN_CHUNK]))
 
 
 def padded_ids(ids: list[int]) -> dict[str, list[int]]:
